@@ -1,0 +1,179 @@
+"""From a profile and a rule pack to an Assessment: every option with its status and reasons.
+
+The engine says which criteria are met, not met or unknown and which statements fire; the
+decision table of each option turns criterion states into one status (first matching row wins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .engine import Fired, RuleEngine
+from .facts import FIELDS, profile_facts
+from .profile import PROFILE_FIELDS, Profile
+from .rulepack import Certainty, DecisionRow, Frequency, Option, RulePack, Statement, Status, iter_leaves
+
+StateName = Literal["met", "not_met", "unknown"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PackInfo(_Frozen):
+    name: str
+    version: str
+    reviewed: dt.date
+    next_review: dt.date
+
+
+class EvidenceInfo(_Frozen):
+    certainty: Certainty
+    maturity: str
+
+
+class CriterionResult(_Frozen):
+    id: str
+    label: str
+    state: StateName
+    text: str
+    threshold: str
+    sources: list[str]
+
+
+class StatementResult(_Frozen):
+    id: str
+    text: str
+    numbers: list[Frequency]
+    certainty: Certainty | None
+    sources: list[str]
+
+
+class OptionResult(_Frozen):
+    id: str
+    title: str
+    status: Status
+    reason: str
+    deciding_criteria: list[str]
+    evidence: EvidenceInfo
+    criteria: list[CriterionResult]
+    benefits: list[StatementResult]
+    risks: list[StatementResult]
+    questions: list[str]
+    sources: list[str]
+
+
+class Assessment(_Frozen):
+    rule_pack: PackInfo
+    rule_pack_digest: str
+    profile_digest: str
+    missing_information: list[str]
+    options: list[OptionResult]
+
+    def option(self, option_id: str) -> OptionResult:
+        return next(o for o in self.options if o.id == option_id)
+
+
+def assess(profile: Profile, pack: RulePack, engine: RuleEngine) -> Assessment:
+    """Evaluate one profile against every option of the rule pack."""
+    facts = profile_facts(profile, pack.catalogue)
+    fired = engine.evaluate(facts)
+    options = [_option_result(option, fired) for option in pack.options.values()]
+    meta = pack.meta
+    return Assessment(
+        rule_pack=PackInfo(name=meta.name, version=meta.version, reviewed=meta.reviewed, next_review=meta.next_review),
+        rule_pack_digest=pack.digest,
+        profile_digest=profile.digest(),
+        missing_information=_missing(profile, pack, fired, set(facts)),
+        options=options,
+    )
+
+
+def _option_result(option: Option, fired: Fired) -> OptionResult:
+    states = {c.id: fired.state(option.id, c.id) for c in option.criteria}
+    row = _first_matching_row(option.decision.rows, states)
+    criteria = [
+        CriterionResult(
+            id=c.id, label=c.label, state=states[c.id], text=getattr(c, states[c.id]),
+            threshold=c.threshold, sources=list(c.sources),
+        )
+        for c in option.criteria
+    ]
+    benefits = [_statement(s) for s in option.benefits if s.when is None or fired.shown(option.id, "benefits", s.id)]
+    risks = [_statement(s) for s in option.risks if s.when is None or fired.shown(option.id, "risks", s.id)]
+    questions = [q.text for i, q in enumerate(option.questions) if q.when is None or fired.shown(option.id, "questions", str(i))]
+    used = [*option.evidence.sources, *(s for c in criteria for s in c.sources),
+            *(s for st in benefits + risks for s in st.sources)]
+    return OptionResult(
+        id=option.id,
+        title=option.title,
+        status=row.status,
+        reason=row.reason,
+        deciding_criteria=list(row.when),
+        evidence=EvidenceInfo(certainty=option.evidence.certainty, maturity=option.evidence.maturity),
+        criteria=criteria,
+        benefits=benefits,
+        risks=risks,
+        questions=questions,
+        sources=list(dict.fromkeys(used)),
+    )
+
+
+def _first_matching_row(rows: list[DecisionRow], states: dict[str, StateName]) -> DecisionRow:
+    for row in rows:
+        if all(states[c] in (want if isinstance(want, list) else [want]) for c, want in row.when.items()):
+            return row
+    raise AssertionError("the loader guarantees a final catch-all row")
+
+
+def _statement(statement: Statement) -> StatementResult:
+    return StatementResult(id=statement.id, text=statement.text, numbers=list(statement.numbers),
+                           certainty=statement.certainty, sources=list(statement.sources))
+
+
+def _missing(profile: Profile, pack: RulePack, fired: Fired, known_facts: set[str]) -> list[str]:
+    """Profile fields that were not given and that an unknown criterion needed, in contract order;
+    and derived facts that stayed unknown although their inputs were given."""
+    entered = profile.entered_fields()
+    needed: set[str] = set()
+    for option in pack.options.values():
+        for criterion in option.criteria:
+            if fired.state(option.id, criterion.id) != "unknown":
+                continue
+            for leaf in iter_leaves(criterion.when):
+                if leaf.field in known_facts:
+                    continue
+                spec = FIELDS[leaf.field]
+                absent = [f for f in spec.inputs if not _given(entered, f)]
+                needed.update(absent or ([leaf.field] if spec.derived else []))
+                if spec.derived and "prior_dmts" in spec.inputs:
+                    needed.update(_incomplete_prior_dmts(entered))
+    order = [*PROFILE_FIELDS, *(f for f in FIELDS if f not in PROFILE_FIELDS)]
+    return sorted(needed, key=lambda f: (_rank(order, f), f))
+
+
+def _given(entered: dict[str, object], field: str) -> bool:
+    value: object = entered
+    for part in field.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return value != "unknown"
+
+
+def _incomplete_prior_dmts(entered: dict[str, object]) -> list[str]:
+    priors = entered.get("prior_dmts")
+    if not isinstance(priors, list):
+        return []
+    return [f"prior_dmts.{i}.{key}" for i, p in enumerate(priors) for key in ("months", "stopped_because") if key not in p]
+
+
+def _rank(order: list[str], field: str) -> int:
+    head = field.split(".")[0]
+    for index, name in enumerate(order):
+        if name == field or name == head:
+            return index
+    return len(order)

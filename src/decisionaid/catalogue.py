@@ -1,0 +1,62 @@
+"""The drug catalogue (rules/drugs.yaml): generic and brand names, efficacy tier, flags.
+
+Which drugs count as high-efficacy is data that rule authors maintain, never a list in code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+Tier = Literal["low", "moderate", "high"]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Drug(_Strict):
+    id: Id
+    generic: Annotated[str, Field(min_length=1)]
+    brands: list[str] = []
+    tier: Tier
+    drug_class: Annotated[str, Field(alias="class")] = ""
+    cytotoxic: bool = False
+    sources: Annotated[list[str], Field(min_length=1)]
+    note: str = ""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class DrugCatalogue(_Strict):
+    tiers: dict[Tier, str]
+    drugs: Annotated[list[Drug], Field(min_length=1)]
+    _by_name: dict[str, Drug] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> DrugCatalogue:
+        seen: dict[str, str] = {}
+        for drug in self.drugs:
+            for name in {drug.id, drug.generic, *drug.brands}:
+                key = name.casefold()
+                if key in seen and seen[key] != drug.id:
+                    raise ValueError(f"the name '{name}' is used by both '{seen[key]}' and '{drug.id}'")
+                seen[key] = drug.id
+        return self
+
+    def model_post_init(self, context: object, /) -> None:
+        self._by_name = {name.casefold(): d for d in self.drugs for name in (d.id, d.generic, *d.brands)}
+
+    def resolve(self, name: str) -> Drug | None:
+        """The drug a generic or brand name refers to, case-insensitively."""
+        return self._by_name.get(name.strip().casefold())
+
+    def suggest(self, name: str) -> str | None:
+        """A "did you mean" hint for an unknown drug name."""
+        names = sorted({n for d in self.drugs for n in (d.generic, *d.brands)})
+        lowered = {n.casefold(): n for n in names}
+        close = difflib.get_close_matches(name.strip().casefold(), list(lowered), n=3, cutoff=0.6)
+        return " or ".join(f"'{lowered[c]}'" for c in close) or None

@@ -1,0 +1,75 @@
+"""The one exception tree of decisionaid.
+
+    DecisionAidError
+    ├── UserError                 bad input from a person: reported as one line per problem, exit 2
+    │   ├── ProfileError          a patient profile (file, form or stdin) is invalid
+    │   ├── RulePackError         the rule pack (rules/ YAML) is invalid
+    │   └── UsageError            a command was called wrongly (missing file, bad option)
+    └── EngineError               the rule engine failed: a bug, keeps its traceback
+
+Every UserError carries a list of Diagnostics, so that *all* problems are reported at once,
+each with the file, line and column when they are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem, in the yamllint shape `file:line:col: level: message (code)`."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    code: str
+    level: Level = "error"
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.level}: {self.message} ({self.code})"
+
+
+class DecisionAidError(Exception):
+    """Base of every error decisionaid raises on purpose."""
+
+
+class UserError(DecisionAidError):
+    """Input that a person can fix; never shown with a traceback."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics, key=_position)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @classmethod
+    def single(cls, file: str, message: str, code: str) -> UserError:
+        return cls([Diagnostic(file, None, None, message, code)])
+
+
+class ProfileError(UserError):
+    """A patient profile failed to load or validate."""
+
+
+class RulePackError(UserError):
+    """The rule pack failed to load or validate."""
+
+
+class UsageError(UserError):
+    """The command line was used wrongly."""
+
+
+class EngineError(DecisionAidError):
+    """durable-rules failed in a way the engine adapter could not turn into a user error."""
+
+
+def _position(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.file, d.line or 0, d.column or 0, d.message)

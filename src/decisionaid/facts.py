@@ -1,0 +1,203 @@
+"""The closed vocabulary that rule conditions may use, and the facts of one profile.
+
+Every name a condition can test is declared here with its type: the profile fields of the v1
+contract and the facts derived from them. Derived facts are computed once, here, using the drug
+catalogue from the rule pack. A fact that cannot be known is left out (never set to "no"), so
+conditions over it are *unknown*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .catalogue import Drug, DrugCatalogue
+from .profile import COMORBIDITIES, Profile
+
+Kind = Literal["int", "number", "enum", "bool", "set"]
+
+#: months on a drug before activity counts as a breakthrough (NMSS 2021; MSS-UK-EXPECT)
+FULL_COURSE_MONTHS = 6
+#: months on the current drug after which activity "in the last 12 months" happened on it
+ACTIVITY_WINDOW_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: Kind
+    description: str
+    values: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()  # profile fields a derived fact is computed from
+
+    @property
+    def derived(self) -> bool:
+        return self.inputs != (self.name,)
+
+
+def _field(name: str, kind: Kind, description: str, values: tuple[str, ...] = (), inputs: tuple[str, ...] = ()) -> FieldSpec:
+    return FieldSpec(name, kind, description, values, inputs or (name,))
+
+
+_ACTIVITY_INPUTS = (
+    "relapses_last_12_months",
+    "mri_last_12_months.new_or_enlarging_t2_lesions",
+    "mri_last_12_months.gadolinium_enhancing_lesions",
+)
+_DMT_INPUTS = ("current_dmt", "current_dmt_months", "prior_dmts", *_ACTIVITY_INPUTS)
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in [
+        _field("age", "int", "age in years"),
+        _field("sex", "enum", "sex", ("female", "male", "other", "undisclosed")),
+        _field("ms_type", "enum", "type of MS", ("CIS", "RRMS", "SPMS", "PPMS")),
+        _field("years_since_first_symptoms", "number", "years since the first MS symptoms"),
+        _field("edss", "number", "EDSS disability score (0 to 10)"),
+        _field("walking", "enum", "walking", ("unaided", "one_aid", "two_aids", "wheelchair")),
+        _field("relapses_last_12_months", "int", "relapses in the last 12 months"),
+        _field("relapses_last_24_months", "int", "relapses in the last 24 months"),
+        _field("mri_last_12_months.new_or_enlarging_t2_lesions", "int", "new or enlarging T2 lesions on MRI in the last 12 months"),
+        _field("mri_last_12_months.gadolinium_enhancing_lesions", "int", "gadolinium-enhancing lesions on MRI in the last 12 months"),
+        _field("disability_worsening_last_12_months", "enum", "disability got worse in the last 12 months", ("yes", "no")),
+        _field("current_dmt_months", "int", "months on the current DMT"),
+        _field("comorbidities", "set", "other health conditions", COMORBIDITIES),
+        _field("pregnant_or_breastfeeding", "enum", "pregnant or breastfeeding", ("yes", "no")),
+        _field("plans_children", "enum", "plans to have children", ("yes", "no", "unsure")),
+        _field("open_to_clinical_trials", "enum", "open to joining a clinical trial", ("yes", "no", "unsure")),
+        _field("considering_clinic_abroad", "enum", "considering a clinic abroad", ("yes", "no")),
+        _field("active_last_12_months", "bool", "any relapse or new MRI activity in the last 12 months", inputs=_ACTIVITY_INPUTS),
+        _field("mri_active_last_12_months", "bool", "new or enhancing MRI lesions in the last 12 months", inputs=_ACTIVITY_INPUTS[1:]),
+        _field("current_dmt_tier", "enum", "efficacy tier of the current DMT", ("none", "low", "moderate", "high"), ("current_dmt",)),
+        _field("treatment_naive", "bool", "has never taken a DMT", inputs=("current_dmt", "prior_dmts")),
+        _field("ever_high_efficacy_dmt", "bool", "has ever taken a high-efficacy DMT", inputs=("current_dmt", "prior_dmts")),
+        _field("high_efficacy_breakthrough", "bool",
+               f"MS stayed active despite a high-efficacy DMT taken for {FULL_COURSE_MONTHS} months or more", inputs=_DMT_INPUTS),
+        _field("lower_efficacy_breakthrough", "bool",
+               f"MS stayed active despite a low- or moderate-efficacy DMT taken for {FULL_COURSE_MONTHS} months or more",
+               inputs=_DMT_INPUTS),
+        _field("failed_dmts_low", "int", "low-efficacy DMTs that did not control MS", inputs=_DMT_INPUTS),
+        _field("failed_dmts_moderate", "int", "moderate-efficacy DMTs that did not control MS", inputs=_DMT_INPUTS),
+        _field("failed_dmts_high", "int", "high-efficacy DMTs that did not control MS", inputs=_DMT_INPUTS),
+        _field("high_efficacy_dmt_stopped_for_safety", "bool",
+               "a high-efficacy DMT was stopped because of side effects or a safety risk", inputs=("prior_dmts",)),
+        _field("prior_cytotoxic_treatment", "bool", "has had a cytotoxic drug such as mitoxantrone or cyclophosphamide",
+               inputs=("current_dmt", "prior_dmts")),
+    ]
+}
+
+FactValue = int | float | str | bool | frozenset[str]
+
+
+def profile_facts(profile: Profile, catalogue: DrugCatalogue) -> dict[str, FactValue]:
+    """Every fact of the vocabulary that this profile lets us know; unknown facts are absent."""
+    facts: dict[str, FactValue] = {}
+    for name in FIELDS:
+        if "." not in name and name in Profile.model_fields:
+            value = getattr(profile, name)
+            if value is not None and value != "unknown":
+                facts[name] = frozenset(value) if name == "comorbidities" else value
+    mri = profile.mri_last_12_months
+    if mri is not None:
+        for sub in ("new_or_enlarging_t2_lesions", "gadolinium_enhancing_lesions"):
+            if (count := getattr(mri, sub)) is not None:
+                facts[f"mri_last_12_months.{sub}"] = count
+    _set(facts, "mri_active_last_12_months", _any_positive(
+        facts.get("mri_last_12_months.new_or_enlarging_t2_lesions"), facts.get("mri_last_12_months.gadolinium_enhancing_lesions")))
+    _set(facts, "active_last_12_months", _any_positive(
+        facts.get("relapses_last_12_months"), facts.get("mri_last_12_months.new_or_enlarging_t2_lesions"),
+        facts.get("mri_last_12_months.gadolinium_enhancing_lesions")))
+    _derive_treatment(profile, catalogue, facts)
+    return facts
+
+
+def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[str, FactValue]) -> None:
+    current = _current_drug(profile, catalogue)  # False = "none", None = unknown
+    priors = None if profile.prior_dmts is None else [(catalogue.resolve(p.drug), p) for p in profile.prior_dmts]
+    if current is not None:
+        facts["current_dmt_tier"] = "none" if current is False else current.tier
+    if current is False and priors == []:
+        facts["treatment_naive"] = True
+    elif current not in (None, False) or priors:
+        facts["treatment_naive"] = False
+
+    taken: list[Drug | None] = ([] if current in (None, False) else [current]) + [d for d, _ in priors or []]
+    _set(facts, "ever_high_efficacy_dmt", _kleene_any(
+        [d is not None and d.tier == "high" for d in taken], complete=current is not None and priors is not None))
+    _set(facts, "prior_cytotoxic_treatment", _kleene_any(
+        [d is not None and d.cytotoxic for d in taken], complete=current is not None and priors is not None))
+
+    # Did each drug fail to control MS after a full course? True / False / None (unknown)
+    failures: list[tuple[Drug, bool | None]] = []
+    if current not in (None, False):
+        failures.append((current, _current_failed(profile.current_dmt_months, facts.get("active_last_12_months"))))
+    for drug, entry in priors or []:
+        if drug is not None:
+            failures.append((drug, _prior_failed(entry.months, entry.stopped_because)))
+    complete = current is not None and priors is not None
+    _set(facts, "high_efficacy_breakthrough",
+         _kleene_any([f for d, f in failures if d.tier == "high"], complete))
+    _set(facts, "lower_efficacy_breakthrough",
+         _kleene_any([f for d, f in failures if d.tier != "high"], complete))
+    for tier in ("low", "moderate", "high"):
+        outcomes = [f for d, f in failures if d.tier == tier]
+        if complete and None not in outcomes:
+            facts[f"failed_dmts_{tier}"] = len({d.id for d, f in failures if d.tier == tier and f})
+
+    if priors is not None:
+        stopped = [
+            None if entry.stopped_because is None else entry.stopped_because in ("side_effects", "safety_risk")
+            for drug, entry in priors
+            if drug is not None and drug.tier == "high"
+        ]
+        _set(facts, "high_efficacy_dmt_stopped_for_safety", _kleene_any(stopped, complete=True))
+
+
+def _current_drug(profile: Profile, catalogue: DrugCatalogue) -> Drug | Literal[False] | None:
+    if profile.current_dmt is None:
+        return None
+    if profile.current_dmt.strip().lower() == "none":
+        return False
+    return catalogue.resolve(profile.current_dmt)
+
+
+def _current_failed(months: int | None, active: FactValue | None) -> bool | None:
+    if active is False:
+        return False
+    if months is not None and months < FULL_COURSE_MONTHS:
+        return False  # too early to judge the drug
+    if active is True and months is not None and months >= ACTIVITY_WINDOW_MONTHS:
+        return True
+    return None  # on the drug for 6-12 months, or months or activity unknown: timing cannot be told
+
+
+def _prior_failed(months: int | None, stopped_because: str | None) -> bool | None:
+    if stopped_because is None:
+        return None
+    if stopped_because != "not_effective":
+        return False
+    if months is None:
+        return None
+    return months >= FULL_COURSE_MONTHS
+
+
+def _any_positive(*counts: FactValue | None) -> bool | None:
+    if any(isinstance(c, int) and c > 0 for c in counts):
+        return True
+    if all(c is not None for c in counts):
+        return False
+    return None
+
+
+def _kleene_any(values: list[bool | None], complete: bool) -> bool | None:
+    """True if any is True; False if all are False and nothing is missing; otherwise unknown."""
+    if True in values:
+        return True
+    if complete and None not in values:
+        return False
+    return None
+
+
+def _set(facts: dict[str, FactValue], name: str, value: bool | None) -> None:
+    if value is not None:
+        facts[name] = value

@@ -1,0 +1,322 @@
+"""Loading a rule pack from a folder, checking everything, and reporting every problem at once.
+
+Stages: YAML hygiene (syntax, duplicate keys) → structure and types (pydantic) → meaning
+(known fields and operators, known criteria and sources, seed quotes found verbatim, a final
+catch-all decision row). Every problem is a Diagnostic with file:line:col.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .catalogue import DrugCatalogue
+from .errors import Diagnostic, RulePackError
+from .facts import FIELDS, FieldSpec
+from .resources import default_rules_dir
+from .rulepack import (
+    OPTION_IDS,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    NotOf,
+    Option,
+    PackMeta,
+    Quote,
+    RulePack,
+    SourcesFile,
+)
+from .yamlpos import Document, Path_, ReadError, data_path, read_text
+
+M = TypeVar("M", bound=BaseModel)
+
+OPS_BY_KIND = {
+    "int": {"eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in"},
+    "number": {"eq", "neq", "lt", "lte", "gt", "gte"},
+    "enum": {"eq", "neq", "in", "not_in"},
+    "bool": {"eq"},
+    "set": {"includes", "excludes"},
+}
+
+
+def load_rule_pack(rules_dir: str | Path | None = None) -> RulePack:
+    """Load and check a rule pack; raise RulePackError listing every error."""
+    pack, diagnostics = check_rule_pack(rules_dir)
+    errors = [d for d in diagnostics if d.level == "error"]
+    if errors or pack is None:
+        raise RulePackError(errors or diagnostics)
+    return pack
+
+
+def check_rule_pack(rules_dir: str | Path | None = None) -> tuple[RulePack | None, list[Diagnostic]]:
+    """Load a rule pack, returning it (when it has no errors) and every diagnostic found."""
+    root = Path(rules_dir) if rules_dir is not None else default_rules_dir()
+    if not root.is_dir():
+        return None, [Diagnostic(str(root), None, None, "rule pack folder not found", "not-found")]
+    loading = _Loading(root)
+    meta = loading.model(root / "pack.yaml", PackMeta)
+    sources = loading.model(root / "sources.yaml", SourcesFile)
+    catalogue = loading.model(root / "drugs.yaml", DrugCatalogue)
+    options: dict[str, Option] = {}
+    for path in sorted((root / "options").glob("*.yaml")):
+        option = loading.model(path, Option)
+        if option is None:
+            continue
+        if option.id in options:
+            loading.report(path, ("id",), f"option '{option.id}' is defined twice", "duplicate-option")
+        elif path.stem != option.id:
+            loading.report(path, ("id",), f"option '{option.id}' must live in options/{option.id}.yaml", "option-file-name")
+        options[option.id] = option
+    for missing in sorted(set(OPTION_IDS) - set(options)):
+        if not (root / "options" / f"{missing}.yaml").exists():
+            loading.diagnostics.append(
+                Diagnostic(str(root / "options"), None, None, f"option '{missing}' has no file options/{missing}.yaml", "missing-option")
+            )
+    if meta is None or sources is None or catalogue is None or loading.errors():
+        return None, loading.diagnostics
+
+    source_ids = {s.id for s in sources.sources}
+    seeds_dir = (root / meta.seeds).resolve()
+    _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
+    loading.check_source_refs(root / "drugs.yaml", catalogue.model_dump(by_alias=True), source_ids)
+    for option_id, option in options.items():
+        _check_option(loading, root / "options" / f"{option_id}.yaml", option, source_ids, sources, seeds_dir)
+    if loading.errors():
+        return None, loading.diagnostics
+    pack = RulePack(
+        meta=meta,
+        sources={s.id: s for s in sources.sources},
+        catalogue=catalogue,
+        options={i: options[i] for i in OPTION_IDS},
+        digest=_digest(root),
+        seeds_dir=str(seeds_dir),
+    )
+    return pack, loading.diagnostics
+
+
+class _Loading:
+    """The documents read so far and the diagnostics found in them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs: dict[Path, Document] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def errors(self) -> bool:
+        return any(d.level == "error" for d in self.diagnostics)
+
+    def model(self, path: Path, model: type[M]) -> M | None:
+        name = _display(path)
+        try:
+            doc = read_text(path.read_text(encoding="utf-8"), name)
+        except FileNotFoundError:
+            self.diagnostics.append(Diagnostic(name, None, None, "file not found", "not-found"))
+            return None
+        except ReadError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return None
+        self.docs[path] = doc
+        try:
+            return model.model_validate(doc.data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = data_path(doc.data, error["loc"])
+                self.diagnostics.append(doc.diagnostic(loc, _message(error, loc), _code(error)))
+            return None
+
+    def report(self, path: Path, at: Path_, message: str, code: str, level: str = "error") -> None:
+        doc = self.docs.get(path)
+        if doc is None:
+            self.diagnostics.append(Diagnostic(_display(path), None, None, message, code, level))  # type: ignore[arg-type]
+        else:
+            self.diagnostics.append(doc.diagnostic(at, message, code, level))
+
+    def check_source_refs(self, path: Path, data: Any, known: set[str]) -> None:
+        for at, value in _walk(data, ()):
+            if at and at[-1] in ("source",) and isinstance(value, str) or (
+                len(at) >= 2 and at[-2] in ("sources", "better_sources") and isinstance(value, str)
+            ):
+                if value not in known:
+                    hint = difflib.get_close_matches(value, sorted(known), n=1)
+                    self.report(path, at, f"unknown source '{value}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                                "unknown-source")
+
+
+def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_dir: Path) -> None:
+    seen: set[str] = set()
+    for index, source in enumerate(sources.sources):
+        if source.id in seen:
+            loading.report(path, ("sources", index, "id"), f"source '{source.id}' is listed twice", "duplicate-source")
+        seen.add(source.id)
+        if source.seed and not (seeds_dir / source.seed).is_file():
+            loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' not found in {seeds_dir}", "seed-not-found")
+
+
+def _check_option(
+    loading: _Loading, path: Path, option: Option, source_ids: set[str], sources: SourcesFile, seeds_dir: Path
+) -> None:
+    data = option.model_dump(by_alias=True, exclude_defaults=False)
+    loading.check_source_refs(path, data, source_ids)
+    criteria = {c.id for c in option.criteria}
+    _unique(loading, path, [("criteria", i, "id", c.id) for i, c in enumerate(option.criteria)], "criterion")
+    _unique(loading, path,
+            [(kind, i, "id", s.id) for kind in ("benefits", "risks") for i, s in enumerate(getattr(option, kind))],
+            "statement")
+    for at, condition in _conditions(option):
+        _check_condition(loading, path, at, condition)
+    rows = option.decision.rows
+    for index, row in enumerate(rows):
+        for criterion in row.when:
+            if criterion not in criteria:
+                hint = difflib.get_close_matches(criterion, sorted(criteria), n=1)
+                loading.report(path, ("decision", "rows", index, "when", criterion),
+                               f"unknown criterion '{criterion}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                               "unknown-criterion")
+        if not row.when and index < len(rows) - 1:
+            loading.report(path, ("decision", "rows", index + 1),
+                           "this row can never match: an earlier row matches every profile", "unreachable-row")
+    if rows[-1].when:
+        loading.report(path, ("decision", "rows", len(rows) - 1),
+                       "the last decision row must be a catch-all (no 'when'), so every profile gets a status",
+                       "no-catch-all")
+    by_id = {s.id: s for s in sources.sources}
+    for at, quote in _quotes(option):
+        _check_quote(loading, path, at, quote, by_id, seeds_dir)
+
+
+def _unique(loading: _Loading, path: Path, items: list[tuple[Any, ...]], what: str) -> None:
+    seen: set[str] = set()
+    for *at, value in items:
+        if value in seen:
+            loading.report(path, tuple(at), f"{what} id '{value}' is used twice", f"duplicate-{what}")
+        seen.add(value)
+
+
+def _conditions(option: Option) -> Iterator[tuple[Path_, Condition]]:
+    for index, criterion in enumerate(option.criteria):
+        yield ("criteria", index, "when"), criterion.when
+    for kind in ("benefits", "risks"):
+        for index, statement in enumerate(getattr(option, kind)):
+            if statement.when is not None:
+                yield (kind, index, "when"), statement.when
+    for index, question in enumerate(option.questions):
+        if question.when is not None:
+            yield ("questions", index, "when"), question.when
+
+
+def _check_condition(loading: _Loading, path: Path, at: Path_, condition: Condition) -> None:
+    if isinstance(condition, AllOf | AnyOf):
+        key = "all" if isinstance(condition, AllOf) else "any"
+        for index, child in enumerate(condition.all if isinstance(condition, AllOf) else condition.any):
+            _check_condition(loading, path, at + (key, index), child)
+        return
+    if isinstance(condition, NotOf):
+        _check_condition(loading, path, at + ("not",), condition.not_)
+        return
+    assert isinstance(condition, Leaf)
+    spec = FIELDS.get(condition.field)
+    if spec is None:
+        hint = difflib.get_close_matches(condition.field, sorted(FIELDS), n=1, cutoff=0.5)
+        loading.report(path, at + ("field",), f"unknown field '{condition.field}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                       "unknown-field")
+        return
+    allowed = OPS_BY_KIND[spec.kind]
+    if condition.op not in allowed:
+        loading.report(path, at + ("op",), f"operator '{condition.op}' does not apply to {spec.kind} field '{spec.name}'; "
+                       f"use one of {', '.join(sorted(allowed))}", "wrong-operator")
+        return
+    for problem in _value_problems(spec, condition):
+        loading.report(path, at + ("value",), problem, "wrong-value")
+
+
+def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
+    many = leaf.op in ("in", "not_in")
+    values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+    if many != isinstance(leaf.value, list):
+        return [f"operator '{leaf.op}' needs " + ("a list of values" if many else "a single value")]
+    problems = []
+    for value in values:
+        if spec.kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(f"'{spec.name}' is a whole number; {value!r} is not")
+        elif spec.kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            problems.append(f"'{spec.name}' is a number; {value!r} is not")
+        elif spec.kind == "bool" and not isinstance(value, bool):
+            problems.append(f"'{spec.name}' is true or false; {value!r} is not")
+        elif spec.kind in ("enum", "set") and value not in spec.values:
+            hint = difflib.get_close_matches(str(value), spec.values, n=1)
+            problems.append(f"{value!r} is not a value of '{spec.name}'" + (f" (did you mean '{hint[0]}'?)" if hint else
+                            f"; use one of {', '.join(spec.values)}"))
+    return problems
+
+
+def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
+    for index, quote in enumerate(option.quotes):
+        yield ("quotes", index), quote
+    for kind in ("criteria", "benefits", "risks"):
+        for index, item in enumerate(getattr(option, kind)):
+            for q, quote in enumerate(item.quotes):
+                yield (kind, index, "quotes", q), quote
+
+
+def normalise_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _check_quote(loading: _Loading, path: Path, at: Path_, quote: Quote, sources: dict[str, Any], seeds_dir: Path) -> None:
+    source = sources.get(quote.source)
+    if source is None:
+        return  # reported as an unknown source
+    if not source.seed:
+        loading.report(path, at + ("source",), f"source '{quote.source}' is not a seed document; quotes must come from seeds",
+                       "quote-not-seed")
+        return
+    try:
+        seed_text = (seeds_dir / source.seed).read_text(encoding="utf-8")
+    except OSError:
+        return  # reported with the source
+    if normalise_space(quote.text) not in normalise_space(seed_text):
+        loading.report(path, at + ("text",), f"quote not found verbatim in seed '{source.seed}'", "quote-not-verbatim")
+
+
+def _walk(data: Any, at: Path_) -> Iterator[tuple[Path_, Any]]:
+    yield at, data
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk(value, at + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _walk(value, at + (index,))
+
+
+def _message(error: Any, loc: Path_) -> str:
+    field = ".".join(str(p) for p in loc) or "file"
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{loc[-1] if loc else field}'"
+    if error["type"] == "missing":
+        return f"'{field}' is required"
+    return f"{field}: {error['msg']}"
+
+
+def _code(error: Any) -> str:
+    return {"extra_forbidden": "unknown-key", "missing": "missing-key"}.get(error["type"], "wrong-type")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _digest(root: Path) -> str:
+    hasher = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*.yaml") if p.is_file()):
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + hasher.hexdigest()

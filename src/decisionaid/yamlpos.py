@@ -1,0 +1,192 @@
+"""Strict YAML and JSON reading that remembers where every key stands.
+
+Profiles and rule files are read the same way:
+- YAML 1.2 booleans only: `yes`, `no`, `on`, `off` stay text (the profile contract uses `yes`/`no`);
+- a duplicate key is an error, not a silent overwrite;
+- anchors and aliases are refused (no "billion laughs" expansion);
+- every mapping key and list item gets a (line, column) so later errors can point at it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic
+
+Path_ = tuple[str | int, ...]
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML's own signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="anchors and aliases (*name) are not allowed", problem_mark=event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+# Replace YAML 1.1's many booleans with YAML 1.2's true/false.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass
+class Document:
+    """Parsed data plus the position of every key and list item (1-based)."""
+
+    data: Any
+    file: str
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_) -> tuple[int | None, int | None]:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.positions:
+                return self.positions[path[:cut]]
+        return None, None
+
+    def diagnostic(self, path: Path_, message: str, code: str, level: str = "error") -> Diagnostic:
+        line, col = self.where(path)
+        return Diagnostic(self.file, line, col, message, code, level)  # type: ignore[arg-type]
+
+
+class ReadError(Exception):
+    """The text could not be read as a document; carries all diagnostics found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("; ".join(str(d) for d in diagnostics))
+
+
+def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
+    """Parse YAML (or JSON when `as_json`) text into a positioned Document."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise ReadError([Diagnostic(file, None, None, "file is larger than 1 MB", "too-large")])
+    if as_json:
+        return _read_json(text, file)
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        raise ReadError([Diagnostic(file, line, col, message, "yaml-syntax")]) from None
+    except yaml.YAMLError as exc:
+        raise ReadError([Diagnostic(file, None, None, f"invalid YAML: {exc}", "yaml-syntax")]) from None
+    except RecursionError:
+        raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return Document(None, file)
+    doc = Document(None, file)
+    problems: list[Diagnostic] = []
+    _walk(node, (), doc, problems, 0)
+    if problems:
+        raise ReadError(problems)
+    try:
+        doc.data = _StrictLoader("").construct_document(node)
+    except yaml.YAMLError as exc:
+        raise ReadError([Diagnostic(file, None, None, f"invalid YAML value: {exc}", "yaml-value")]) from None
+    return doc
+
+
+def _walk(node: yaml.Node, path: Path_, doc: Document, problems: list[Diagnostic], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        mark = node.start_mark
+        problems.append(Diagnostic(doc.file, mark.line + 1, mark.column + 1, "document is nested too deeply", "too-deep"))
+        return
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if key in seen:
+                problems.append(
+                    Diagnostic(doc.file, line, col, f"duplicate key '{key}' (first at line {seen[key]})", "duplicate-key")
+                )
+                continue
+            seen[key] = line
+            doc.positions[path + (key,)] = (line, col)
+            _walk(value_node, path + (key,), doc, problems, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            doc.positions[path + (index,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            _walk(item, path + (index,), doc, problems, depth + 1)
+
+
+def _read_json(text: str, file: str) -> Document:
+    problems: list[Diagnostic] = []
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                problems.append(Diagnostic(file, None, None, f"duplicate key '{key}'", "duplicate-key"))
+            out[key] = value
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ReadError([Diagnostic(file, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}", "json-syntax")]) from None
+    except RecursionError:
+        raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
+    if problems:
+        raise ReadError(problems)
+    if _depth(data) > MAX_DEPTH:
+        raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")])
+    return Document(data, file)
+
+
+def _depth(value: Any) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
+    """Map a pydantic error location onto the document, dropping union tags and other
+    parts that are not keys or indexes of the data itself."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+            path.append(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+            path.append(part)
+        elif not isinstance(current, dict | list):
+            break
+        elif isinstance(current, dict) and isinstance(part, str) and not _is_tag(part):
+            path.append(part)  # a missing or unknown key: still name it
+            break
+    return tuple(path)
+
+
+def _is_tag(part: str) -> bool:
+    return part in {"leaf", "all", "any", "not"} or part.startswith("function-") or "[" in part

@@ -316,7 +316,9 @@ def _display(path: Path) -> str:
 
 
 def _digest(root: Path) -> str:
+    """A fingerprint of everything that can change an assessment (rule tests excluded)."""
     hasher = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*.yaml") if p.is_file()):
+    files = [root / "pack.yaml", root / "sources.yaml", root / "drugs.yaml", *(root / "options").glob("*.yaml")]
+    for path in sorted(files):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return "sha256:" + hasher.hexdigest()

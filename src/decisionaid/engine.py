@@ -135,7 +135,16 @@ class RuleEngine:
     """One per rule pack and process. Thread-safe; evaluations are serialised (the C code holds the GIL)."""
 
     def __init__(self, pack: RulePack) -> None:
-        compiled = compile_pack(pack)
+        self._build(compile_pack(pack))
+
+    @classmethod
+    def from_rules(cls, rules: list[tuple[RuleKey, dict[str, Any]]]) -> RuleEngine:
+        """An engine over already compiled durable-rules conditions (for tests and benchmarks)."""
+        engine = cls.__new__(cls)
+        engine._build(rules)
+        return engine
+
+    def _build(self, compiled: list[tuple[RuleKey, dict[str, Any]]]) -> None:
         self._keys: dict[str, RuleKey] = {}
         rulesets: dict[str, dict[str, Any]] = {}
         for start in range(0, len(compiled), RULES_PER_RULESET):

@@ -79,16 +79,16 @@ def check_rule_pack(rules_dir: str | Path | None = None) -> tuple[RulePack | Non
             loading.diagnostics.append(
                 Diagnostic(str(root / "options"), None, None, f"option '{missing}' has no file options/{missing}.yaml", "missing-option")
             )
+    # Meaning is checked for every file that parsed, even when another file has errors.
+    seeds_dir = (root / (meta.seeds if meta else "../seeds")).resolve()
+    if sources is not None:
+        source_ids = {s.id for s in sources.sources}
+        _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
+        if catalogue is not None:
+            loading.check_source_refs(root / "drugs.yaml", catalogue.model_dump(by_alias=True), source_ids)
+        for option_id, option in options.items():
+            _check_option(loading, root / "options" / f"{option_id}.yaml", option, source_ids, sources, seeds_dir)
     if meta is None or sources is None or catalogue is None or loading.errors():
-        return None, loading.diagnostics
-
-    source_ids = {s.id for s in sources.sources}
-    seeds_dir = (root / meta.seeds).resolve()
-    _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
-    loading.check_source_refs(root / "drugs.yaml", catalogue.model_dump(by_alias=True), source_ids)
-    for option_id, option in options.items():
-        _check_option(loading, root / "options" / f"{option_id}.yaml", option, source_ids, sources, seeds_dir)
-    if loading.errors():
         return None, loading.diagnostics
     pack = RulePack(
         meta=meta,

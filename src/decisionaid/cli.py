@@ -1,0 +1,112 @@
+"""The command line: parses arguments and calls the library, nothing more.
+
+Exit codes: 0 success; 1 `rules check`/`rules test` found problems; 2 invalid input (profile,
+rules, arguments), one line per problem on stderr and no traceback; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import UsageError, UserError
+from .pipeline import rule_pack_and_engine
+
+EXIT_INVALID = 2
+
+
+def reports_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a UserError into one line per problem on stderr and exit code 2."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except UserError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            sys.exit(EXIT_INVALID)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="decisionaid")
+def main() -> None:
+    """decisionaid: an MS treatment-options discussion sheet from a patient profile.
+
+    It is a decision aid, not a recommender: it never tells anyone what to choose.
+    """
+
+
+rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                            help="Rule pack folder (default: the shipped rules).")
+
+
+def _load(profile_path: str, rules_dir: Path | None) -> Any:
+    from .profile import load_profile
+
+    pack, _ = rule_pack_and_engine(rules_dir)
+    return load_profile(profile_path, pack.catalogue)
+
+
+@main.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF file to write (default: sheet.pdf unless --html is given).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also (or only) write the sheet as HTML.")
+@click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
+@click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date printed on the sheet, YYYY-MM-DD (default: today).")
+@rules_option
+@reports_user_errors
+def sheet(profile: str, output: Path | None, html_path: Path | None, large_print: bool,
+          sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+    """Make the discussion sheet (PDF) for PROFILE (a .yaml/.json file, or - for standard input)."""
+    from .pipeline import make_sheet
+    from .render import render_html, render_pdf, write_atomically
+
+    for target in (output, html_path):
+        if target is not None and not target.parent.is_dir():
+            raise UsageError.single(str(target), "the folder for this output does not exist", "no-output-folder")
+    patient = _load(profile, rules_dir)
+    day = sheet_date.date() if sheet_date else dt.date.today()
+    model = make_sheet(patient, sheet_date=day, large_print=large_print, rules_dir=rules_dir)
+    if html_path is not None:
+        write_atomically(html_path, render_html(model).encode("utf-8"))
+        click.echo(f"wrote {html_path}", err=True)
+    if output is not None or html_path is None:
+        target = output or Path("sheet.pdf")
+        write_atomically(target, render_pdf(model))
+        click.echo(f"wrote {target}", err=True)
+
+
+@main.command()
+@click.argument("profile", metavar="PROFILE")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@rules_option
+@reports_user_errors
+def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
+    """Print the assessment of PROFILE: every option's status and why."""
+    from .pipeline import assess_profile
+
+    result = assess_profile(_load(profile, rules_dir), rules_dir)
+    if fmt == "json":
+        click.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    from .textreport import assessment_text
+
+    click.echo(assessment_text(result))
+
+
+if __name__ == "__main__":
+    main()

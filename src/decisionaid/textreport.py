@@ -1,0 +1,31 @@
+"""A readable terminal summary of an Assessment (`assess --format text`)."""
+
+from __future__ import annotations
+
+from .assess import Assessment
+from .sheet import STATUS_TEXT
+
+MARK = {"met": "+", "not_met": "-", "unknown": "?"}
+
+
+def assessment_text(assessment: Assessment) -> str:
+    pack = assessment.rule_pack
+    lines = [
+        f"Rule pack {pack.name} {pack.version} (reviewed {pack.reviewed}, next review {pack.next_review})",
+        f"Profile {assessment.profile_digest}",
+        "This is for discussion with your MS team. It does not recommend any treatment.",
+        "",
+    ]
+    for option in assessment.options:
+        lines.append(f"{option.title}")
+        lines.append(f"  status: {option.status} ({STATUS_TEXT[option.status]}). {option.reason}")
+        lines.append(f"  evidence: {option.evidence.certainty.replace('_', ' ')}; {option.evidence.maturity}")
+        for criterion in option.criteria:
+            lines.append(f"  [{MARK[criterion.state]}] {criterion.label}: {criterion.state.replace('_', ' ')}")
+        for risk in option.risks:
+            lines.append(f"  risk: {risk.text}")
+        lines.append("")
+    if assessment.missing_information:
+        lines.append("Missing information: " + ", ".join(assessment.missing_information))
+    lines.append("Key: [+] met  [-] not met  [?] unknown")
+    return "\n".join(lines)

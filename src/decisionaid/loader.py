@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,28 +58,52 @@ def load_rule_pack(rules_dir: str | Path | None = None) -> RulePack:
 
 def check_rule_pack(rules_dir: str | Path | None = None) -> tuple[RulePack | None, list[Diagnostic]]:
     """Load a rule pack, returning it (when it has no errors) and every diagnostic found."""
+    reading = read_rule_pack(rules_dir)
+    return reading.pack, reading.diagnostics
+
+
+@dataclass(frozen=True)
+class PackReading:
+    """Everything read from a rules folder, kept so that later checks can point at file:line:col."""
+
+    root: Path
+    pack: RulePack | None  # None when there are errors
+    diagnostics: list[Diagnostic]
+    documents: dict[Path, Document]  # every file that parsed as YAML
+    meta: PackMeta | None
+    sources: SourcesFile | None
+    catalogue: DrugCatalogue | None
+    options: dict[Path, Option]  # every option file that passed the structure stage
+    seeds_dir: Path
+
+
+def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
+    """Read and check a rules folder, keeping the documents and models that did load."""
     root = Path(rules_dir) if rules_dir is not None else default_rules_dir()
     if not root.is_dir():
-        return None, [Diagnostic(str(root), None, None, "rule pack folder not found", "not-found")]
+        return PackReading(root, None, [Diagnostic(_display(root), None, None, "rule pack folder not found", "not-found")],
+                           {}, None, None, None, {}, root.parent / "seeds")
     loading = _Loading(root)
     meta = loading.model(root / "pack.yaml", PackMeta)
     sources = loading.model(root / "sources.yaml", SourcesFile)
     catalogue = loading.model(root / "drugs.yaml", DrugCatalogue)
     options: dict[str, Option] = {}
+    option_files: dict[Path, Option] = {}
     for path in sorted((root / "options").glob("*.yaml")):
         option = loading.model(path, Option)
         if option is None:
             continue
+        option_files[path] = option
         if option.id in options:
             loading.report(path, ("id",), f"option '{option.id}' is defined twice", "duplicate-option")
-        elif path.stem != option.id:
+            continue
+        if path.stem != option.id:
             loading.report(path, ("id",), f"option '{option.id}' must live in options/{option.id}.yaml", "option-file-name")
         options[option.id] = option
-    for missing in sorted(set(OPTION_IDS) - set(options)):
+    for missing in sorted(set(OPTION_IDS) - {o.id for o in option_files.values()}):
         if not (root / "options" / f"{missing}.yaml").exists():
-            loading.diagnostics.append(
-                Diagnostic(str(root / "options"), None, None, f"option '{missing}' has no file options/{missing}.yaml", "missing-option")
-            )
+            loading.diagnostics.append(Diagnostic(_display(root / "options"), None, None,
+                                                  f"option '{missing}' has no file options/{missing}.yaml", "missing-option"))
     # Meaning is checked for every file that parsed, even when another file has errors.
     seeds_dir = (root / (meta.seeds if meta else "../seeds")).resolve()
     if sources is not None:
@@ -86,19 +111,19 @@ def check_rule_pack(rules_dir: str | Path | None = None) -> tuple[RulePack | Non
         _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
         if catalogue is not None:
             loading.check_source_refs(root / "drugs.yaml", catalogue.model_dump(by_alias=True), source_ids)
-        for option_id, option in options.items():
-            _check_option(loading, root / "options" / f"{option_id}.yaml", option, source_ids, sources, seeds_dir)
-    if meta is None or sources is None or catalogue is None or loading.errors():
-        return None, loading.diagnostics
-    pack = RulePack(
-        meta=meta,
-        sources={s.id: s for s in sources.sources},
-        catalogue=catalogue,
-        options={i: options[i] for i in OPTION_IDS},
-        digest=_digest(root),
-        seeds_dir=str(seeds_dir),
-    )
-    return pack, loading.diagnostics
+        for path, option in option_files.items():
+            _check_option(loading, path, option, source_ids, sources, seeds_dir)
+    pack = None
+    if meta is not None and sources is not None and catalogue is not None and not loading.errors():
+        pack = RulePack(
+            meta=meta,
+            sources={s.id: s for s in sources.sources},
+            catalogue=catalogue,
+            options={i: options[i] for i in OPTION_IDS},
+            digest=_digest(root),
+            seeds_dir=str(seeds_dir),
+        )
+    return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir)
 
 
 class _Loading:
@@ -282,7 +307,33 @@ def _check_quote(loading: _Loading, path: Path, at: Path_, quote: Quote, sources
     except OSError:
         return  # reported with the source
     if normalise_space(quote.text) not in normalise_space(seed_text):
-        loading.report(path, at + ("text",), f"quote not found verbatim in seed '{source.seed}'", "quote-not-verbatim")
+        loading.report(path, at + ("text",), f"quote not found verbatim in seed '{source.seed}'{_quote_hint(quote.text, seed_text)}",
+                       "quote-not-verbatim")
+
+
+def _quote_hint(quote: str, seed: str) -> str:
+    """Where the quote stops matching its seed: the longest opening found, and what the seed says next."""
+    words, flat = normalise_space(quote).split(" "), normalise_space(seed)
+    low, high = 0, len(words)  # the longest prefix found (by words) lies in [low, high)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if " ".join(words[:mid]) in flat:
+            low = mid
+        else:
+            high = mid - 1
+    if low < 3:
+        return ": not even its first words are in the seed"
+    match = re.search(r"\s+".join(map(re.escape, words[:low])), seed)
+    if match is None:  # pragma: no cover - the prefix was found in the normalised seed
+        return ""
+    line = seed.count("\n", 0, match.end()) + 1
+    seed_next = " ".join(seed[match.end():].split()[:4])
+    return (f": it matches up to '{_tail(words[:low])}', then the quote has '{' '.join(words[low:low + 4])}' "
+            f"where the seed (line {line}) has '{seed_next}'")
+
+
+def _tail(words: list[str], count: int = 5) -> str:
+    return ("... " if len(words) > count else "") + " ".join(words[-count:])
 
 
 def _walk(data: Any, at: Path_) -> Iterator[tuple[Path_, Any]]:
@@ -299,12 +350,18 @@ def _message(error: Any, loc: Path_) -> str:
     field = ".".join(str(p) for p in loc) or "file"
     if error["type"] == "extra_forbidden":
         return f"unknown key '{loc[-1] if loc else field}'"
+    if error["type"] == "missing" and loc and loc[-1] in ("denominator", "time_frame"):
+        return (f"'{field}' is required: every number needs " +
+                ("a denominator (10, 100, 1000 or 10000)" if loc[-1] == "denominator" else "a time frame"))
     if error["type"] == "missing":
         return f"'{field}' is required"
     return f"{field}: {error['msg']}"
 
 
 def _code(error: Any) -> str:
+    loc = [p for p in error["loc"] if isinstance(p, str)]
+    if error["type"] == "missing" and len(loc) >= 2 and loc[-2] == "numbers" and loc[-1] in ("denominator", "time_frame"):
+        return "number-without-" + loc[-1].replace("_", "-")
     return {"extra_forbidden": "unknown-key", "missing": "missing-key"}.get(error["type"], "wrong-type")
 
 

@@ -44,6 +44,33 @@ _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[misc]  # libyaml: about 7x faster than pure Python
+        """The same rules on libyaml's parser; aliases are refused by a first pass over the events."""
+
+    _FastLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+    _PARSER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _FastLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _PARSER = _StrictLoader
+
+
+def _compose(text: str) -> Any:  # noqa: ANN401 - a yaml.Node or None
+    if _PARSER is _StrictLoader:
+        loader = _StrictLoader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    for event in yaml.parse(text, Loader=_PARSER):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(problem="anchors and aliases (*name) are not allowed", problem_mark=event.start_mark)
+    loader = _PARSER(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
 
 @dataclass
 class Document:
@@ -79,9 +106,8 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         raise ReadError([Diagnostic(file, None, None, "file is larger than 1 MB", "too-large")])
     if as_json:
         return _read_json(text, file)
-    loader = _StrictLoader(text)
     try:
-        node = loader.get_single_node()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -91,8 +117,6 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         raise ReadError([Diagnostic(file, None, None, f"invalid YAML: {exc}", "yaml-syntax")]) from None
     except RecursionError:
         raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
-    finally:
-        loader.dispose()
     if node is None:
         return Document(None, file)
     doc = Document(None, file)

@@ -129,3 +129,18 @@ def test_engine_reports_a_rejected_ruleset():
 
     with pytest.raises(EngineError, match="rejected"):
         RuleEngine.from_rules([(key("bad"), {"$foo": {"x": 1}})])
+
+
+def test_an_error_inside_an_action_is_not_swallowed():
+    """durable-rules swallows exceptions raised in actions; the adapter must surface them."""
+    from decisionaid.errors import EngineError
+
+    class Exploding(dict):
+        def __getitem__(self, sid):
+            raise RuntimeError("boom")
+
+    engine = RuleEngine.from_rules([(key("edss_lt_9"), compile_condition(Leaf(field="edss", op="lt", value=9)))])
+    assert engine.evaluate({"edss": 3.0}).state("test", "edss_lt_9") == "met"
+    engine._fired = Exploding()
+    with pytest.raises(EngineError, match="boom"):
+        engine.evaluate({"edss": 3.0})

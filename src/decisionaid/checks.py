@@ -1,0 +1,251 @@
+"""`rules check`: every problem in a rules folder, at once, each at file:line:col.
+
+Stages, in the order a rule author meets them:
+
+1. YAML hygiene, structure and types, references and seed quotes: loader.read_rule_pack;
+2. decision tables: a final catch-all row (loader), rows that can never match and overlaps the
+   hit policy forbids (tables.py);
+3. balance and numbers: every option has a benefit and a harm; numbers in patient text come as
+   natural frequencies with a denominator and a time frame, never as percentages, "1 in X" or
+   relative risk alone;
+4. limits of the engine: durable-rules hangs or fails past 512 sibling conditions or 128 `$or`
+   rules per ruleset (engineering notes §1.7), so the checker refuses packs that would reach them;
+5. readability (warning): patient text above reading grade 8;
+6. currency: a pack past its next-review date (warning; an error with `strict`).
+
+A warning on a line that carries `# noqa: CODE` (or a bare `# noqa`) is not reported; errors
+cannot be silenced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import Diagnostic
+from .loader import PackReading, read_rule_pack
+from .readability import (
+    FORMULA,
+    MAX_GRADE,
+    PASSAGE_WORDS,
+    as_sentence,
+    patient_texts,
+    quotes_with_paths,
+    reading_grade,
+    word_count,
+)
+from .rulepack import AllOf, AnyOf, Condition, Leaf, NotOf, Option, RulePack
+from .tables import analyse_table
+
+MAX_SIBLINGS = 512  # durable-rules: create_ruleset never returns past 512 children of one node
+MAX_OR_RULES = 128  # durable-rules: error 107 past 128 rules with an $or under one node
+
+_PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_FREQUENCY = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s+(?:in|out of)\s+(\d[\d,]*)\b")
+_TIME = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|within|after|during|follow-up|lifetime|lifelong)\b",
+                   re.IGNORECASE)
+_RELATIVE = re.compile(r"\b(?:\d+(?:\.\d+)?\s*times\s+(?:more|less|as|higher|lower)|twice as|half as|halve[sd]?|"
+                       r"double[sd]?|triple[sd]?|\d+\s*-?\s*fold|by (?:about |around )?(?:half|a third|one third|"
+                       r"two thirds|a quarter|\d+(?:\.\d+)?\s*%))", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_NOQA = re.compile(r"#\s*noqa\b(?::\s*(?P<codes>[\w-]+(?:\s*,\s*[\w-]+)*))?", re.IGNORECASE)
+_DENOMINATORS = {"10", "100", "1000", "10000"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What `rules check` found: the pack (None when it has errors) and every diagnostic, sorted."""
+
+    root: Path
+    pack: RulePack | None
+    diagnostics: list[Diagnostic]
+    files: int
+
+    @property
+    def errors(self) -> int:
+        return sum(d.level == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.level == "warning" for d in self.diagnostics)
+
+
+Report = Callable[..., None]
+
+
+def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = None, strict: bool = False,
+                extra: Callable[[PackReading], Iterable[Diagnostic]] | None = None) -> CheckResult:
+    """Check a rules folder in stages and return every problem found.
+
+    `today` is the date the review check compares with (default: today). With `strict`, warnings
+    become errors. `extra` may add diagnostics of its own (the rule test cases, for example).
+    """
+    reading = read_rule_pack(rules_dir)
+    found = list(reading.diagnostics)
+
+    def report(path: Path, at: tuple[str | int, ...], message: str, code: str, level: str = "error") -> None:
+        doc = reading.documents.get(path)
+        if doc is not None:
+            found.append(doc.diagnostic(at, message, code, level))
+
+    for path, option in reading.options.items():
+        _check_table(report, path, option, reading)
+        _check_balance(report, path, option)
+        _check_numbers(report, path, option)
+        _check_condition_sizes(report, path, option)
+        _check_reading(report, path, option)
+    if reading.meta is not None:
+        _check_review(report, reading, today or dt.date.today())
+    if reading.pack is not None:
+        found += _check_rulesets(reading)
+    if extra is not None:
+        found += extra(reading)
+    found = _without_silenced(found, reading)
+    if strict:
+        found = [replace(d, level="error") for d in found]
+    found = sorted(set(found), key=lambda d: (d.file, d.line or 0, d.column or 0, d.code, d.message))
+    return CheckResult(reading.root, reading.pack, found, len(reading.documents))
+
+
+# ----------------------------------------------------------------------------- tables
+def _check_table(report: Report, path: Path, option: Option, reading: PackReading) -> None:
+    doc = reading.documents[path]
+    lines = {i: doc.where(("decision", "rows", i))[0] for i in range(len(option.decision.rows))}
+    for problem in analyse_table(option.criteria, option.decision.rows, option.decision.hit_policy, lines):
+        report(path, ("decision", "rows", problem.row), problem.message, problem.code)
+
+
+# ----------------------------------------------------------------------------- balance and numbers
+def _check_balance(report: Report, path: Path, option: Option) -> None:
+    for kind, code, what in (("benefits", "missing-benefit", "a benefit"), ("risks", "missing-harm", "a harm (risk)")):
+        if not getattr(option, kind):
+            report(path, (kind,), f"option '{option.id}' has no {kind}: every option needs at least {what}, "
+                   "so that the sheet shows both sides", code)
+
+
+def _check_numbers(report: Report, path: Path, option: Option) -> None:
+    quoted = {at: quote.text for at, quote in quotes_with_paths(option)}
+    for at, text in patient_texts(option):
+        if "numbers" in at:
+            continue  # structured numbers: their denominator and time frame are required fields
+        allowed = quoted.get(at[:-1], "") if at[-1] == "comment" else ""
+        for sentence in _SENTENCE.split(text):
+            for match in _PERCENT.finditer(sentence):
+                if match.group() not in allowed:  # a comment may repeat the percentage it discusses
+                    report(path, at, f"'{match.group()}' is a percentage: write it as a natural frequency with a "
+                           "denominator and a time frame, e.g. 'about 3 in 100 people within 5 years'",
+                           "number-without-denominator", "warning")
+            frequencies = list(_FREQUENCY.finditer(sentence))
+            for match in frequencies:
+                if match.group(1).replace(",", "") not in _DENOMINATORS:
+                    report(path, at, f"'{match.group()}': use one of the denominators 10, 100, 1,000 or 10,000, "
+                           "the same one for numbers that are compared", "number-odd-denominator", "warning")
+            if frequencies and not _TIME.search(sentence):
+                report(path, at, f"'{frequencies[0].group()}' has no time frame: say over what time "
+                       "(e.g. 'within 2 years', 'in the weeks after treatment')", "number-without-time-frame", "warning")
+            relative = _RELATIVE.search(sentence)
+            if relative and not frequencies:
+                report(path, at, f"'{relative.group()}' is a relative change on its own: give the numbers for "
+                       "each group as natural frequencies ('5 in 100 against 10 in 100')", "relative-risk-only",
+                       "warning")
+
+
+# ----------------------------------------------------------------------------- engine limits
+def _check_condition_sizes(report: Report, path: Path, option: Option) -> None:
+    for at, condition in _conditions(option):
+        for where, size in _fan_outs(condition, at):
+            if size > MAX_SIBLINGS:
+                report(path, where, f"{size} alternatives under one condition: the rule engine hangs past "
+                       f"{MAX_SIBLINGS}; use a derived fact or split the condition", "engine-limit")
+
+
+def _conditions(option: Option) -> Iterable[tuple[tuple[str | int, ...], Condition]]:
+    for index, criterion in enumerate(option.criteria):
+        yield ("criteria", index, "when"), criterion.when
+    for kind in ("benefits", "risks", "questions"):
+        for index, item in enumerate(getattr(option, kind)):
+            if item.when is not None:
+                yield (kind, index, "when"), item.when
+
+
+def _fan_outs(condition: Condition, at: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], int]]:
+    if isinstance(condition, NotOf):
+        yield from _fan_outs(condition.not_, (*at, "not"))
+    elif isinstance(condition, AllOf | AnyOf):
+        key = "all" if isinstance(condition, AllOf) else "any"
+        children = condition.all if isinstance(condition, AllOf) else condition.any
+        yield (*at, key), len(children)
+        for index, child in enumerate(children):
+            yield from _fan_outs(child, (*at, key, index))
+    elif isinstance(condition, Leaf) and isinstance(condition.value, list):
+        yield (*at, "value"), len(condition.value)
+
+
+def _check_rulesets(reading: PackReading) -> list[Diagnostic]:
+    """The compiled pack, split as the engine splits it, stays inside durable-rules' limits."""
+    from .engine import RULES_PER_RULESET, compile_pack
+
+    assert reading.pack is not None
+    compiled = compile_pack(reading.pack)
+    problems = []
+    for start in range(0, len(compiled), RULES_PER_RULESET):
+        chunk = compiled[start : start + RULES_PER_RULESET]
+        with_or = sum('"$or"' in repr(rule).replace("'", '"') for _, rule in chunk)
+        if with_or > MAX_OR_RULES or len(chunk) + 1 > MAX_SIBLINGS:
+            problems.append(Diagnostic(str(reading.root), None, None,
+                                       f"ruleset {start // RULES_PER_RULESET} has {len(chunk)} rules, {with_or} with "
+                                       f"alternatives: durable-rules allows {MAX_OR_RULES} such rules and "
+                                       f"{MAX_SIBLINGS} siblings per ruleset", "engine-limit"))
+    return problems
+
+
+# ----------------------------------------------------------------------------- readability
+def _check_reading(report: Report, path: Path, option: Option) -> None:
+    texts = list(patient_texts(option))
+    for at, text in texts:
+        if word_count(text) >= PASSAGE_WORDS and (grade := round(reading_grade(text), 1)) > MAX_GRADE:
+            report(path, at, f"reading grade {grade:.1f} ({FORMULA}) is above {MAX_GRADE:g}: use shorter "
+                   "sentences and everyday words", "reading-grade", "warning")
+    pooled = " ".join(as_sentence(text) for _, text in texts)
+    if (grade := round(reading_grade(pooled), 1)) > MAX_GRADE:
+        report(path, ("id",), f"the patient text of option '{option.id}' reads at grade {grade:.1f} ({FORMULA}), "
+               f"above {MAX_GRADE:g}", "reading-grade", "warning")
+
+
+# ----------------------------------------------------------------------------- currency
+def _check_review(report: Report, reading: PackReading, today: dt.date) -> None:
+    meta, path = reading.meta, reading.root / "pack.yaml"
+    assert meta is not None
+    if meta.next_review <= meta.reviewed:
+        report(path, ("next_review",), f"next_review ({meta.next_review}) must come after reviewed ({meta.reviewed})",
+               "review-dates")
+    elif meta.next_review < today:
+        report(path, ("next_review",), f"the rule pack was due for review on {meta.next_review} "
+               f"({(today - meta.next_review).days} days ago): review the content, then update "
+               "'reviewed' and 'next_review'", "review-overdue", "warning")
+    if meta.reviewed > today:
+        report(path, ("reviewed",), f"reviewed ({meta.reviewed}) is in the future", "review-dates", "warning")
+    if meta.changelog[0].version != meta.version:
+        report(path, ("changelog", 0, "version"), f"the newest changelog entry is for {meta.changelog[0].version}, "
+               f"but the pack is version {meta.version}", "changelog-version", "warning")
+
+
+def _without_silenced(found: list[Diagnostic], reading: PackReading) -> list[Diagnostic]:
+    files = {doc.file: path for path, doc in reading.documents.items()}
+    lines: dict[str, list[str]] = {}
+    kept = []
+    for diagnostic in found:
+        path = files.get(diagnostic.file)
+        if diagnostic.level == "warning" and path is not None and diagnostic.line is not None:
+            if diagnostic.file not in lines:
+                lines[diagnostic.file] = path.read_text(encoding="utf-8").splitlines()
+            text = lines[diagnostic.file][diagnostic.line - 1] if diagnostic.line <= len(lines[diagnostic.file]) else ""
+            noqa = _NOQA.search(text)
+            if noqa and (noqa.group("codes") is None or
+                         diagnostic.code in {c.strip().lower() for c in noqa.group("codes").split(",")}):
+                continue
+        kept.append(diagnostic)
+    return kept

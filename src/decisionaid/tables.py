@@ -1,0 +1,301 @@
+"""Decision-table analysis: rows that can never match, and overlaps a `unique` hit policy forbids.
+
+A row is a box in criterion-state space: for each criterion it names, the states it accepts
+(every state for the criteria it does not name). Two things decide whether a row can match:
+
+- **subsumption**: under the `first` hit policy a row is dead when the earlier rows together
+  cover its box (computed exactly, by subtracting boxes);
+- **meaning**: some combinations of states cannot happen at all, because the criteria test the
+  same facts (`ms_type` cannot be both RRMS and SPMS; `age < 45` met implies `age < 50` met).
+  Criteria that share a fact are grouped, and every combination of states each group can reach
+  is found by trying one value per region between the thresholds the conditions use (plus
+  "absent"). Facts are treated as independent of each other, so the analysis may miss a dead
+  row whose cause is a link between two facts, but it never reports a live row as dead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .facts import FIELDS
+from .rulepack import AllOf, AnyOf, Condition, Criterion, DecisionRow, Leaf, NotOf, iter_leaves
+
+STATES = ("met", "not_met", "unknown")
+ALL_STATES = frozenset(STATES)
+MAX_COMBINATIONS = 200_000  # per group of criteria; past this a group counts as "anything can happen"
+MAX_PIECES = 20_000  # boxes kept while subtracting earlier rows; past this a row counts as reachable
+_ABSENT = object()
+
+Box = dict[str, frozenset[str]]  # criterion id -> accepted states; missing id = any state
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A finding about one row: its index, a code, and a message that names the rows involved."""
+
+    row: int
+    code: str
+    message: str
+
+
+def analyse_table(criteria: list[Criterion], rows: list[DecisionRow], hit_policy: str,
+                  row_lines: Mapping[int, int | None]) -> list[RowProblem]:
+    """Rows that can never match, and (hit policy `unique`) rows that overlap an earlier row.
+
+    The final catch-all row is the default outcome: it may overlap anything. Rows that name an
+    unknown criterion, and rows after a catch-all, are left to the loader, which reports them.
+    """
+    space = _StateSpace(criteria)
+    known = {c.id for c in criteria}
+    boxes: list[tuple[int, Box]] = []
+    problems: list[RowProblem] = []
+    for index, row in enumerate(rows):
+        if not row.when:
+            break  # the catch-all; anything after it is reported by the loader
+        if not set(row.when) <= known:
+            continue
+        box = _box(row)
+        conflict = space.conflict(box)
+        if conflict is not None:
+            problems.append(RowProblem(index, "unreachable-row", f"this row can never match: no profile has {conflict}"))
+            continue
+        if hit_policy == "first" and not space.any_feasible(_subtract_all(box, [b for _, b in boxes])):
+            covering = _needed(space, box, [(j, b) for j, b in boxes if space.feasible(_intersect(box, b))])
+            lines = ", ".join(_where(j, row_lines) for j in covering)
+            problems.append(RowProblem(index, "unreachable-row", "this row can never match: "
+                                       + (f"the earlier row at {lines} matches every profile it matches" if len(covering) == 1
+                                          else f"the earlier rows at {lines} together match every profile it matches")))
+        elif hit_policy == "unique":
+            for j, earlier in boxes:
+                both = _intersect(box, earlier)
+                witness = space.witness(both)
+                if witness is not None:
+                    problems.append(RowProblem(index, "overlapping-rows",
+                                               f"this row overlaps the row at {_where(j, row_lines)} (hit policy 'unique'): "
+                                               f"a profile with {witness} matches both"))
+                    break
+        boxes.append((index, box))
+    return problems
+
+
+def _needed(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> list[int]:
+    """A small set of earlier rows that still covers `box`: drop each row that is not needed."""
+    kept = list(earlier)
+    for candidate in sorted(earlier, key=lambda item: -item[0]):
+        rest = [item for item in kept if item is not candidate]
+        if not space.any_feasible(_subtract_all(box, [b for _, b in rest])):
+            kept = rest
+    return [j for j, _ in kept]
+
+
+def _where(index: int, row_lines: Mapping[int, int | None]) -> str:
+    line = row_lines.get(index)
+    return f"line {line}" if line else f"row {index + 1}"
+
+
+def _box(row: DecisionRow) -> Box:
+    return {c: frozenset(want if isinstance(want, list) else [want]) for c, want in row.when.items()}
+
+
+def _intersect(a: Box, b: Box) -> Box:
+    out = dict(a)
+    for key, states in b.items():
+        out[key] = out.get(key, ALL_STATES) & states
+    return out
+
+
+def _subtract(a: Box, b: Box) -> list[Box]:
+    """a minus b, as disjoint boxes."""
+    if any(not (a.get(k, ALL_STATES) & s) for k, s in b.items()):
+        return [a]
+    pieces: list[Box] = []
+    current = dict(a)
+    for key, states in b.items():
+        mine = current.get(key, ALL_STATES)
+        if mine - states:
+            pieces.append({**current, key: mine - states})
+        current[key] = mine & states
+    return pieces
+
+
+def _subtract_all(box: Box, earlier: list[Box]) -> list[Box] | None:
+    """What is left of `box` after the earlier rows; None when it grew too large to follow."""
+    left = [box]
+    for other in earlier:
+        left = [piece for part in left for piece in _subtract(part, other)]
+        if len(left) > MAX_PIECES:
+            return None
+    return left
+
+
+# ----------------------------------------------------------------------------- meaning
+class _StateSpace:
+    """Which combinations of criterion states some profile can produce."""
+
+    def __init__(self, criteria: list[Criterion]) -> None:
+        self.conditions = {c.id: c.when for c in criteria}
+        fields = {c.id: {leaf.field for leaf in iter_leaves(c.when) if leaf.field in FIELDS} for c in criteria}
+        self.groups: list[tuple[str, ...]] = _groups(fields)
+        self.group_of = {c: g for g in self.groups for c in g}
+        self._reachable: dict[tuple[str, ...], set[tuple[str, ...]] | None] = {}
+
+    def reachable(self, group: tuple[str, ...]) -> set[tuple[str, ...]] | None:
+        """Every tuple of states the group's criteria can take together (None: too many to try)."""
+        if group not in self._reachable:
+            self._reachable[group] = _enumerate(group, self.conditions)
+        return self._reachable[group]
+
+    def _matches(self, box: Box) -> Iterator[tuple[tuple[str, ...], list[tuple[str, ...]] | None]]:
+        for group in {self.group_of[c] for c in box if c in self.group_of}:
+            reachable = self.reachable(group)
+            if reachable is None:
+                yield group, None
+                continue
+            yield group, [t for t in reachable if all(s in box.get(c, ALL_STATES) for c, s in zip(group, t, strict=True))]
+
+    def feasible(self, box: Box) -> bool:
+        if any(not states for states in box.values()):
+            return False
+        return all(found is None or found for _, found in self._matches(box))
+
+    def any_feasible(self, boxes: list[Box] | None) -> bool:
+        return boxes is None or any(self.feasible(b) for b in boxes)
+
+    def witness(self, box: Box) -> str | None:
+        """A readable combination of states inside `box` that some profile has, or None."""
+        if not self.feasible(box):
+            return None
+        parts: list[str] = []
+        for group, found in sorted(self._matches(box)):
+            if found:
+                chosen = sorted(found)[0]
+                parts += [f"{c} {s}" for c, s in zip(group, chosen, strict=True) if c in box]
+        parts += [f"{c} {sorted(s)[0]}" for c, s in sorted(box.items()) if c not in self.group_of]
+        return ", ".join(sorted(set(parts))) or "any states"
+
+    def conflict(self, box: Box) -> str | None:
+        """When no profile fits `box`: the smallest set of its demands that cannot hold together."""
+        if self.feasible(box):
+            return None
+        demands = sorted(box.items())
+        for size in (1, 2, 3):
+            for subset in itertools.combinations(demands, size):
+                if not self.feasible(dict(subset)):
+                    return " and ".join(f"{c} {'/'.join(sorted(s)) or 'in no state'}" for c, s in subset)
+        return "this combination of criterion states"
+
+
+def _groups(fields: dict[str, set[str]]) -> list[tuple[str, ...]]:
+    """Criteria joined when they test a common fact (connected components)."""
+    parent = {c: c for c in fields}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    owner: dict[str, str] = {}
+    for criterion, names in fields.items():
+        for name in names:
+            if name in owner:
+                parent[find(criterion)] = find(owner[name])
+            else:
+                owner[name] = criterion
+    groups: dict[str, list[str]] = {}
+    for criterion in fields:
+        groups.setdefault(find(criterion), []).append(criterion)
+    return [tuple(sorted(g)) for g in groups.values()]
+
+
+def _enumerate(group: tuple[str, ...], conditions: dict[str, Condition]) -> set[tuple[str, ...]] | None:
+    leaves = [leaf for c in group for leaf in iter_leaves(conditions[c]) if leaf.field in FIELDS]
+    names = sorted({leaf.field for leaf in leaves})
+    domains = [_domain(name, [leaf for leaf in leaves if leaf.field == name]) for name in names]
+    size = 1
+    for domain in domains:
+        size *= len(domain)
+    if size > MAX_COMBINATIONS:
+        return None
+    tests = [_compile(conditions[c]) for c in group]
+    found: set[tuple[str, ...]] = set()
+    for values in itertools.product(*domains):
+        facts = dict(zip(names, values, strict=True))
+        found.add(tuple([_STATE[test(facts)] for test in tests]))
+    return found
+
+
+def _domain(name: str, leaves: list[Leaf]) -> list[Any]:
+    """One value per region that the leaves' thresholds cut the field into, plus "absent"."""
+    spec = FIELDS[name]
+    if spec.kind == "bool":
+        return [_ABSENT, True, False]
+    if spec.kind == "enum":
+        return [_ABSENT, *spec.values]
+    if spec.kind == "set":
+        used = sorted({str(leaf.value) for leaf in leaves})
+        return [_ABSENT, *(frozenset(c) for n in range(len(used) + 1) for c in itertools.combinations(used, n))]
+    points = sorted({float(v) for leaf in leaves for v in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
+                     if isinstance(v, int | float) and not isinstance(v, bool)})
+    if not points:
+        return [_ABSENT, 0]
+    if spec.kind == "int":
+        values = {p + d for p in points for d in (-1, 0, 1)}
+    else:
+        values = {*points, points[0] - 1, points[-1] + 1, *((a + b) / 2 for a, b in itertools.pairwise(points))}
+    return [_ABSENT, *sorted(values)]
+
+
+_STATE = {True: "met", False: "not_met", None: "unknown"}
+Test = Callable[[dict[str, Any]], "bool | None"]
+
+
+def _compile(condition: Condition) -> Test:
+    """A function giving the three-valued (Kleene) truth of a condition for some facts;
+    an absent fact makes its comparisons unknown."""
+    if isinstance(condition, NotOf):
+        inner = _compile(condition.not_)
+
+        def negation(facts: dict[str, Any]) -> bool | None:
+            result = inner(facts)
+            return None if result is None else not result
+
+        return negation
+    if isinstance(condition, AllOf | AnyOf):
+        children = [_compile(c) for c in (condition.all if isinstance(condition, AllOf) else condition.any)]
+        decisive = isinstance(condition, AnyOf)  # any: one True decides; all: one False decides
+
+        def combination(facts: dict[str, Any]) -> bool | None:
+            unknown = False
+            for child in children:
+                result = child(facts)
+                if result is decisive:
+                    return decisive
+                unknown = unknown or result is None
+            return None if unknown else not decisive
+
+        return combination
+    assert isinstance(condition, Leaf)
+    name, compare, target = condition.field, _OPERATORS[condition.op], condition.value
+
+    def comparison(facts: dict[str, Any]) -> bool | None:
+        value = facts.get(name, _ABSENT)
+        if value is _ABSENT:
+            return None
+        try:
+            return bool(compare(value, target))
+        except TypeError:  # a type error in the rule, reported by the loader
+            return None
+
+    return comparison
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq, "neq": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt, "gte": operator.ge,
+    "in": lambda v, t: v in t, "not_in": lambda v, t: v not in t,
+    "includes": lambda v, t: t in v, "excludes": lambda v, t: t not in v,
+}

@@ -55,20 +55,29 @@ class _Strict(BaseModel):
 class Leaf(_Strict):
     """`{field: edss, op: lte, value: 5.5}`: one test of one fact."""
 
-    field: Annotated[str, Field(min_length=1)]
-    op: Op
-    value: Scalar | Annotated[list[Union[StrictInt, StrictFloat, StrictStr]], Field(min_length=1)]
+    field: Annotated[str, Field(min_length=1, description="A profile field or derived fact (see `decisionaid schema`).")]
+    op: Annotated[Op, Field(description="Comparison; which ones apply depends on the field's type.")]
+    value: Annotated[
+        Scalar | Annotated[list[Union[StrictInt, StrictFloat, StrictStr]], Field(min_length=1)],
+        Field(description="What the field is compared with; a list for `in` and `not_in`."),
+    ]
 
 
 class AllOf(_Strict):
+    """Met when every condition is met (not met when one is not met)."""
+
     all: Annotated[list[Condition], Field(min_length=1)]
 
 
 class AnyOf(_Strict):
+    """Met when one condition is met (not met when every one is not met)."""
+
     any: Annotated[list[Condition], Field(min_length=1)]
 
 
 class NotOf(_Strict):
+    """Met when the condition is not met; unknown stays unknown."""
+
     not_: Annotated[Condition, Field(alias="not")]
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
@@ -107,21 +116,23 @@ def iter_leaves(condition: Condition) -> Iterator[Leaf]:
 class Quote(_Strict):
     """A verbatim quote from a seed document, with what published evidence says about it."""
 
-    source: SourceId
-    text: Text
-    assessment: Literal["consistent", "partly_consistent", "unverified", "contradicted"]
-    comment: Text
-    better_sources: list[SourceId] = []
+    source: Annotated[SourceId, Field(description="A source with a `seed` file in sources.yaml.")]
+    text: Annotated[Text, Field(description="Word for word from the seed (spaces and line breaks may differ).")]
+    assessment: Annotated[Literal["consistent", "partly_consistent", "unverified", "contradicted"],
+                          Field(description="How the claim compares with published evidence.")]
+    comment: Annotated[Text, Field(description="What the evidence says, for the patient (shown on the sheet).")]
+    better_sources: Annotated[list[SourceId], Field(description="Sources that back the comment.")] = []
 
 
 class Frequency(_Strict):
     """A natural frequency: `count` of `denominator` people in `population` had `outcome` in `time_frame`."""
 
-    count: Annotated[int, Field(ge=0)]
-    denominator: Literal[10, 100, 1000, 10000]
-    outcome: Text
-    time_frame: Text
-    population: Text
+    count: Annotated[int, Field(ge=0, description="How many people out of `denominator`.")]
+    denominator: Annotated[Literal[10, 100, 1000, 10000],
+                           Field(description="Use the same one for numbers that are compared.")]
+    outcome: Annotated[Text, Field(description="What happened to them, e.g. 'died from the treatment'.")]
+    time_frame: Annotated[Text, Field(description="Over what time, e.g. 'within 100 days'.")]
+    population: Annotated[Text, Field(description="Who the number is about (the reference class).")]
     sources: Sources
 
 
@@ -129,22 +140,24 @@ class Statement(_Strict):
     """A benefit or a risk: shown when its condition is met (always, without a condition)."""
 
     id: Id
-    when: Condition | None = None
-    text: Text
-    numbers: list[Frequency] = []
+    when: Annotated[Condition | None, Field(description="Shown only when this condition is met; always without it.")] = None
+    text: Annotated[Text, Field(description="Plain words for the patient (reading grade 8 or lower).")]
+    numbers: Annotated[list[Frequency], Field(description="Natural frequencies behind the text.")] = []
     certainty: Certainty | None = None
     sources: Sources
     quotes: list[Quote] = []
 
 
 class Criterion(_Strict):
+    """A test of the profile with three outcomes: met, not met, or unknown (a fact is missing)."""
+
     id: Id
-    label: Text
-    when: Condition
-    threshold: str = ""
-    met: Text
-    not_met: Text
-    unknown: Text
+    label: Annotated[Text, Field(description="A short name, shown on the clinician page.")]
+    when: Annotated[Condition, Field(description="Met when this condition is provably true; not met when provably false.")]
+    threshold: Annotated[str, Field(description="The threshold and who sets it, for clinicians.")] = ""
+    met: Annotated[Text, Field(description="What the sheet says when the criterion is met.")]
+    not_met: Annotated[Text, Field(description="What the sheet says when it is not met.")]
+    unknown: Annotated[Text, Field(description="What the sheet says when a fact it needs is missing.")]
     sources: Sources
     quotes: list[Quote] = []
 
@@ -152,13 +165,18 @@ class Criterion(_Strict):
 class DecisionRow(_Strict):
     """Criterion states → status. An empty `when` matches every profile (the catch-all)."""
 
-    when: dict[Id, State | Annotated[list[State], Field(min_length=1)]] = {}
+    when: Annotated[dict[Id, State | Annotated[list[State], Field(min_length=1)]],
+                    Field(description="Criterion id → the state (or states) this row needs.")] = {}
     status: Status
-    reason: str = ""
+    reason: Annotated[str, Field(description="Why, in plain words; shown with the status.")] = ""
 
 
 class DecisionTable(_Strict):
-    hit_policy: Literal["first", "unique"] = "first"
+    """Rows are tried in order; the last row must be a catch-all (no `when`)."""
+
+    hit_policy: Annotated[Literal["first", "unique"], Field(
+        description="first: the first matching row wins, later rows may overlap earlier ones; "
+        "unique: at most one row before the catch-all may match any profile.")] = "first"
     rows: Annotated[list[DecisionRow], Field(min_length=1)]
 
 
@@ -185,6 +203,8 @@ class Evidence(_Strict):
 
 
 class Option(_Strict):
+    """One treatment option: rules/options/<id>.yaml."""
+
     id: OptionId
     title: Text
     short_title: Text
@@ -208,17 +228,19 @@ class Change(_Strict):
 
 
 class PackMeta(_Strict):
+    """The rule pack's identity, review dates and governance: rules/pack.yaml."""
+
     name: Text
     title: Text
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     reviewed: dt.date
-    next_review: dt.date
+    next_review: Annotated[dt.date, Field(description="After this date the sheet carries a warning and `rules check` warns.")]
     authors: Annotated[list[Text], Field(min_length=1)]
     reviewers: Annotated[list[Text], Field(min_length=1)]
     funding: Text
     conflicts_of_interest: Text
     update_policy: Text
-    seeds: str = "../seeds"
+    seeds: Annotated[str, Field(description="The folder of seed documents, relative to the rules folder.")] = "../seeds"
     changelog: Annotated[list[Change], Field(min_length=1)]
 
 
@@ -232,7 +254,7 @@ class Source(_Strict):
     other_urls: list[str] = []
     doi: str = ""
     note: str = ""
-    seed: str = ""
+    seed: Annotated[str, Field(description="File name of the verbatim copy in the seeds folder, if any.")] = ""
 
     @property
     def commercial(self) -> bool:
@@ -240,6 +262,8 @@ class Source(_Strict):
 
 
 class SourcesFile(_Strict):
+    """Every source the rules may cite: rules/sources.yaml."""
+
     sources: Annotated[list[Source], Field(min_length=1)]
 
 

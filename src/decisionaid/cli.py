@@ -108,5 +108,10 @@ def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
     click.echo(assessment_text(result))
 
 
+from .cli_rules import rules, schema  # noqa: E402 - the rule author's commands live in their own module
+
+main.add_command(rules)
+main.add_command(schema)
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,178 @@
+"""The rule author's commands: `rules check|test|docs` and `schema`. Argument parsing only.
+
+Exit codes: 0 clean; 1 problems found (check, test, a stale file with --check); 2 usage errors
+(a missing folder, bad options), one line each on stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import UsageError, UserError
+from .resources import default_rules_dir
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+rules_dir_argument = click.argument("rules_dir", metavar="[DIR]", required=False,
+                                    type=click.Path(file_okay=False, path_type=Path))
+
+
+def _reports_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except UserError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper
+
+
+def _folder(rules_dir: Path | None) -> Path:
+    root = rules_dir if rules_dir is not None else default_rules_dir()
+    if not root.is_dir():
+        raise UsageError.single(str(root), "rule pack folder not found", "not-found")
+    return root
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def rules() -> None:
+    """Check, test and document a rule pack (default: the shipped rules/)."""
+
+
+@rules.command()
+@rules_dir_argument
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (CI uses this).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Check the review date as of this day, YYYY-MM-DD (default: today).")
+@_reports_user_errors
+def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | None) -> None:
+    """Report every problem in the rule pack as file:line:col: level: message (code)."""
+    from .checks import check_rules
+
+    result = check_rules(_folder(rules_dir), today=today.date() if today else None, strict=strict,
+                         extra=_case_diagnostics)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "files": result.files, "errors": result.errors, "warnings": result.warnings,
+            "diagnostics": [{"file": d.file, "line": d.line, "column": d.column, "level": d.level, "code": d.code,
+                             "message": d.message} for d in result.diagnostics],
+        }, indent=2, ensure_ascii=False))
+    else:
+        for diagnostic in result.diagnostics:
+            click.echo(str(diagnostic))
+        click.echo(f"{result.errors} error(s), {result.warnings} warning(s) in {result.files} file(s)", err=True)
+    sys.exit(EXIT_PROBLEMS if result.errors else 0)
+
+
+def _case_diagnostics(reading: Any) -> list[Any]:
+    """Problems in the test-case files (unknown fields or drugs in their profiles, for example)."""
+    try:
+        from .ruletests import load_cases
+    except ImportError:  # pragma: no cover - the runner is being written
+        return []
+    if reading.pack is None:
+        return []
+    try:
+        load_cases(reading.root)
+    except UserError as exc:
+        return list(exc.diagnostics)
+    return []
+
+
+@rules.command()
+@rules_dir_argument
+@click.option("--coverage", is_flag=True,
+              help="Also list criteria, decision rows and risks never seen firing or never seen silent; fail if any.")
+@_reports_user_errors
+def test(rules_dir: Path | None, coverage: bool) -> None:
+    """Run the rule pack's named test cases (rules/tests/*.yaml)."""
+    from .pipeline import rule_pack_and_engine
+    from .ruletests import coverage as coverage_of
+    from .ruletests import load_cases, run_cases
+
+    root = _folder(rules_dir)
+    pack, engine = rule_pack_and_engine(root)
+    cases = load_cases(root)
+    failures = run_cases(pack, engine, cases)
+    for failure in failures:
+        click.echo(str(failure))
+    gaps: list[Any] = coverage_of(pack, engine, cases) if coverage else []
+    for gap in gaps:
+        click.echo(str(gap))
+    summary = f"{len(cases) - len(failures)} passed, {len(failures)} failed"
+    if coverage:
+        summary += f"; {len(gaps)} coverage gap(s)"
+    click.echo(summary, err=True)
+    sys.exit(EXIT_PROBLEMS if failures or gaps else 0)
+
+
+@rules.command()
+@rules_dir_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Markdown file to write (default: standard output).")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if OUTPUT is not up to date.")
+@_reports_user_errors
+def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
+    """Write a readable catalogue of the rule pack (options, criteria, tables, risks, sources)."""
+    from .docs import rules_markdown
+    from .loader import load_rule_pack
+
+    text = rules_markdown(load_rule_pack(_folder(rules_dir)))
+    if output is None:
+        if check_only:
+            raise UsageError.single("--check", "--check needs -o FILE", "usage")
+        click.echo(text, nl=False)
+        return
+    if check_only:
+        current = output.read_text(encoding="utf-8") if output.is_file() else None
+        if current != text:
+            click.echo(f"{output}: out of date; run: decisionaid rules docs -o {output}", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        return
+    if not output.parent.is_dir():
+        raise UsageError.single(str(output), "the folder for this output does not exist", "no-output-folder")
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@click.argument("name", required=False, type=click.Choice(["profile", "rules", "rules-option", "rules-pack",
+                                                            "rules-sources", "rules-drugs"]))
+@click.option("--write", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write every schema into this folder (the repository keeps them in schema/).")
+@click.option("--check", "check_only", is_flag=True, help="With --write: write nothing; exit 1 if a file is stale.")
+@_reports_user_errors
+def schema(name: str | None, folder: Path | None, check_only: bool) -> None:
+    """Print the JSON Schema of profiles or rule files, generated from the models.
+
+    `rules` covers every rule-file kind at once; `rules-option`, `rules-pack`, `rules-sources` and
+    `rules-drugs` are the schemas of one kind each, which editors use for completion.
+    """
+    from .schemas import NAMES, schema_text, write_schemas
+
+    if folder is None:
+        if name is None:
+            raise UsageError.single("schema", "name a schema (profile or rules) or give --write FOLDER", "usage")
+        click.echo(schema_text(name), nl=False)
+        return
+    if check_only:
+        stale = [n for n in NAMES if not (folder / f"{n}.schema.json").is_file()
+                 or (folder / f"{n}.schema.json").read_text(encoding="utf-8") != schema_text(n)]
+        for n in stale:
+            click.echo(f"{folder / f'{n}.schema.json'}: out of date; run: decisionaid schema --write {folder}", err=True)
+        sys.exit(EXIT_PROBLEMS if stale else 0)
+    for path in write_schemas(folder):
+        click.echo(f"wrote {path}", err=True)

@@ -86,24 +86,28 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
     reading = read_rule_pack(rules_dir)
     found = list(reading.diagnostics)
 
+    silenced = _Silencer(reading)
+
     def report(path: Path, at: tuple[str | int, ...], message: str, code: str, level: str = "error") -> None:
         doc = reading.documents.get(path)
         if doc is not None:
             found.append(doc.diagnostic(at, message, code, level))
 
+    failed = {d.file for d in reading.diagnostics if d.level == "error"}
     for path, option in reading.options.items():
-        _check_table(report, path, option, reading)
+        if reading.documents[path].file not in failed:  # tables over broken conditions would only echo them
+            _check_table(report, path, option, reading)
         _check_balance(report, path, option)
         _check_numbers(report, path, option)
         _check_condition_sizes(report, path, option)
-        _check_reading(report, path, option)
+        _check_reading(report, path, option, lambda at, p=path: silenced.at(p, at, "reading-grade"))
     if reading.meta is not None:
         _check_review(report, reading, today or dt.date.today())
     if reading.pack is not None:
         found += _check_rulesets(reading)
     if extra is not None:
         found += extra(reading)
-    found = _without_silenced(found, reading)
+    found = [d for d in found if not silenced(d)]
     if strict:
         found = [replace(d, level="error") for d in found]
     found = sorted(set(found), key=lambda d: (d.file, d.line or 0, d.column or 0, d.code, d.message))
@@ -122,7 +126,7 @@ def _check_table(report: Report, path: Path, option: Option, reading: PackReadin
 def _check_balance(report: Report, path: Path, option: Option) -> None:
     for kind, code, what in (("benefits", "missing-benefit", "a benefit"), ("risks", "missing-harm", "a harm (risk)")):
         if not getattr(option, kind):
-            report(path, (kind,), f"option '{option.id}' has no {kind}: every option needs at least {what}, "
+            report(path, (kind,) if kind in _top_keys(option) else ("id",), f"option '{option.id}' has no {kind}: every option needs at least {what}, "
                    "so that the sheet shows both sides", code)
 
 
@@ -203,8 +207,8 @@ def _check_rulesets(reading: PackReading) -> list[Diagnostic]:
 
 
 # ----------------------------------------------------------------------------- readability
-def _check_reading(report: Report, path: Path, option: Option) -> None:
-    texts = list(patient_texts(option))
+def _check_reading(report: Report, path: Path, option: Option, silenced: Callable[[tuple[str | int, ...]], bool]) -> None:
+    texts = [(at, text) for at, text in patient_texts(option) if not silenced(at)]
     for at, text in texts:
         if word_count(text) >= PASSAGE_WORDS and (grade := round(reading_grade(text), 1)) > MAX_GRADE:
             report(path, at, f"reading grade {grade:.1f} ({FORMULA}) is above {MAX_GRADE:g}: use shorter "
@@ -233,19 +237,32 @@ def _check_review(report: Report, reading: PackReading, today: dt.date) -> None:
                f"but the pack is version {meta.version}", "changelog-version", "warning")
 
 
-def _without_silenced(found: list[Diagnostic], reading: PackReading) -> list[Diagnostic]:
-    files = {doc.file: path for path, doc in reading.documents.items()}
-    lines: dict[str, list[str]] = {}
-    kept = []
-    for diagnostic in found:
-        path = files.get(diagnostic.file)
-        if diagnostic.level == "warning" and path is not None and diagnostic.line is not None:
-            if diagnostic.file not in lines:
-                lines[diagnostic.file] = path.read_text(encoding="utf-8").splitlines()
-            text = lines[diagnostic.file][diagnostic.line - 1] if diagnostic.line <= len(lines[diagnostic.file]) else ""
-            noqa = _NOQA.search(text)
-            if noqa and (noqa.group("codes") is None or
-                         diagnostic.code in {c.strip().lower() for c in noqa.group("codes").split(",")}):
-                continue
-        kept.append(diagnostic)
-    return kept
+def _top_keys(option: Option) -> set[str]:
+    return set(option.model_fields_set)
+
+
+class _Silencer:
+    """Warnings on lines that say `# noqa` or `# noqa: CODE[, CODE]` are not reported."""
+
+    def __init__(self, reading: PackReading) -> None:
+        self.reading = reading
+        self.paths = {doc.file: path for path, doc in reading.documents.items()}
+        self.lines: dict[str, list[str]] = {}
+
+    def __call__(self, diagnostic: Diagnostic) -> bool:
+        if diagnostic.level != "warning" or diagnostic.line is None or diagnostic.file not in self.paths:
+            return False
+        return self._line_says(diagnostic.file, diagnostic.line, diagnostic.code)
+
+    def at(self, path: Path, at: tuple[str | int, ...], code: str) -> bool:
+        doc = self.reading.documents[path]
+        line, _ = doc.where(at)
+        return line is not None and self._line_says(doc.file, line, code)
+
+    def _line_says(self, file: str, line: int, code: str) -> bool:
+        if file not in self.lines:
+            self.lines[file] = self.paths[file].read_text(encoding="utf-8").splitlines()
+        text = self.lines[file][line - 1] if line <= len(self.lines[file]) else ""
+        noqa = _NOQA.search(text)
+        return bool(noqa) and (noqa.group("codes") is None  # type: ignore[union-attr]
+                               or code in {c.strip().lower() for c in noqa.group("codes").split(",")})  # type: ignore[union-attr]

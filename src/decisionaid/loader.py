@@ -8,6 +8,7 @@ catch-all decision row). Every problem is a Diagnostic with file:line:col.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -153,7 +154,10 @@ class _Loading:
         except ValidationError as exc:
             for error in exc.errors():
                 loc = data_path(doc.data, error["loc"])
-                self.diagnostics.append(doc.diagnostic(loc, _message(error, loc), _code(error)))
+                diagnostic = doc.diagnostic(loc, _message(error, loc, model), _code(error))
+                if diagnostic.line is None and doc.positions:  # a key missing at the top: point at the start
+                    diagnostic = Diagnostic(diagnostic.file, 1, 1, diagnostic.message, diagnostic.code)
+                self.diagnostics.append(diagnostic)
             return None
 
     def report(self, path: Path, at: Path_, message: str, code: str, level: str = "error") -> None:
@@ -181,7 +185,7 @@ def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_di
             loading.report(path, ("sources", index, "id"), f"source '{source.id}' is listed twice", "duplicate-source")
         seen.add(source.id)
         if source.seed and not (seeds_dir / source.seed).is_file():
-            loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' not found in {seeds_dir}", "seed-not-found")
+            loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' not found in {_display(seeds_dir)}", "seed-not-found")
 
 
 def _check_option(
@@ -326,8 +330,9 @@ def _quote_hint(quote: str, seed: str) -> str:
     match = re.search(r"\s+".join(map(re.escape, words[:low])), seed)
     if match is None:  # pragma: no cover - the prefix was found in the normalised seed
         return ""
-    line = seed.count("\n", 0, match.end()) + 1
-    seed_next = " ".join(seed[match.end():].split()[:4])
+    rest = seed[match.end():]
+    line = seed.count("\n", 0, match.end() + len(rest) - len(rest.lstrip())) + 1  # where the seed's next word is
+    seed_next = " ".join(rest.split()[:4])
     return (f": it matches up to '{_tail(words[:low])}', then the quote has '{' '.join(words[low:low + 4])}' "
             f"where the seed (line {line}) has '{seed_next}'")
 
@@ -346,16 +351,28 @@ def _walk(data: Any, at: Path_) -> Iterator[tuple[Path_, Any]]:
             yield from _walk(value, at + (index,))
 
 
-def _message(error: Any, loc: Path_) -> str:
+def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
     field = ".".join(str(p) for p in loc) or "file"
     if error["type"] == "extra_forbidden":
-        return f"unknown key '{loc[-1] if loc else field}'"
+        key = str(loc[-1]) if loc else field
+        hint = difflib.get_close_matches(key, _known_keys(model), n=1, cutoff=0.7)
+        return f"unknown key '{key}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
     if error["type"] == "missing" and loc and loc[-1] in ("denominator", "time_frame"):
         return (f"'{field}' is required: every number needs " +
                 ("a denominator (10, 100, 1000 or 10000)" if loc[-1] == "denominator" else "a time frame"))
     if error["type"] == "missing":
         return f"'{field}' is required"
     return f"{field}: {error['msg']}"
+
+
+@functools.cache
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    """Every key a file of this kind may use anywhere, for "did you mean" hints."""
+    schema = model.model_json_schema()
+    found = set(schema.get("properties", {}))
+    for definition in schema.get("$defs", {}).values():
+        found.update(definition.get("properties", {}))
+    return sorted(found)
 
 
 def _code(error: Any) -> str:

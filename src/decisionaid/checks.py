@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import Diagnostic
+from .errors import Diagnostic, UserError
 from .loader import PackReading, read_rule_pack
 from .readability import (
     FORMULA,
@@ -76,12 +76,11 @@ class CheckResult:
 Report = Callable[..., None]
 
 
-def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = None, strict: bool = False,
-                extra: Callable[[PackReading], Iterable[Diagnostic]] | None = None) -> CheckResult:
+def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = None, strict: bool = False) -> CheckResult:
     """Check a rules folder in stages and return every problem found.
 
     `today` is the date the review check compares with (default: today). With `strict`, warnings
-    become errors. `extra` may add diagnostics of its own (the rule test cases, for example).
+    become errors.
     """
     reading = read_rule_pack(rules_dir)
     found = list(reading.diagnostics)
@@ -105,13 +104,23 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
         _check_review(report, reading, today or dt.date.today())
     if reading.pack is not None:
         found += _check_rulesets(reading)
-    if extra is not None:
-        found += extra(reading)
+    found += _case_problems(reading)
     found = [d for d in found if not silenced(d)]
     if strict:
         found = [replace(d, level="error") for d in found]
     found = sorted(set(found), key=lambda d: (d.file, d.line or 0, d.column or 0, d.code, d.message))
     return CheckResult(reading.root, reading.pack, found, len(reading.documents))
+
+
+def _case_problems(reading: PackReading) -> list[Diagnostic]:
+    """Problems in the test-case files: their shape, and unknown fields or drugs in their profiles."""
+    from .ruletests import load_cases
+
+    try:
+        load_cases(reading.root)
+    except UserError as exc:
+        return list(exc.diagnostics)
+    return []
 
 
 # ----------------------------------------------------------------------------- tables

@@ -62,8 +62,7 @@ def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | N
     """Report every problem in the rule pack as file:line:col: level: message (code)."""
     from .checks import check_rules
 
-    result = check_rules(_folder(rules_dir), today=today.date() if today else None, strict=strict,
-                         extra=_case_diagnostics)
+    result = check_rules(_folder(rules_dir), today=today.date() if today else None, strict=strict)
     if fmt == "json":
         click.echo(json.dumps({
             "files": result.files, "errors": result.errors, "warnings": result.warnings,
@@ -75,21 +74,6 @@ def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | N
             click.echo(str(diagnostic))
         click.echo(f"{result.errors} error(s), {result.warnings} warning(s) in {result.files} file(s)", err=True)
     sys.exit(EXIT_PROBLEMS if result.errors else 0)
-
-
-def _case_diagnostics(reading: Any) -> list[Any]:
-    """Problems in the test-case files (unknown fields or drugs in their profiles, for example)."""
-    try:
-        from .ruletests import load_cases
-    except ImportError:  # pragma: no cover - the runner is being written
-        return []
-    if reading.pack is None:
-        return []
-    try:
-        load_cases(reading.root)
-    except UserError as exc:
-        return list(exc.diagnostics)
-    return []
 
 
 @rules.command()
@@ -106,17 +90,30 @@ def test(rules_dir: Path | None, coverage: bool) -> None:
     root = _folder(rules_dir)
     pack, engine = rule_pack_and_engine(root)
     cases = load_cases(root)
-    failures = run_cases(pack, engine, cases)
+    files = {(c.option, c.case.name): c.file for c in cases}
+    failures = [r for r in run_cases(pack, engine, cases) if not r.passed]
     for failure in failures:
-        click.echo(str(failure))
-    gaps: list[Any] = coverage_of(pack, engine, cases) if coverage else []
-    for gap in gaps:
-        click.echo(str(gap))
+        click.echo(_failure_text(failure, files.get((failure.option, failure.name), "")))
+    gaps = coverage_of(pack, engine, cases).gaps() if coverage else []
+    if gaps:
+        click.echo("coverage: never seen firing or never seen silent:")
+        click.echo("\n".join(f"  {gap}" for gap in gaps))
     summary = f"{len(cases) - len(failures)} passed, {len(failures)} failed"
     if coverage:
-        summary += f"; {len(gaps)} coverage gap(s)"
+        summary += f", {len(gaps)} coverage gap(s)"
     click.echo(summary, err=True)
     sys.exit(EXIT_PROBLEMS if failures or gaps else 0)
+
+
+def _failure_text(result: Any, file: str) -> str:
+    """A failed case: its name and file, expected and actual status, what differed, every criterion's state."""
+    by_state = {state: [c for c, s in result.states.items() if s == state] for state in ("met", "not_met", "unknown")}
+    lines = [f"FAIL {result.option}::{result.name}" + (f" ({file})" if file else ""),
+             f"  status: expected {result.expected_status}, got {result.actual_status}"
+             + (f" (decision row {result.row})" if result.row is not None else ""),
+             *(f"  {failure}" for failure in result.failures if not failure.startswith("status:")),
+             *(f"  {state}: {', '.join(ids) or '-'}" for state, ids in by_state.items())]
+    return "\n".join(lines)
 
 
 @rules.command()

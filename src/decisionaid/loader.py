@@ -294,6 +294,18 @@ def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
                 yield (kind, index, "quotes", q), quote
 
 
+def _seed_text(path: Path) -> tuple[str, str]:
+    """A seed's text, as is and with its spaces normalised (read once per check: rules quote seeds often)."""
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _SEEDS:
+        text = path.read_text(encoding="utf-8")
+        _SEEDS[key] = (text, normalise_space(text))
+    return _SEEDS[key]
+
+
+_SEEDS: dict[tuple[Path, int], tuple[str, str]] = {}
+
+
 def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -307,10 +319,10 @@ def _check_quote(loading: _Loading, path: Path, at: Path_, quote: Quote, sources
                        "quote-not-seed")
         return
     try:
-        seed_text = (seeds_dir / source.seed).read_text(encoding="utf-8")
+        seed_text, flat_seed = _seed_text(seeds_dir / source.seed)
     except OSError:
         return  # reported with the source
-    if normalise_space(quote.text) not in normalise_space(seed_text):
+    if normalise_space(quote.text) not in flat_seed:
         loading.report(path, at + ("text",), f"quote not found verbatim in seed '{source.seed}'{_quote_hint(quote.text, seed_text)}",
                        "quote-not-verbatim")
 

@@ -16,6 +16,7 @@ A row is a box in criterion-state space: for each criterion it names, the states
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -213,20 +214,68 @@ def _groups(fields: dict[str, set[str]]) -> list[tuple[str, ...]]:
 
 
 def _enumerate(group: tuple[str, ...], conditions: dict[str, Condition]) -> set[tuple[str, ...]] | None:
-    leaves = [leaf for c in group for leaf in iter_leaves(conditions[c]) if leaf.field in FIELDS]
-    names = sorted({leaf.field for leaf in leaves})
-    domains = [_domain(name, [leaf for leaf in leaves if leaf.field == name]) for name in names]
-    size = 1
-    for domain in domains:
-        size *= len(domain)
-    if size > MAX_COMBINATIONS:
+    """Every tuple of states the group's criteria can take together.
+
+    A list field such as `comorbidities` is either absent (every test on it unknown) or present,
+    and then each of its values is an independent yes/no: so the enumeration is split on
+    presence, and criteria that test different values are enumerated apart (13 conditions would
+    otherwise mean 8,192 combinations).
+    """
+    leaves = {c: [leaf for leaf in iter_leaves(conditions[c]) if leaf.field in FIELDS] for c in group}
+    lists = sorted({leaf.field for c in group for leaf in leaves[c] if FIELDS[leaf.field].kind == "set"})
+    found: set[tuple[str, ...]] = set()
+    for presence in itertools.product((False, True), repeat=len(lists)):
+        present = dict(zip(lists, presence, strict=True))
+        uses = {c: {_variable(leaf) for leaf in leaves[c] if present.get(leaf.field, True)} for c in group}
+        parts = []
+        for part in _groups(uses):
+            states = _enumerate_part(part, conditions, leaves, present)
+            if states is None:
+                return None
+            parts.append((part, states))
+        for combination in itertools.product(*(states for _, states in parts)):
+            chosen = {c: state for (part, _), states in zip(parts, combination, strict=True)
+                      for c, state in zip(part, states, strict=True)}
+            found.add(tuple(chosen[c] for c in group))
+            if len(found) > MAX_COMBINATIONS:
+                return None
+    return found
+
+
+def _variable(leaf: Leaf) -> str:
+    return f"{leaf.field}:{leaf.value}" if FIELDS[leaf.field].kind == "set" else leaf.field
+
+
+def _enumerate_part(part: tuple[str, ...], conditions: dict[str, Condition], leaves: dict[str, list[Leaf]],
+                    present: dict[str, bool]) -> set[tuple[str, ...]] | None:
+    names = sorted({_variable(leaf) for c in part for leaf in leaves[c] if present.get(leaf.field, True)})
+    domains = [[False, True] if ":" in name else _distinct(name, [leaf for c in part for leaf in leaves[c] if leaf.field == name])
+               for name in names]
+    if math.prod(len(d) for d in domains) > MAX_COMBINATIONS:
         return None
-    tests = [_compile(conditions[c]) for c in group]
+    tests = [_compile(conditions[c]) for c in part]
     found: set[tuple[str, ...]] = set()
     for values in itertools.product(*domains):
-        facts = dict(zip(names, values, strict=True))
+        facts: dict[str, Any] = {}
+        for name, value in zip(names, values, strict=True):
+            if ":" in name:
+                field, item = name.split(":", 1)
+                facts[field] = facts.get(field, frozenset()) | ({item} if value else set())
+            else:
+                facts[name] = value
+        facts.update({field: frozenset() for field, given in present.items() if given and field not in facts})
         found.add(tuple([_STATE[test(facts)] for test in tests]))
     return found
+
+
+def _distinct(name: str, leaves: list[Leaf]) -> list[Any]:
+    """The field's values that some leaf tells apart: one value per distinct row of leaf outcomes."""
+    tests = [_compile(leaf) for leaf in leaves]
+    seen: dict[tuple[bool | None, ...], Any] = {}
+    for value in _domain(name, leaves):
+        facts = {} if value is _ABSENT else {name: value}
+        seen.setdefault(tuple(test(facts) for test in tests), value)
+    return list(seen.values())
 
 
 def _domain(name: str, leaves: list[Leaf]) -> list[Any]:
@@ -236,9 +285,6 @@ def _domain(name: str, leaves: list[Leaf]) -> list[Any]:
         return [_ABSENT, True, False]
     if spec.kind == "enum":
         return [_ABSENT, *spec.values]
-    if spec.kind == "set":
-        used = sorted({str(leaf.value) for leaf in leaves})
-        return [_ABSENT, *(frozenset(c) for n in range(len(used) + 1) for c in itertools.combinations(used, n))]
     points = sorted({float(v) for leaf in leaves for v in (leaf.value if isinstance(leaf.value, list) else [leaf.value])
                      if isinstance(v, int | float) and not isinstance(v, bool)})
     if not points:

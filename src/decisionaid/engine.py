@@ -5,28 +5,41 @@ durable-rules does the matching. Three-valued logic is kept by compiling every c
 a "met" rule (the condition provably true) and a "not met" rule (its negation pushed down to the
 comparisons, each requiring its field to be present). Neither firing means *unknown*.
 
+The engine drives durable-rules' C extension (`durable_rules_engine`) directly, without the
+Python `durable.engine.Host`: per fired rule the Host builds a Python closure, runs a callback,
+serialises the session state back to JSON and re-asserts it; here a fired rule costs one C call
+and reading its name. That is about 8x faster, and it removes two traps by construction: there
+are no Host timer threads to race with, and no Python actions whose exceptions durable-rules
+would swallow.
+
 The workarounds for durable-rules 2.0.28 (see the engineering notes) are built in:
 - every rule and fact carries a type tag, so no rule can match the engine's own state message
   (an endless loop otherwise);
 - every ruleset has a catch-all sentinel rule, so deleting a state never segfaults;
-- rulesets hold at most 100 rules (hangs and hard limits above 128 / 512 siblings);
+- rulesets hold at most 100 rules (hangs and hard limits above 128 / 512 siblings), and fewer
+  when needed to keep matching within durable-rules' fixed stack of 64 alpha nodes: a fact that
+  matches more nodes at once fails with error 303, so each ruleset's worst case is computed from
+  a model of the network durable-rules builds (`_plan_rulesets`);
 - one session id per evaluation, deleted in `finally` (at most 1024 live ids);
-- the Host's background timer threads are switched off and evaluations are serialised by a lock;
-- only strictly typed facts go in (it compares text and numbers as text), and fired rule names
-  are de-duplicated (an `$or` fires once per true branch);
-- `assert_fact`, never `post` (an event fires only the first matching rule).
+- evaluations are serialised by a lock (the C code holds the GIL anyway);
+- only strictly typed facts go in (it compares text and numbers as text), numbers are written
+  without exponents (its JSON parser rejects `1e-05`), and fired rule names are de-duplicated
+  (an `$or` fires once per true branch);
+- `assert_fact`, never `post` (an event fires only the first matching rule);
+- C rulesets are never freed by durable-rules itself: `close()` frees them.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
+import json
+import math
 import threading
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 import durable_rules_engine
-from durable import engine as durable
 
 from .errors import EngineError
 from .facts import FIELDS, FactValue
@@ -35,6 +48,12 @@ from .rulepack import AllOf, AnyOf, Condition, Leaf, NotOf, RulePack
 TYPE_TAG = {"t": "decisionaid_profile"}
 SENTINEL = "sentinel"
 RULES_PER_RULESET = 100
+#: durable-rules matches with a fixed stack of 64 alpha nodes (MAX_STACK_SIZE); keep a margin.
+STACK_BUDGET = 56
+#: a node may have at most 512 hashed children (more hangs create_ruleset) and 128 listed ones.
+MAX_CHILDREN, MAX_LISTED = 400, 120
+#: numbers beyond this are not exact in durable-rules' C parser (and no profile field gets near).
+MAX_SAFE_NUMBER = 2**53
 
 Kind = Literal["criterion", "benefits", "risks", "questions"]
 Polarity = Literal["met", "not_met"]
@@ -145,94 +164,351 @@ class RuleEngine:
         return engine
 
     def _build(self, compiled: list[tuple[RuleKey, dict[str, Any]]]) -> None:
-        self._keys: dict[str, RuleKey] = {}
-        rulesets: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(compiled), RULES_PER_RULESET):
-            ruleset: dict[str, Any] = {}
-            for number, (key, condition) in enumerate(compiled[start : start + RULES_PER_RULESET], start):
-                name = f"r{number}"
-                self._keys[name] = key
-                ruleset[name] = {"all": [{"m": {"$and": [TYPE_TAG, condition]}}], "run": name}
-            ruleset[SENTINEL] = {"all": [{"m": TYPE_TAG}], "run": SENTINEL}
-            rulesets[f"rs{start // RULES_PER_RULESET}"] = ruleset
-        self._ruleset_names = list(rulesets)
+        self._handles: list[int] = []
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
         self._fired: dict[str, list[str]] = {}
-        self._action_errors: list[str] = []
-        self._host = _QuietHost(self._record)
+        self._rule_count = len(compiled)
+        self._poster = _FactPoster([c for _, c in compiled])
+        # Identical conditions (the same check in several options) become one durable-rules rule
+        # standing for all their keys: fewer rules to match and fewer to fire.
+        distinct: dict[str, int] = {}
+        conditions: list[dict[str, Any]] = []
+        keys: list[list[RuleKey]] = []
+        for key, condition in compiled:
+            posted = self._poster.rename(condition)
+            number = distinct.setdefault(_dumps(posted), len(conditions))
+            if number == len(conditions):
+                conditions.append(posted)
+                keys.append([])
+            keys[number].append(key)
+        # frozensets keep their members' hashes: a union of them re-hashes nothing
+        self._keys = {f"r{number}": frozenset(group) for number, group in enumerate(keys)}
+        self.ruleset_sizes: list[int] = []
         try:
-            self._host.set_rulesets(copy.deepcopy(rulesets))  # it deletes 'run' from the dicts it is given
-        except (durable_rules_engine.error, Exception) as exc:  # noqa: BLE001 - durable raises bare Exception
+            for chunk in _plan_rulesets(conditions):
+                ruleset: dict[str, Any] = {f"r{i}": {"all": [{"m": {"$and": [TYPE_TAG, conditions[i]]}}]} for i in chunk}
+                ruleset[SENTINEL] = {"all": [{"m": TYPE_TAG}]}
+                name = f"decisionaid{len(self._handles)}"
+                self._handles.append(durable_rules_engine.create_ruleset(name, _dumps(ruleset)))
+                self.ruleset_sizes.append(len(chunk))
+        except (durable_rules_engine.error, ValueError) as exc:
+            self.close()
             raise EngineError(f"durable-rules rejected the compiled rule pack: {exc}") from exc
 
     @property
     def rule_count(self) -> int:
-        return len(self._keys)
+        return self._rule_count
 
     def evaluate(self, facts: dict[str, FactValue]) -> Fired:
         """The rules that fire for one profile's facts. Nothing carries over between calls."""
-        fact = to_fact(facts)
         with self._lock:
+            handles = self._handles
+            if not handles:
+                raise EngineError("this rule engine has been closed")
             sid = str(next(self._sids))
-            fact["sid"] = sid
             self._fired[sid] = []
             try:
-                for ruleset in self._ruleset_names:
-                    try:
-                        self._host.assert_fact(ruleset, fact)
-                    finally:
-                        _delete_state(self._host, ruleset, sid)
-                if self._action_errors:
-                    errors, self._action_errors = self._action_errors, []
-                    raise EngineError("a rule action failed: " + "; ".join(errors))
+                text = self._poster.json(facts, sid)
+                names = self._fired[sid]
+                for handle in handles:
+                    _run_ruleset(handle, text, sid, names.append)
             except EngineError:
                 raise
-            except durable.MessageNotHandledException as exc:
-                raise EngineError(f"no rule handled the profile (the sentinel rule is missing): {exc.message}") from exc
             except durable_rules_engine.error as exc:
                 raise EngineError(f"durable-rules failed while evaluating a profile: {exc}") from exc
             except MemoryError as exc:
                 raise EngineError("durable-rules ran out of session slots (more than 1024 live evaluations)") from exc
+            except Exception as exc:  # noqa: BLE001 - anything else while collecting is a bug: never swallow it
+                raise EngineError(f"collecting the fired rules failed: {exc!r}") from exc
             finally:
-                names = self._fired.pop(sid, [])
-        return Fired(frozenset(self._keys[name] for name in set(names)))
-
-    def _record(self, context: Any, name: str) -> None:
-        # durable-rules swallows exceptions raised in actions, so catch and report them ourselves
+                self._fired.pop(sid, None)
+        fired = set(names)  # an `$or` fires once per true branch
+        fired.discard(SENTINEL)
+        keys = self._keys
         try:
-            self._fired[context.s.sid].append(name)
-        except Exception as exc:  # noqa: BLE001
-            self._action_errors.append(f"rule {name}: {exc!r}")
+            return Fired(frozenset().union(*[keys[name] for name in fired]))
+        except KeyError as exc:
+            raise EngineError(f"durable-rules fired an unknown rule {exc}") from None
+
+    def close(self) -> None:
+        """Free the C rulesets (durable-rules never does). The engine cannot evaluate afterwards."""
+        with self._lock:
+            handles, self._handles = self._handles, []
+        for handle in handles:
+            try:
+                durable_rules_engine.delete_ruleset(handle)
+            except durable_rules_engine.error:
+                pass
+
+    def __del__(self) -> None:
+        try:
+            if getattr(self, "_handles", None):
+                self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser (e.g. at interpreter exit)
+            pass
 
 
-class _QuietHost(durable.Host):  # type: ignore[misc]
-    """A Host without background timer threads, whose actions only record the rule's name."""
-
-    def __init__(self, record: Any) -> None:
-        self._record = record
-        super().__init__()
-
-    def _run(self) -> None:  # the stock Host re-arms timer threads here; they race with callers
-        pass
-
-    def get_action(self, action_name: str) -> Any:
-        if action_name == SENTINEL:
-            return _ignore
-        record = self._record
-
-        def action(context: Any) -> None:
-            record(context, action_name)
-
-        return action
-
-
-def _ignore(context: Any) -> None:
-    return None
-
-
-def _delete_state(host: durable.Host, ruleset: str, sid: str) -> None:
+def _run_ruleset(handle: int, text: str, sid: str, record: Any,
+                 _assert: Any = durable_rules_engine.assert_fact,
+                 _start: Any = durable_rules_engine.start_action_for_state,
+                 _next: Any = durable_rules_engine.complete_and_start_action) -> None:
+    """Assert one fact into one ruleset, record every rule that fires, and delete the session."""
     try:
-        host.delete_state(ruleset, sid)
-    except durable_rules_engine.error:
-        pass  # 309: no state was created (the fact was rejected before matching)
+        code, state = _assert(handle, text)
+        if code:
+            raise EngineError("no rule handled the profile (the sentinel rule is missing)" if code == 1
+                              else f"session {sid} was reused")
+        action = _start(handle, state)
+        message = action[1] if action else None
+        try:
+            while message:  # '{"r12":{"m":{...}}}': the fired rule's name is the first key
+                record(message[2 : message.index('"', 2)])
+                message = _next(handle, state)
+        except BaseException:
+            try:
+                durable_rules_engine.abandon_action(handle, state)
+            except durable_rules_engine.error:
+                pass
+            raise
+    finally:
+        try:
+            durable_rules_engine.delete_state(handle, sid)
+        except durable_rules_engine.error:
+            pass  # 309: no state was created (the fact was rejected before matching)
+
+
+# ----------------------------------------------------------------------------- facts as JSON
+class _FactPoster:
+    """Posts facts as flat JSON objects with short property names.
+
+    Conditions are rewritten to the same names (`rename`): `mri_last_12_months.new_or_enlarging_t2_lesions`
+    becomes a top-level `p7`, the flag `comorbidities.hiv` a top-level `p3`. A property that no
+    rule reads is not posted at all: it cannot change what fires. durable-rules parses the fact,
+    and copies it into every fired rule's message, so a short fact makes each of them cheaper.
+    Conditions that use something this does not model are posted as `to_fact` builds them.
+    """
+
+    def __init__(self, conditions: list[dict[str, Any]]) -> None:
+        paths = _referenced_paths(conditions)
+        self._short: dict[str, str] | None = None
+        self._plan: dict[str, str | tuple[tuple[str, str], ...]] = {}
+        if paths is None:
+            return
+        self._short = {path: f"p{number}" for number, path in enumerate(sorted(paths))}
+        for name, spec in FIELDS.items():
+            if spec.kind == "set":
+                flags = tuple((item, self._short[f"{name}.{item}"]) for item in spec.values if f"{name}.{item}" in paths)
+                if flags:
+                    self._plan[name] = flags
+            elif name in paths:
+                self._plan[name] = self._short[name]
+
+    def rename(self, condition: dict[str, Any]) -> dict[str, Any]:
+        """The condition over the posted (short) property names."""
+        short = self._short
+        if short is None:
+            return condition
+        (key, value), = condition.items()
+        if key in ("$and", "$or"):
+            return {key: [self.rename(child) for child in value]}
+        if key in _COMPARISONS:
+            (path, operand), = value.items()
+            return {key: {short[path]: operand}}
+        return {short[key]: value}
+
+    def json(self, facts: dict[str, FactValue], sid: str) -> str:
+        """The fact as durable-rules JSON text, with its session id."""
+        if self._short is None:
+            return _dumps({**to_fact(facts), "sid": sid})
+        fact: dict[str, Any] = {**TYPE_TAG, "sid": sid}
+        plain = True
+        plan = self._plan
+        for name, value in facts.items():
+            short = plan.get(name)
+            if short is None:
+                continue
+            if type(short) is tuple:
+                for item, flag in short:
+                    fact[flag] = item in value  # type: ignore[operator]
+                continue
+            if type(value) is float:
+                plain = plain and (value == 0.0 or 1e-4 <= abs(value) < 1e15)
+            elif type(value) is int:
+                plain = plain and abs(value) <= MAX_SAFE_NUMBER
+            fact[short] = value  # type: ignore[index]
+        return _encode(fact) if plain else _dumps(fact)
+
+
+_COMPARISONS = {"$ex", "$nex", "$eq", "$neq", "$lt", "$lte", "$gt", "$gte"}
+
+
+def _referenced_paths(conditions: Any) -> set[str] | None:
+    """Every property path the conditions read, or None when they use something not modelled here."""
+    paths: set[str] = set()
+
+    def walk(node: Any) -> bool:
+        if not isinstance(node, dict) or len(node) != 1:
+            return False
+        (key, value), = node.items()
+        if key in ("$and", "$or"):
+            return isinstance(value, list) and all(walk(child) for child in value)
+        if key in _COMPARISONS:
+            if not isinstance(value, dict) or len(value) != 1:
+                return False
+            paths.update(value)
+            return True
+        if key.startswith("$"):
+            return False
+        paths.add(key)
+        return True
+
+    return paths if all(walk(c) for c in conditions) else None
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumps(value: Any) -> str:
+    """JSON for durable-rules: numbers without exponents, which its parser does not read."""
+    if _plain(value):
+        return _encode(value)
+    return _dumps_slow(value)
+
+
+def _plain(value: Any) -> bool:
+    """True when json.dumps writes every number of `value` in a form durable-rules reads exactly."""
+    if isinstance(value, dict):
+        return all(_plain(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    if isinstance(value, float):
+        return value == 0.0 or 1e-4 <= abs(value) < 1e15  # repr() uses an exponent outside [1e-4, 1e16)
+    if isinstance(value, int):
+        return abs(value) <= MAX_SAFE_NUMBER
+    return True
+
+
+def _dumps_slow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_dumps_slow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_dumps_slow(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_NUMBER:
+            raise ValueError(f"number {value} is too large for durable-rules")
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) > MAX_SAFE_NUMBER:
+            raise ValueError(f"number {value!r} cannot be given to durable-rules")
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+            if "." not in text:
+                text += ".0"
+        return text
+    raise ValueError(f"{type(value).__name__} cannot be given to durable-rules")
+
+
+# ----------------------------------------------------------------------------- splitting into rulesets
+class _Alpha:
+    """A node of the alpha network as durable-rules' createAlpha/findAlpha build it (rete.c)."""
+
+    __slots__ = ("hashed", "listed", "ident")
+
+    def __init__(self, ident: tuple[str, str, str] | None = None) -> None:
+        self.ident = ident
+        self.hashed: dict[tuple[str, str, str], _Alpha] = {}  # (operator, property, value) -> shared child
+        self.listed: list[_Alpha] = []  # `$nex` children and the fresh "forward" node of each `$or`
+
+    def add(self, condition: dict[str, Any]) -> _Alpha:
+        """Add a condition below this node; return the node its rule's action hangs from."""
+        (key, value), = condition.items()
+        if key == "$and":
+            node = self
+            for child in value:
+                node = node.add(child)
+            return node
+        if key == "$or":
+            forward = _Alpha()  # never shared: each `$or` gets its own
+            for child in value:
+                self.add(child).listed.append(forward)
+            return forward
+        if key.startswith("$") and isinstance(value, dict) and len(value) == 1:
+            (path, operand), = value.items()
+            op = "$eq" if key == "$eq" else key
+        else:
+            path, operand, op = key, value, "$eq"
+        ident = (op, path, json.dumps(operand, sort_keys=True))
+        if op == "$nex":
+            for child in self.listed:
+                if child.ident == ident:
+                    return child
+            child = _Alpha(ident)
+            self.listed.append(child)
+            return child
+        return self.hashed.setdefault(ident, _Alpha())
+
+    def stack_bound(self, memo: dict[int, int]) -> int:
+        """The most stack entries matching below this node can need (every child assumed to match,
+        except that equality tests of one property against different values of one type exclude
+        each other)."""
+        known = memo.get(id(self))
+        if known is not None:
+            return known
+        equalities: dict[str, list[str]] = {}
+        pushed = len(self.listed)
+        for op, path, operand in self.hashed:
+            if op == "$eq":
+                equalities.setdefault(path, []).append(_json_type(operand))
+            else:
+                pushed += 1
+        for types in equalities.values():
+            pushed += 1 if len(set(types)) == 1 else len(types)
+        deepest = max((child.stack_bound(memo) for child in (*self.hashed.values(), *self.listed)), default=0)
+        bound = max(pushed, pushed - 1 + deepest)
+        memo[id(self)] = bound
+        return bound
+
+    def too_many_children(self, seen: set[int]) -> bool:
+        if id(self) in seen:
+            return False
+        seen.add(id(self))
+        if len(self.hashed) > MAX_CHILDREN or len(self.listed) > MAX_LISTED:
+            return True
+        return any(child.too_many_children(seen) for child in (*self.hashed.values(), *self.listed))
+
+
+def _json_type(operand: str) -> str:
+    return "string" if operand.startswith('"') else "bool" if operand in ("true", "false") else "number"
+
+
+def _fits(conditions: list[dict[str, Any]]) -> bool:
+    tag = _Alpha()
+    for condition in conditions:
+        tag.add(condition)
+    return tag.stack_bound({}) <= STACK_BUDGET and not tag.too_many_children(set())
+
+
+def _plan_rulesets(conditions: list[dict[str, Any]]) -> list[list[int]]:
+    """Split the rules, in order, into rulesets that durable-rules can build and match safely."""
+    chunks: list[list[int]] = []
+    start = 0
+    while start < len(conditions):
+        end = min(len(conditions), start + RULES_PER_RULESET)
+        if not _fits(conditions[start:end]):
+            low, high = start + 1, end  # the longest prefix that fits (fitting is monotone)
+            while low < high:
+                middle = (low + high + 1) // 2
+                if _fits(conditions[start:middle]):
+                    low = middle
+                else:
+                    high = middle - 1
+            end = low
+            if not _fits(conditions[start:end]):
+                raise ValueError(f"rule r{start} alone is too wide for durable-rules' matching stack")
+        chunks.append(list(range(start, end)))
+        start = end
+    return chunks

@@ -209,7 +209,10 @@ class RuleEngine:
             sid = str(next(self._sids))
             self._fired[sid] = []
             try:
-                text = self._poster.json(facts, sid)
+                try:
+                    text = self._poster.json(facts, sid)
+                except ValueError as exc:
+                    raise EngineError(f"the profile's facts cannot be given to durable-rules: {exc}") from exc
                 names = self._fired[sid]
                 for handle in handles:
                     _run_ruleset(handle, text, sid, names.append)

@@ -8,8 +8,8 @@ Stages, in the order a rule author meets them:
 3. balance and numbers: every option has a benefit and a harm; numbers in patient text come as
    natural frequencies with a denominator and a time frame, never as percentages, "1 in X" or
    relative risk alone;
-4. limits of the engine: durable-rules hangs or fails past 512 sibling conditions or 128 `$or`
-   rules per ruleset (engineering notes §1.7), so the checker refuses packs that would reach them;
+4. limits of the engine: durable-rules hangs or fails when one rule is too wide (engineering
+   notes §1.7); the checker asks the engine's own model of those limits about every condition;
 5. readability (warning): patient text above reading grade 8;
 6. currency: a pack past its next-review date (warning; an error with `strict`).
 
@@ -39,9 +39,6 @@ from .readability import (
 )
 from .rulepack import AllOf, AnyOf, Condition, Leaf, NotOf, Option, RulePack
 from .tables import analyse_table
-
-MAX_SIBLINGS = 512  # durable-rules: create_ruleset never returns past 512 children of one node
-MAX_OR_RULES = 128  # durable-rules: error 107 past 128 rules with an $or under one node
 
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _FREQUENCY = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s+(?:in|out of)\s+(\d[\d,]*)\b")
@@ -98,12 +95,11 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
             _check_table(report, path, option, reading)
         _check_balance(report, path, option)
         _check_numbers(report, path, option)
-        _check_condition_sizes(report, path, option)
+        if reading.documents[path].file not in failed:
+            _check_engine_fit(report, path, option)
         _check_reading(report, path, option, lambda at, p=path: silenced.at(p, at, "reading-grade"))
     if reading.meta is not None:
         _check_review(report, reading, today or dt.date.today())
-    if reading.pack is not None:
-        found += _check_rulesets(reading)
     found += _case_problems(reading)
     found = [d for d in found if not silenced(d)]
     if strict:
@@ -167,12 +163,21 @@ def _check_numbers(report: Report, path: Path, option: Option) -> None:
 
 
 # ----------------------------------------------------------------------------- engine limits
-def _check_condition_sizes(report: Report, path: Path, option: Option) -> None:
+def _check_engine_fit(report: Report, path: Path, option: Option) -> None:
+    """Each condition, compiled as the engine compiles it, fits durable-rules on its own.
+
+    The engine splits rulesets so that they fit; what it cannot split is one rule too wide for
+    durable-rules' fixed match stack or its child limits (engineering notes §1.7), which would
+    otherwise fail only when a sheet is made.
+    """
+    from .engine import _fits, compile_condition  # the engine's own model of durable-rules' limits
+
     for at, condition in _conditions(option):
-        for where, size in _fan_outs(condition, at):
-            if size > MAX_SIBLINGS:
-                report(path, where, f"{size} alternatives under one condition: the rule engine hangs past "
-                       f"{MAX_SIBLINGS}; use a derived fact or split the condition", "engine-limit")
+        polarities = (False, True) if at[0] == "criteria" else (False,)
+        if not all(_fits([compile_condition(condition, negate)]) for negate in polarities):
+            report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
+                   "a few hundred alternatives on one node or a 64-deep match stack): split it, or add a "
+                   "derived fact to facts.py", "engine-limit")
 
 
 def _conditions(option: Option) -> Iterable[tuple[tuple[str | int, ...], Condition]]:
@@ -182,37 +187,6 @@ def _conditions(option: Option) -> Iterable[tuple[tuple[str | int, ...], Conditi
         for index, item in enumerate(getattr(option, kind)):
             if item.when is not None:
                 yield (kind, index, "when"), item.when
-
-
-def _fan_outs(condition: Condition, at: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], int]]:
-    if isinstance(condition, NotOf):
-        yield from _fan_outs(condition.not_, (*at, "not"))
-    elif isinstance(condition, AllOf | AnyOf):
-        key = "all" if isinstance(condition, AllOf) else "any"
-        children = condition.all if isinstance(condition, AllOf) else condition.any
-        yield (*at, key), len(children)
-        for index, child in enumerate(children):
-            yield from _fan_outs(child, (*at, key, index))
-    elif isinstance(condition, Leaf) and isinstance(condition.value, list):
-        yield (*at, "value"), len(condition.value)
-
-
-def _check_rulesets(reading: PackReading) -> list[Diagnostic]:
-    """The compiled pack, split as the engine splits it, stays inside durable-rules' limits."""
-    from .engine import RULES_PER_RULESET, compile_pack
-
-    assert reading.pack is not None
-    compiled = compile_pack(reading.pack)
-    problems = []
-    for start in range(0, len(compiled), RULES_PER_RULESET):
-        chunk = compiled[start : start + RULES_PER_RULESET]
-        with_or = sum('"$or"' in repr(rule).replace("'", '"') for _, rule in chunk)
-        if with_or > MAX_OR_RULES or len(chunk) + 1 > MAX_SIBLINGS:
-            problems.append(Diagnostic(str(reading.root), None, None,
-                                       f"ruleset {start // RULES_PER_RULESET} has {len(chunk)} rules, {with_or} with "
-                                       f"alternatives: durable-rules allows {MAX_OR_RULES} such rules and "
-                                       f"{MAX_SIBLINGS} siblings per ruleset", "engine-limit"))
-    return problems
 
 
 # ----------------------------------------------------------------------------- readability

@@ -20,6 +20,7 @@ cannot be silenced.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ from .readability import (
 )
 from .rulepack import AllOf, AnyOf, Condition, Leaf, NotOf, Option, RulePack
 from .tables import analyse_table
+from .yamlpos import read_text
 
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _FREQUENCY = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s+(?:in|out of)\s+(\d[\d,]*)\b")
@@ -105,18 +107,39 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
     if strict:
         found = [replace(d, level="error") for d in found]
     found = sorted(set(found), key=lambda d: (d.file, d.line or 0, d.column or 0, d.code, d.message))
-    return CheckResult(reading.root, reading.pack, found, len(reading.documents))
+    case_files = len(list((reading.root / "tests").glob("*.yaml")))
+    return CheckResult(reading.root, reading.pack, found, len(reading.documents) + case_files)
 
 
 def _case_problems(reading: PackReading) -> list[Diagnostic]:
-    """Problems in the test-case files: their shape, and unknown fields or drugs in their profiles."""
+    """Problems in the test-case files: their shape, unknown fields or drugs in their profiles, and
+    expectations that name criteria or statements their option does not have."""
     from .ruletests import load_cases
 
     try:
-        load_cases(reading.root)
+        cases = load_cases(reading.root)
     except UserError as exc:
         return list(exc.diagnostics)
-    return []
+    options = {o.id: o for o in reading.options.values()}
+    problems = []
+    for file in sorted({case.file for case in cases}):
+        doc = read_text(Path(file).read_text(encoding="utf-8"), file)
+        option = options.get(doc.data["option"])
+        if option is None:
+            continue
+        known = {"criterion": [c.id for c in option.criteria],
+                 "statement": [s.id for s in (*option.benefits, *option.risks)]}
+        for index, case in enumerate(doc.data["cases"]):
+            for key, kind in (("met", "criterion"), ("not_met", "criterion"), ("unknown", "criterion"),
+                              ("shown", "statement"), ("hidden", "statement")):
+                for position, name in enumerate(case["expect"].get(key, [])):
+                    if name not in known[kind]:
+                        hint = difflib.get_close_matches(name, known[kind], n=1)
+                        problems.append(doc.diagnostic(
+                            ("cases", index, "expect", key, position),
+                            f"option '{option.id}' has no {kind} '{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                            f"unknown-{kind}"))
+    return problems
 
 
 # ----------------------------------------------------------------------------- tables

@@ -27,7 +27,8 @@ def test_catalogue_names_every_option_criterion_and_source(pack):
 def test_conditions_in_plain_words():
     condition = AllOf(all=[
         Leaf(field="ms_type", op="in", value=["SPMS", "PPMS"]),
-        AnyOf(any=[Leaf(field="edss", op="lte", value=5.5), NotOf(**{"not": Leaf(field="treatment_naive", op="eq", value=True)})]),
+        AnyOf(any=[Leaf(field="edss", op="lte", value=5.5),
+                   NotOf(**{"not": Leaf(field="treatment_naive", op="eq", value=True)})]),
     ])
     assert condition_words(condition) == (
         "type of MS is one of SPMS, PPMS and (EDSS disability score (0 to 10) is at most 5.5 or "

@@ -48,7 +48,8 @@ def test_file_names_its_schema_and_satisfies_it(path, kind):
     assert (path.parent / match.group(1)).resolve() == (SCHEMA_DIR / f"{kind}.schema.json").resolve()
     schema = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
     data = _json_ready(read_text(text, path.name).data)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
     assert errors == []
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -38,7 +39,7 @@ from .readability import (
     reading_grade,
     word_count,
 )
-from .rulepack import AllOf, AnyOf, Condition, Leaf, NotOf, Option, RulePack
+from .rulepack import Condition, Option, RulePack
 from .tables import analyse_table
 from .yamlpos import read_text
 
@@ -93,13 +94,12 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
 
     failed = {d.file for d in reading.diagnostics if d.level == "error"}
     for path, option in reading.options.items():
-        if reading.documents[path].file not in failed:  # tables over broken conditions would only echo them
+        if reading.documents[path].file not in failed:  # over broken conditions these would only echo the errors
             _check_table(report, path, option, reading)
+            _check_engine_fit(report, path, option)
         _check_balance(report, path, option)
         _check_numbers(report, path, option)
-        if reading.documents[path].file not in failed:
-            _check_engine_fit(report, path, option)
-        _check_reading(report, path, option, lambda at, p=path: silenced.at(p, at, "reading-grade"))
+        _check_reading(report, path, option, functools.partial(silenced.at, path, code="reading-grade"))
     if reading.meta is not None:
         _check_review(report, reading, today or dt.date.today())
     found += _case_problems(reading)
@@ -154,7 +154,8 @@ def _check_table(report: Report, path: Path, option: Option, reading: PackReadin
 def _check_balance(report: Report, path: Path, option: Option) -> None:
     for kind, code, what in (("benefits", "missing-benefit", "a benefit"), ("risks", "missing-harm", "a harm (risk)")):
         if not getattr(option, kind):
-            report(path, (kind,) if kind in _top_keys(option) else ("id",), f"option '{option.id}' has no {kind}: every option needs at least {what}, "
+            at = (kind,) if kind in option.model_fields_set else ("id",)
+            report(path, at, f"option '{option.id}' has no {kind}: every option needs at least {what}, "
                    "so that the sheet shows both sides", code)
 
 
@@ -241,10 +242,6 @@ def _check_review(report: Report, reading: PackReading, today: dt.date) -> None:
     if meta.changelog[0].version != meta.version:
         report(path, ("changelog", 0, "version"), f"the newest changelog entry is for {meta.changelog[0].version}, "
                f"but the pack is version {meta.version}", "changelog-version", "warning")
-
-
-def _top_keys(option: Option) -> set[str]:
-    return set(option.model_fields_set)
 
 
 class _Silencer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .facts import FIELDS
+from .readability import quotes_with_paths
 from .rulepack import AllOf, AnyOf, Condition, DecisionTable, Frequency, Leaf, NotOf, Option, RulePack, Statement
 
 _OP_WORDS = {
@@ -61,9 +62,9 @@ def condition_words(condition: Condition, top: bool = True) -> str:
     if isinstance(condition, NotOf):
         return f"not ({condition_words(condition.not_, top=False)})"
     if isinstance(condition, AllOf | AnyOf):
-        joiner = " and " if isinstance(condition, AllOf) else " or "
-        text = joiner.join(condition_words(c, top=False) for c in (condition.all if isinstance(condition, AllOf) else condition.any))
-        return text if top or len(condition.all if isinstance(condition, AllOf) else condition.any) == 1 else f"({text})"
+        children = condition.all if isinstance(condition, AllOf) else condition.any
+        text = (" and " if isinstance(condition, AllOf) else " or ").join(condition_words(c, top=False) for c in children)
+        return text if top or len(children) == 1 else f"({text})"
     assert isinstance(condition, Leaf)
     spec = FIELDS.get(condition.field)
     name = spec.description if spec else condition.field
@@ -117,7 +118,7 @@ def _option(option: Option) -> list[str]:
         out += ["### Questions to ask", ""]
         out += [f"- {q.text}" + (f" *(when {condition_words(q.when)})*" if q.when else "") for q in option.questions]
         out.append("")
-    quotes = [*option.quotes, *(q for kind in ("criteria", "benefits", "risks") for item in getattr(option, kind) for q in item.quotes)]
+    quotes = [quote for _, quote in quotes_with_paths(option)]
     if quotes:
         out += ["### What the seed documents claim", "", "| claim | source | compared with the evidence |", "|---|---|---|"]
         out += [_row(f"“{q.text}”", q.source, f"*{q.assessment.replace('_', ' ')}*: {q.comment} {_refs(q.better_sources)}")

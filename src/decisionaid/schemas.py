@@ -76,7 +76,7 @@ def _finish(generated: dict[str, Any], title: str, name: str) -> dict[str, Any]:
 def _combined() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     branches = []
-    for name, (model, title) in RULE_FILES.items():
+    for model, title in RULE_FILES.values():
         generated = model.model_json_schema(ref_template="#/$defs/{model}")
         _add_vocabulary(generated)
         for key, value in generated.pop("$defs", {}).items():

@@ -82,6 +82,22 @@ def test_usage_errors_exit_2(run, args, tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_test_prints_each_failure_with_statuses_and_criterion_states(run):
+    """One small pack, one engine: the case names criteria and statements its option does not have."""
+    result = run("rules", "test", "rules", cwd=FIXTURES / "unknown_criterion_in_case")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "FAIL ahsct::active_on_natalizumab (rules/tests/ahsct.yaml)",
+        "  status: expected discuss, got discuss (decision row 1)",
+        "  - met: 'activ' is not a criterion of ahsct",
+        "  - shown: 'deaths' is not a statement of ahsct",
+        "  criteria met: relapsing_ms, age_under_45, active",
+        "  criteria not met: (none)",
+        "  criteria unknown: (none)",
+    ]
+    assert "0 passed, 1 failed" in result.stderr
+
+
 # ----------------------------------------------------------------------------- docs and schema
 def test_docs_writes_and_checks_a_catalogue(run, tmp_path):
     shutil.copytree(FIXTURES / "clean", tmp_path / "pack")

@@ -111,8 +111,8 @@ def _failure_text(result: Any, file: str) -> str:
     lines = [f"FAIL {result.option}::{result.name}" + (f" ({file})" if file else ""),
              f"  status: expected {result.expected_status}, got {result.actual_status}"
              + (f" (decision row {result.row})" if result.row is not None else ""),
-             *(f"  {failure}" for failure in result.failures if not failure.startswith("status:")),
-             *(f"  {state}: {', '.join(ids) or '-'}" for state, ids in by_state.items())]
+             *(f"  - {failure}" for failure in result.failures if not failure.startswith("status:")),
+             *(f"  criteria {state.replace('_', ' ')}: {', '.join(ids) or '(none)'}" for state, ids in by_state.items())]
     return "\n".join(lines)
 
 

@@ -10,7 +10,8 @@ field is chosen, only the operators and values its type allows.
     schema/rules-pack.schema.json       rules/pack.yaml
     schema/rules-sources.schema.json    rules/sources.yaml
     schema/rules-drugs.schema.json      rules/drugs.yaml
-    schema/rules.schema.json            any of the four rule-file kinds
+    schema/rules-tests.schema.json      rules/tests/*.yaml (the named test cases; profiles as above)
+    schema/rules.schema.json            any of the four kinds of rule-pack file (tests aside)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ RULE_FILES: dict[str, tuple[type[BaseModel], str]] = {
     "rules-sources": (SourcesFile, "Every source the rules may cite: rules/sources.yaml"),
     "rules-drugs": (DrugCatalogue, "The drug catalogue: rules/drugs.yaml"),
 }
-NAMES = ("profile", "rules", *RULE_FILES)
+NAMES = ("profile", "rules", *RULE_FILES, "rules-tests")
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -44,6 +45,8 @@ def schema(name: str) -> dict[str, Any]:
         return _finish(_profile(), "decisionaid patient profile (v1)", "profile")
     if name == "rules":
         return _combined()
+    if name == "rules-tests":
+        return _finish(_tests(), "Named test cases of one option: rules/tests/<option>.yaml", name)
     model, title = RULE_FILES[name]
     generated = model.model_json_schema()
     _add_vocabulary(generated)
@@ -86,6 +89,18 @@ def _combined() -> dict[str, Any]:
         branches.append({"$ref": f"#/$defs/{model.__name__}"})
     return _finish({"anyOf": branches, "$defs": dict(sorted(defs.items()))},
                    "decisionaid rule-pack file (any kind)", "rules")
+
+
+def _tests() -> dict[str, Any]:
+    """The test-case file, with each case's profile checked as a profile."""
+    from .ruletests import CaseFile
+
+    generated = CaseFile.model_json_schema()
+    profile = _profile()
+    generated["$defs"].update(profile.pop("$defs", {}))
+    generated["$defs"]["Profile"] = profile
+    generated["$defs"]["Case"]["properties"]["profile"] = {"$ref": "#/$defs/Profile"}
+    return generated
 
 
 def _profile() -> dict[str, Any]:

@@ -374,6 +374,12 @@ def _message(error: Any, loc: Path_, model: type[BaseModel]) -> str:
                 ("a denominator (10, 100, 1000 or 10000)" if loc[-1] == "denominator" else "a time frame"))
     if error["type"] == "missing":
         return f"'{field}' is required"
+    if error["type"] == "literal_error" and isinstance(error.get("input"), str):
+        allowed = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        hint = difflib.get_close_matches(error["input"], allowed, n=1, cutoff=0.5)
+        what = "operator" if loc and loc[-1] == "op" else "value"
+        return (f"unknown {what} '{error['input']}' for {field}" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                + f"; use one of {', '.join(allowed)}")
     return f"{field}: {error['msg']}"
 
 
@@ -391,6 +397,8 @@ def _code(error: Any) -> str:
     loc = [p for p in error["loc"] if isinstance(p, str)]
     if error["type"] == "missing" and len(loc) >= 2 and loc[-2] == "numbers" and loc[-1] in ("denominator", "time_frame"):
         return "number-without-" + loc[-1].replace("_", "-")
+    if error["type"] == "literal_error":
+        return "unknown-operator" if loc and loc[-1] == "op" else "wrong-value"
     return {"extra_forbidden": "unknown-key", "missing": "missing-key"}.get(error["type"], "wrong-type")
 
 

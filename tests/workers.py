@@ -25,3 +25,16 @@ def assess_all(rules_dir: str, profiles: list[dict[str, Any]], rounds: int) -> t
     for person in people:
         assessments.append(assess(person, pack, engine).model_dump(mode="json"))
     return os.getpid(), assessments, fired
+
+
+def crash_on_request(source: str, target: str) -> Any:
+    """A stand-in sheet maker for the batch pool: kills its own process for a source named 'crash'."""
+    import os
+    from pathlib import Path
+
+    from decisionaid.batch import Outcome
+
+    if Path(source).stem == "crash":
+        os._exit(3)
+    Path(target).write_text(source)
+    return Outcome(Path(source), Path(target), None, 1)

@@ -108,6 +108,37 @@ def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
     click.echo(assessment_text(result))
 
 
+@main.command()
+@click.argument("profile_dir", metavar="PROFILE_DIR", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the sheets, OUT/<profile name>.pdf (made if missing).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+              help="Processes making sheets at the same time (default: all cores).")
+@click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
+@click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date printed on the sheets, YYYY-MM-DD (default: today).")
+@rules_option
+@reports_user_errors
+def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool, sheet_date: dt.datetime | None,
+          rules_dir: Path | None) -> None:
+    """Make a sheet for every profile (.yaml, .yml, .json) in PROFILE_DIR.
+
+    A profile that cannot be used is reported (file and reason) and the others still get their
+    sheets; the exit code is then 1.
+    """
+    from .batch import run_with_progress
+
+    day = sheet_date.date() if sheet_date else dt.date.today()
+    try:
+        result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
+                                   rules_dir=rules_dir)
+    except KeyboardInterrupt:
+        written = len([p for p in out_dir.glob("*.pdf")]) if out_dir.is_dir() else 0
+        click.echo(f"interrupted: {written} sheets in {out_dir}; none is half written", err=True)
+        sys.exit(130)
+    sys.exit(1 if result.failed else 0)
+
+
 from .cli_rules import rules, schema  # noqa: E402 - the rule author's commands live in their own module
 
 main.add_command(rules)

@@ -39,6 +39,7 @@ Comorbidity = Literal[
 COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__  # type: ignore[attr-defined]
 StopReason = Literal["not_effective", "side_effects", "safety_risk", "pregnancy", "other"]
 NonNegativeInt = Annotated[int, Field(ge=0, le=1000)]
+MAX_REPORTED = 50  # problems listed for one profile; the rest are counted
 
 
 class _Strict(BaseModel):
@@ -171,7 +172,12 @@ def validate_profile(doc: Document, catalogue: Any) -> Profile:
     try:
         return Profile.model_validate(doc.data, context={"catalogue": catalogue})
     except ValidationError as exc:
-        raise ProfileError([_diagnostic(doc, error) for error in exc.errors()]) from None
+        errors = exc.errors()
+        shown = [_diagnostic(doc, error) for error in errors[:MAX_REPORTED]]
+        if len(errors) > MAX_REPORTED:  # a pasted or generated file can hold thousands of mistakes
+            shown.append(Diagnostic(doc.file, None, None, f"... and {len(errors) - MAX_REPORTED} more problems",
+                                    "too-many-problems"))
+        raise ProfileError(shown) from None
 
 
 def _diagnostic(doc: Document, error: Any) -> Diagnostic:

@@ -56,15 +56,26 @@ else:  # pragma: no cover - PyYAML built without libyaml
 
 
 def _compose(text: str) -> Any:  # noqa: ANN401 - a yaml.Node or None
+    # A first pass over the parser's events refuses aliases and deep nesting before any node is
+    # built: composing is recursive, and libyaml's composer overflows the C stack (a segfault)
+    # on a few ten thousand nested brackets; stopping early also keeps libyaml's scanner, which
+    # slows down quadratically with open brackets, from reading them all.
+    depth = 0
+    for event in yaml.parse(text, Loader=_PARSER):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(problem="anchors and aliases (*name) are not allowed", problem_mark=event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(problem="document is nested too deeply", problem_mark=event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
     if _PARSER is _StrictLoader:
         loader = _StrictLoader(text)
         try:
             return loader.get_single_node()
         finally:
             loader.dispose()
-    for event in yaml.parse(text, Loader=_PARSER):
-        if isinstance(event, yaml.AliasEvent):
-            raise yaml.MarkedYAMLError(problem="anchors and aliases (*name) are not allowed", problem_mark=event.start_mark)
     loader = _PARSER(text)
     try:
         return loader.get_single_node()
@@ -113,8 +124,12 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         raise ReadError([Diagnostic(file, line, col, message, "yaml-syntax")]) from None
+    except yaml.reader.ReaderError as exc:  # str(exc) spans several lines
+        where = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ReadError([Diagnostic(file, None, None, f"invalid YAML: character {where} at position {exc.position}: "
+                                    f"{exc.reason}", "yaml-syntax")]) from None
     except yaml.YAMLError as exc:
-        raise ReadError([Diagnostic(file, None, None, f"invalid YAML: {exc}", "yaml-syntax")]) from None
+        raise ReadError([Diagnostic(file, None, None, "invalid YAML: " + " ".join(str(exc).split()), "yaml-syntax")]) from None
     except RecursionError:
         raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
     if node is None:
@@ -128,6 +143,8 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         doc.data = _StrictLoader("").construct_document(node)
     except yaml.YAMLError as exc:
         raise ReadError([Diagnostic(file, None, None, f"invalid YAML value: {exc}", "yaml-value")]) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ReadError([Diagnostic(file, None, None, f"invalid YAML value: {exc}", "yaml-value")]) from None
     return doc
 
 
@@ -139,8 +156,12 @@ def _walk(node: yaml.Node, path: Path_, doc: Document, problems: list[Diagnostic
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Diagnostic(doc.file, line, col, "a key must be a single word, not a list or mapping",
+                                           "complex-key"))
+                continue
+            key = key_node.value
             if key in seen:
                 problems.append(
                     Diagnostic(doc.file, line, col, f"duplicate key '{key}' (first at line {seen[key]})", "duplicate-key")
@@ -170,6 +191,8 @@ def _read_json(text: str, file: str) -> Document:
         data = json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise ReadError([Diagnostic(file, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}", "json-syntax")]) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ReadError([Diagnostic(file, None, None, f"invalid JSON value: {exc}", "json-value")]) from None
     except RecursionError:
         raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
     if problems:

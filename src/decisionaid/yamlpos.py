@@ -141,8 +141,14 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         raise ReadError(problems)
     try:
         doc.data = _StrictLoader("").construct_document(node)
+    except yaml.MarkedYAMLError as exc:  # e.g. a !!python/... tag
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = " ".join(filter(None, [exc.context, exc.problem])) or "cannot be read"
+        raise ReadError([Diagnostic(file, line, col, f"invalid YAML value: {message}", "yaml-value")]) from None
     except yaml.YAMLError as exc:
-        raise ReadError([Diagnostic(file, None, None, f"invalid YAML value: {exc}", "yaml-value")]) from None
+        raise ReadError([Diagnostic(file, None, None, "invalid YAML value: " + " ".join(str(exc).split()),
+                                    "yaml-value")]) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ReadError([Diagnostic(file, None, None, f"invalid YAML value: {exc}", "yaml-value")]) from None
     return doc

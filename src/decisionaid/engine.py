@@ -177,7 +177,7 @@ class RuleEngine:
         keys: list[list[RuleKey]] = []
         for key, condition in compiled:
             posted = self._poster.rename(condition)
-            number = distinct.setdefault(_dumps(posted), len(conditions))
+            number = distinct.setdefault(_encode(posted), len(conditions))  # repr() of a float is exact
             if number == len(conditions):
                 conditions.append(posted)
                 keys.append([])

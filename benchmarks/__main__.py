@@ -1,0 +1,84 @@
+"""Run the benchmarks and write docs/benchmarks.md.
+
+    .venv/bin/python -m benchmarks                  # everything (about 15-40 minutes, mostly the batch)
+    .venv/bin/python -m benchmarks --quick          # smaller samples, a few minutes
+    .venv/bin/python -m benchmarks --only engine,load
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .common import ROOT, Result, machine
+
+BENCHMARKS = ["engine", "load", "cold", "server", "batch"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller samples (figures are noisier)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"comma-separated, from: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--batch-profiles", type=int, default=200, help="profiles in the batch benchmark")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT))
+
+    from . import report
+
+    info = machine()
+    results: list[Result] = []
+    started = time.time()
+    for name in chosen:
+        print(f"benchmark {name} ...", file=sys.stderr, flush=True)
+        begun = time.perf_counter()
+        try:
+            result = _run(name, args)
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not lose the others' figures
+            traceback.print_exc()
+            result = Result(name)
+            result.notes.append(f"The benchmark failed: {type(exc).__name__}: {exc}")
+        result.figures.setdefault("benchmark took", f"{time.perf_counter() - begun:.0f} s")
+        results.append(result)
+        print(report.summary_line(result), file=sys.stderr, flush=True)
+    import os
+
+    info["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report.markdown(results, info, quick=args.quick, started=started), encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _run(name: str, args: argparse.Namespace) -> Result:
+    if name == "engine":
+        from . import engine_bench
+
+        return engine_bench.run(args.quick)
+    if name == "load":
+        from . import load_bench
+
+        return load_bench.run(args.quick)
+    if name == "cold":
+        from . import cold_bench
+
+        return cold_bench.run(args.quick)
+    if name == "server":
+        from . import server_bench
+
+        return server_bench.run(args.quick)
+    from . import batch_bench
+
+    return batch_bench.run(args.quick, profiles=args.batch_profiles)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Where a cold `decisionaid sheet` spends its time, stage by stage (run in a fresh process).
+
+    python -m benchmarks.cold_stages PROFILE OUT.pdf DATE  ->  JSON {stage: seconds}
+"""
+
+import json
+import sys
+import time
+
+start = time.perf_counter()
+stages = {}
+
+
+def mark(name: str) -> None:
+    global start
+    now = time.perf_counter()
+    stages[name] = now - start
+    start = now
+
+
+import datetime as dt  # noqa: E402
+
+import click  # noqa: E402, F401
+
+from decisionaid import cli  # noqa: E402, F401
+
+mark("import the CLI (click, pydantic, yaml, jinja2, durable-rules)")
+from decisionaid.loader import load_rule_pack  # noqa: E402
+
+pack = load_rule_pack()
+mark("load and check the rule pack")
+from decisionaid.engine import RuleEngine  # noqa: E402
+
+engine = RuleEngine(pack)
+mark("compile the rules into durable-rules")
+from decisionaid.profile import load_profile  # noqa: E402
+
+profile = load_profile(sys.argv[1], pack.catalogue)
+mark("read and check the profile")
+from decisionaid.assess import assess  # noqa: E402
+
+assessment = assess(profile, pack, engine)
+mark("assess")
+from decisionaid.sheet import build_sheet  # noqa: E402
+
+sheet = build_sheet(assessment, pack, profile, sheet_date=dt.date.fromisoformat(sys.argv[3]), large_print=False)
+mark("build the sheet model")
+from decisionaid import render  # noqa: E402
+
+html = render.render_html(sheet)
+mark("render the HTML (jinja2)")
+render._weasy(False)
+mark("import WeasyPrint, parse the CSS")
+pdf = render.html_to_pdf(html)
+mark("lay out and write the PDF (WeasyPrint)")
+render.write_atomically(__import__("pathlib").Path(sys.argv[2]), pdf)
+mark("write the file")
+print(json.dumps(stages))

@@ -1,0 +1,128 @@
+"""Rule-pack load and compile time: the shipped pack, and synthetic packs 10x and 100x larger.
+
+A synthetic pack copies the shipped one and repeats every criterion of every option (with its
+texts, sources and seed quotes) 10 or 100 times. The copies get new ids and shifted numeric
+thresholds, so they are new rules for durable-rules too, not merged as identical conditions.
+The baseline is the plain YAML parse (libyaml) of the same files, in the same run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .common import ROOT, RULES, Result, median
+
+TARGET_SECONDS = 0.5
+
+
+def synthetic_pack(factor: int, folder: Path) -> Path:
+    """A copy of the shipped pack (and its seeds) with `factor` times as many rules, by adding criteria.
+
+    The copies are spread evenly over the seven option files (a rule file may not exceed 1 MB)
+    and kept lean: the same condition with shifted thresholds, short texts, one source, no quotes.
+    """
+    rules = folder / "rules"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    shutil.rmtree(rules / "tests", ignore_errors=True)  # the rule test cases are not part of loading
+    paths = sorted((rules / "options").glob("*.yaml"))
+    options = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in paths]
+    originals = [c for option in options for c in option.get("criteria", [])]
+    # each criterion is two rules (met, not met); statements and questions with a condition one each
+    rules_now = sum(_rule_count(option) for option in options)
+    for number in range((factor - 1) * rules_now // 2):
+        index, k = number % len(originals), number // len(originals) + 1
+        options[(index + k) % len(options)].setdefault("criteria", []).append(_lean_copy(originals[index], k, index))
+    for path, option in zip(paths, options):
+        text = yaml.dump(option, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=1000)
+        path.write_text(text, encoding="utf-8")
+    return rules
+
+
+def _rule_count(option: dict[str, Any]) -> int:
+    conditional = [s for kind in ("benefits", "risks", "questions") for s in option.get(kind, []) if "when" in s]
+    return 2 * len(option.get("criteria", [])) + len(conditional)
+
+
+def _lean_copy(criterion: dict[str, Any], k: int, index: int) -> dict[str, Any]:
+    return {"id": f"{criterion['id'][:40]}_{index}_x{k}", "label": "copy", "when": _shift(criterion["when"], k),
+            "met": "m", "not_met": "n", "unknown": "u", "sources": criterion["sources"][:1]}
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Rule files may not use anchors and aliases: write shared parts out in full."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _shift(condition: Any, k: int) -> Any:
+    if isinstance(condition, dict) and "field" in condition:
+        value = condition.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return condition
+        return dict(condition, value=value + (k if isinstance(value, int) else k / 2))
+    if isinstance(condition, dict):
+        return {key: _shift(value, k) for key, value in condition.items()}
+    if isinstance(condition, list):
+        return [_shift(item, k) for item in condition]
+    return condition
+
+
+def _files(rules: Path) -> list[Path]:
+    return [rules / "pack.yaml", rules / "sources.yaml", rules / "drugs.yaml", *sorted((rules / "options").glob("*.yaml"))]
+
+
+def run(quick: bool = False) -> Result:
+    from decisionaid.engine import RuleEngine
+    from decisionaid.loader import load_rule_pack
+
+    result = Result("load")
+    rows = []
+    base: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="decisionaid-bench-") as tmp:
+        packs = {1: RULES}
+        for factor in (10, 100):
+            packs[factor] = synthetic_pack(factor, Path(tmp) / f"x{factor}")
+        for factor, rules in packs.items():
+            repeats = 1 if factor == 100 else 3 if factor == 10 or quick else 7
+            loads, builds, parses = [], [], []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                for path in _files(rules):
+                    yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+                parses.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                pack = load_rule_pack(rules)
+                loads.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                engine = RuleEngine(pack)
+                builds.append(time.perf_counter() - start)
+                rule_count, durable_rules, rulesets = engine.rule_count, sum(engine.ruleset_sizes), len(engine.ruleset_sizes)
+                engine.close()
+            load, build, parse = median(loads), median(builds), median(parses)
+            total = load + build
+            if factor == 1:
+                base = {"total": total, "rules": rule_count}
+            size_kib = sum(p.stat().st_size for p in _files(rules)) / 1024
+            rows.append([f"{factor}×", f"{size_kib:,.0f} KiB", f"{rule_count:,}", f"{durable_rules:,} in {rulesets}",
+                         f"{load * 1000:,.0f} ms", f"{build * 1000:,.0f} ms", f"{total * 1000:,.0f} ms",
+                         f"{total / parse:.1f}×", f"{total / base['total']:.1f}× for {rule_count / base['rules']:.0f}× the rules"])
+            result.figures[f"{factor}× pack: load + compile"] = f"{total:.3f} s"
+            if factor == 1:
+                result.target(f"shipped pack loads and compiles in < {TARGET_SECONDS} s", total < TARGET_SECONDS,
+                              f"{total:.3f} s ({total / parse:.1f}× a bare YAML parse of its files)")
+            else:
+                growth = (total / base["total"]) / (rule_count / base["rules"])
+                result.target(f"{factor}× pack: no worse than linear", growth <= 1.15,
+                              f"{total / base['total']:.1f}× the time for {rule_count / base['rules']:.0f}× the rules "
+                              f"(time per rule {growth:.2f}× the shipped pack's)")
+    result.tables.append((["pack", "YAML", "rules", "durable-rules rules in rulesets", "load + check", "compile + build",
+                           "total", "÷ bare YAML parse", "growth"], rows))
+    return result

@@ -1,0 +1,215 @@
+"""Hostile input through the web form (`decisionaid serve`): each gets a clear error page or a
+correct sheet within seconds; never a 500, a traceback, a hang, or a fetched URL.
+
+The server runs as a real subprocess on 127.0.0.1; its logs are read at the end.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+pytest.importorskip("decisionaid.web")
+httpx = pytest.importorskip("httpx")
+
+import pypdf  # noqa: E402
+
+import decisionaid  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "rrms-breakthrough-high-efficacy.yaml"
+FAST = 20.0  # seconds an error answer may take
+RENDER = 120.0  # seconds a sheet may take on a loaded CI machine
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("hostile-web")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    package_parent = str(Path(decisionaid.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    log = folder / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "serve", "--port", str(port),
+                                    "--render-workers", "1"], cwd=folder, env=env, stdout=out, stderr=out,
+                                   stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "decisionaid serve did not start"
+            time.sleep(0.2)
+        yield url, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def post(url: str, path: str, content: bytes, content_type: str, timeout: float = FAST) -> httpx.Response:
+    start = time.monotonic()
+    response = httpx.post(url + path, content=content, headers={"content-type": content_type}, timeout=timeout)
+    assert time.monotonic() - start < timeout
+    assert response.status_code != 500 and b"Traceback" not in response.content, response.text[:500]
+    return response
+
+
+def form(**fields: str | list[str]) -> bytes:
+    pairs = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append(f"{quote(name)}={quote(item)}")
+    return "&".join(pairs).encode()
+
+
+FORM = "application/x-www-form-urlencoded"
+BASE = {"age": "34", "ms_type": "RRMS"}
+
+BAD_FORMS = {
+    "text age": {"age": "thirty"},
+    "exponent age": {"age": "1e400"},
+    "huge age": {"age": "9" * 5000},
+    "NaN edss": {"edss": "NaN"},
+    "infinite edss": {"edss": "inf"},
+    "comma decimal": {"edss": "3,5"},
+    "negative relapses": {"relapses_last_12_months": "-3"},
+    "bad choice": {"ms_type": "<script>alert(1)</script>"},
+    "long name": {"name": "x" * 900_000},
+    "long unknown drug": {"current_dmt": "natalizumab" * 50},
+    "bad date": {"sheet_date": "2026-13-45"},
+    "huge prior index": {"prior_dmts.999999999.drug": "natalizumab", "age": "x"},
+    "repeated comorbidity": {"comorbidities": ["hiv"] * 5000, "age": "x"},
+    "unknown comorbidity": {"comorbidities": ["<img src=x onerror=alert(1)>"]},
+    "markup in a number": {"age": '"><script>alert(1)</script>'},
+}
+
+
+@pytest.mark.parametrize("label", list(BAD_FORMS))
+def test_a_bad_form_gets_an_escaped_error_page(server, label):
+    url, _ = server
+    fields = {**BASE, **BAD_FORMS[label]}
+    response = post(url, "/sheet", form(**fields), FORM)
+    assert response.status_code in (400, 413, 422), (label, response.status_code)
+    if response.status_code == 422:
+        page = response.text
+        assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+        assert "text/html" in response.headers["content-type"]
+
+
+def test_raw_bodies_that_are_not_forms(server):
+    url, _ = server
+    for body in [b"%ZZ%ff=%", b"\xff\xfe\x00garbage", b"age=34&ms_type=RRMS&" + b"x=1&" * 5000, b"=" * 10_000]:
+        response = post(url, "/sheet", body, FORM)
+        assert response.status_code in (400, 413, 422)
+
+
+def test_a_body_over_1_mb_is_refused(server):
+    url, _ = server
+    response = post(url, "/sheet", form(**BASE, name="x" * 1_200_000), FORM)
+    assert response.status_code in (400, 413)
+
+
+BAD_JSON = {
+    "deep arrays": "[" * 100_000 + "]" * 100_000,
+    "deep objects": '{"a":' * 50_000 + "1" + "}" * 50_000,
+    "5000 digits": '{"age": ' + "9" * 5000 + ', "ms_type": "RRMS"}',
+    "NaN": '{"age": 34, "ms_type": "RRMS", "edss": NaN}',
+    "1e999": '{"age": 34, "ms_type": "RRMS", "years_since_first_symptoms": 1e999}',
+    "wrong types": '{"age": "34", "ms_type": 5, "comorbidities": "hiv", "prior_dmts": {"drug": 1}}',
+    "a list": "[1, 2, 3]",
+    "empty": "",
+    "not JSON": "age: 34\nms_type: RRMS\n",
+    "unknown keys": json.dumps({"age": 34, "ms_type": "RRMS", **{f"k{i}": i for i in range(5000)}}),
+    "lone surrogate": '{"age": 34, "ms_type": "RRMS", "name": "\\ud800"}',
+}
+
+
+@pytest.mark.parametrize("label", list(BAD_JSON))
+@pytest.mark.parametrize("path", ["/sheet", "/assess"])
+def test_bad_json_gets_a_json_error(server, label, path):
+    url, _ = server
+    response = post(url, path, BAD_JSON[label].encode("utf-8", "surrogatepass"), "application/json")
+    assert response.status_code in (400, 413, 422), (label, response.status_code, response.text[:300])
+    if response.status_code == 422:
+        errors = response.json()["errors"]
+        assert errors and all("\n" not in e["message"] for e in errors) and len(errors) <= 51
+
+
+def test_bad_query_options(server):
+    url, _ = server
+    body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
+    for query in ["sheet_date=2026-13-45", "sheet_date=" + "9" * 5000, "sheet_date=%00"]:
+        response = post(url, f"/sheet?{query}", body, "application/json")
+        assert response.status_code == 422
+
+
+def test_markup_and_urls_in_the_name_are_printed_never_fetched(server, listener):
+    url, log = server
+    _Recorder.hits.clear()
+    payload = (f"<img src=http://{listener}/i><link rel=attachment href=file:///etc/passwd>"
+               f"<style>@import 'http://{listener}/c'</style>")
+    fields = {"age": "34", "ms_type": "RRMS", "name": payload, "sheet_date": "2026-11-22"}
+    response = post(url, "/sheet", form(**fields), FORM, timeout=RENDER)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    assert reader.attachments == {}
+    assert "<img src=" in "".join(page.extract_text() for page in reader.pages)
+    as_json = json.dumps({"age": 34, "ms_type": "RRMS", "name": payload}).encode()
+    response = post(url, "/sheet?sheet_date=2026-11-22", as_json, "application/json", timeout=RENDER)
+    assert response.status_code == 200 and pypdf.PdfReader(io.BytesIO(response.content)).attachments == {}
+    assert _Recorder.hits == []
+
+
+def test_the_server_is_still_well_and_logged_no_traceback(server):
+    url, log = server
+    assert httpx.get(url + "/healthz", timeout=10).status_code == 200
+    body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
+    assert post(url, "/assess", body, "application/json").status_code == 200
+    assert "Traceback" not in log.read_text(errors="replace")

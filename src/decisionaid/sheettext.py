@@ -1,0 +1,97 @@
+"""The sheet's fixed text (templates/sheet-text.yaml): what every sheet says, whatever the rules.
+
+SURE items, decision roles, the clinic warning-sign checklist and its sources, the wording of the
+condition and the decision. Rule content (criteria, benefits, risks, option questions) is not here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from .resources import templates_dir
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SureItem(_Strict):
+    letter: Text
+    text: Text
+
+
+class Sure(_Strict):
+    intro: Text
+    items: Annotated[list[SureItem], Field(min_length=4, max_length=4)]
+    scoring: Text
+    sources: list[str]
+
+
+class Choices(_Strict):
+    question: Text
+    choices: list[Text]
+
+
+class ChecklistItem(_Strict):
+    text: Text
+    sources: list[str]
+
+
+class Checklist(_Strict):
+    intro: Text
+    abroad: Text
+    items: list[ChecklistItem]
+
+
+class About(_Strict):
+    reading_level: Text
+    alternatives: Text
+
+
+class SheetSource(_Strict):
+    id: Text
+    title: Text
+    citation: str = ""
+    kind: Text
+    url: str = ""
+
+
+class SheetText(_Strict):
+    title: Text
+    description: Text
+    condition: dict[str, Text]
+    condition_sources: list[str]
+    decision: Text
+    not_advice: Text
+    grid_help: Text
+    numbers_help: Text
+    grid_numbers: Text
+    status_short: dict[str, Text]
+    status_questions: dict[str, Text]
+    general_questions: list[Text]
+    general_questions_sources: list[str]
+    missing_question: Text
+    abroad_question: Text
+    values_help: Text
+    sure: Sure
+    readiness: Choices
+    roles: Choices
+    support: list[Text]
+    next_steps: list[Text]
+    decision_tool_sources: list[str]
+    clinic_checklist: Checklist
+    about: About
+    sources: list[SheetSource]
+
+
+@lru_cache(maxsize=1)
+def sheet_text() -> SheetText:
+    """The fixed text, read once per process."""
+    with open(templates_dir() / "sheet-text.yaml", encoding="utf-8") as handle:
+        return SheetText.model_validate(yaml.safe_load(handle))

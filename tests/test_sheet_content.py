@@ -1,0 +1,80 @@
+"""What each part of the sheet holds: values and readiness, tailored questions and the clinic checklist,
+the clinician page, sources with commercial ones flagged, and checked claims."""
+
+from __future__ import annotations
+
+import pytest
+
+from decisionaid.sheettext import sheet_text
+
+from . import sheets
+
+
+def _text(name):
+    return " ".join(sheets.pages(name))
+
+
+@pytest.mark.parametrize("name", sheets.NAMES)
+def test_values_sure_role_and_notes_to_fill_in(name):
+    text, model = _text(name), sheets.sheet(name)
+    assert "Your values and your readiness" in text and "How much it matters (0 to 5 stars)" in text
+    for option in model.options:
+        if option.status != "research_only":
+            for s in option.benefits + option.risks:
+                assert any(v.option == option.short_title and s.text.startswith(v.text) for v in model.values)
+    for item in sheet_text().sure.items:  # SURE items word for word (Legare 2010)
+        assert item.text in text
+    assert "Before the visit" in text and "After the visit" in text
+    assert "I prefer to share the decision with:" in text and "Your notes and questions" in text
+
+
+@pytest.mark.parametrize("name", sheets.NAMES)
+def test_questions_follow_the_statuses_and_the_clinic_checklist_cites_its_sources(name):
+    text, model = _text(name), sheets.sheet(name)
+    fixed = sheet_text()
+    for option in model.options:
+        template = fixed.status_questions.get(option.status)
+        if template:
+            assert sheets.fold(template.format(option=option.short_title)) in text
+    assert model.checklist is not None  # cell therapies are on every sheet
+    assert "Warning signs of unproven stem cell clinics" in text
+    numbers = {r.number for item in model.checklist.items for r in item.refs}
+    titles = {s.title for s in model.sources if s.number in numbers}
+    assert {"Stem Cell Clinics: Questions to Ask", "Having HSCT outside the NHS"} <= titles
+
+
+def test_clinic_abroad_gets_its_own_warning(make_profile):
+    from decisionaid.pipeline import make_sheet
+
+    abroad = make_sheet(make_profile("age: 40\nms_type: RRMS\nconsidering_clinic_abroad: 'yes'\n"), sheet_date=sheets.DAY)
+    home = make_sheet(make_profile("age: 40\nms_type: RRMS\nconsidering_clinic_abroad: 'no'\n"), sheet_date=sheets.DAY)
+    assert abroad.checklist.abroad and not home.checklist.abroad
+    assert any(sheet_text().abroad_question in g.questions for g in abroad.questions)
+
+
+@pytest.mark.parametrize("name", sheets.NAMES)
+def test_clinician_page_comes_last_with_profile_criteria_missing_facts_and_stamp(name, pack):
+    pages, model = sheets.pages(name), sheets.sheet(name)
+    start = next(i for i, p in enumerate(pages) if "For the clinician" in p and "exactly as entered" in p)
+    last = " ".join(pages[start:])
+    for row in model.profile_entered:
+        assert row.label in last
+    for option in model.options:
+        for c in option.criteria:
+            assert sheets.fold(c.label)[:25] in last
+    assert f"{pack.meta.name}" in last and pack.meta.version in last and str(pack.meta.reviewed) in last
+    assert str(pack.meta.next_review) in last and model.profile_digest[:30] in last.replace(" ", "")
+    assert model.pack_digest[:30] in last.replace(" ", "") and f"decisionaid {model.program_version}" in last
+    assert "Clinician notes" in last and "Information that was missing" in last
+    assert "Numbered sources" not in last  # the reference list comes before the clinician page
+
+
+@pytest.mark.parametrize("name", sheets.NAMES)
+def test_sources_are_numbered_with_kind_and_commercial_ones_flagged(name):
+    text, model = _text(name), sheets.sheet(name)
+    assert [s.number for s in model.sources] == list(range(1, len(model.sources) + 1))
+    commercial = [s for s in model.sources if s.commercial]
+    assert commercial and text.count("⚠ Commercial: sells treatment") == len(commercial)
+    for c in model.corrections:
+        assert c.check in text and sheets.fold(c.comment)[:40] in text
+    assert any(c.check == "Published studies say otherwise" for c in model.corrections)

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-import weasyprint  # noqa: E402
-from weasyprint.text.fonts import FontConfiguration  # noqa: E402
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
 def main() -> None:

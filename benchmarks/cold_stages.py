@@ -18,34 +18,34 @@ def mark(name: str) -> None:
     start = now
 
 
-import datetime as dt  # noqa: E402
+import datetime as dt
 
-import click  # noqa: E402, F401
+import click  # noqa: F401
 
-from decisionaid import cli  # noqa: E402, F401
+from decisionaid import cli  # noqa: F401
 
 mark("import the CLI (click, pydantic, yaml, jinja2, durable-rules)")
-from decisionaid.loader import load_rule_pack  # noqa: E402
+from decisionaid.loader import load_rule_pack
 
 pack = load_rule_pack()
 mark("load and check the rule pack")
-from decisionaid.engine import RuleEngine  # noqa: E402
+from decisionaid.engine import RuleEngine
 
 engine = RuleEngine(pack)
 mark("compile the rules into durable-rules")
-from decisionaid.profile import load_profile  # noqa: E402
+from decisionaid.profile import load_profile
 
 profile = load_profile(sys.argv[1], pack.catalogue)
 mark("read and check the profile")
-from decisionaid.assess import assess  # noqa: E402
+from decisionaid.assess import assess
 
 assessment = assess(profile, pack, engine)
 mark("assess")
-from decisionaid.sheet import build_sheet  # noqa: E402
+from decisionaid.sheet import build_sheet
 
 sheet = build_sheet(assessment, pack, profile, sheet_date=dt.date.fromisoformat(sys.argv[3]), large_print=False)
 mark("build the sheet model")
-from decisionaid import render  # noqa: E402
+from decisionaid import render
 
 html = render.render_html(sheet)
 mark("render the HTML (jinja2)")

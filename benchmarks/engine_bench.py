@@ -7,7 +7,17 @@ from __future__ import annotations
 import gc
 import sys
 
-from .common import RULES, ROOT, Result, alternate, median, per_call, random_profiles, rss_kib, spread
+from .common import (
+    ROOT,
+    RULES,
+    Result,
+    alternate,
+    median,
+    per_call,
+    random_profiles,
+    rss_kib,
+    spread,
+)
 
 TARGET_PER_SECOND = 10_000
 

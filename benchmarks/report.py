@@ -81,9 +81,9 @@ def _engine(r: Result) -> list[str]:
         "reading of the same YAML conditions that the differential tests use (`tests/oracle.py`); the",
         "adapter as it was before #7 is measured in the same rounds to show what the rework gained.",
         "",
-        f"**Result:** {f['evaluations per second per core']:,} evaluations per second per core, "
-        f"{f['speed-up over the adapter before #7']}× the old adapter, "
-        f"{f['ratio to the plain-Python reading (speed)']}× the speed of the plain-Python reading.",
+        (f"**Result:** {f['evaluations per second per core']:,} evaluations per second per core, "
+         f"{f['speed-up over the adapter before #7']}× the old adapter, "
+         f"{f['ratio to the plain-Python reading (speed)']}× the speed of the plain-Python reading."),
         "",
         "**What changed in `engine.py`** (all proven equal by the differential tests):",
         "- durable-rules' C extension is driven directly. The Python `Host` made every fired rule a",
@@ -92,8 +92,8 @@ def _engine(r: Result) -> list[str]:
         "  the returned message. No Host also means no timer threads and no swallowed action errors.",
         "- Identical conditions (the same check in several options, e.g. pregnancy or an active",
         "  infection) are one durable-rules rule standing for all their keys: fewer rules to match and",
-        f"  to fire ({f['rules in the pack (met and not-met rules, statements, questions)']} rules of the pack become "
-        f"{f['durable-rules rules after merging identical conditions']} durable-rules rules).",
+        (f"  to fire ({f['rules in the pack (met and not-met rules, statements, questions)']} rules of the pack "
+         f"become {f['durable-rules rules after merging identical conditions']} durable-rules rules)."),
         "- Facts are posted flat, with short property names (`p7`), and only the properties some rule",
         "  reads: durable-rules parses the fact and copies it into every fired rule's message.",
         "- Fired keys are collected as a union of pre-built frozensets (no re-hashing), the fact is",
@@ -102,7 +102,7 @@ def _engine(r: Result) -> list[str]:
     if not met:
         lines += [
             "",
-            f"**Why the target of 10,000 per second is missed.** durable-rules' own C calls for these facts",
+            "**Why the target of 10,000 per second is missed.** durable-rules' own C calls for these facts",
             f"(assert, fire every matching rule, delete the session) already take {f['C share']:.0%} of an evaluation",
             f"({f['durable-rules C calls alone per second']:,} per second if nothing else ran). They grow with the",
             f"rules that fire: about {f['rule keys fired per evaluation (mean)']} rule keys per profile, each fired rule",
@@ -153,8 +153,8 @@ def _cold(r: Result) -> list[str]:
         "imports only WeasyPrint and renders the HTML that `decisionaid sheet --html` wrote. The difference",
         "is our own overhead: imports, the rule pack, the assessment, the sheet model and the template.",
         "",
-        f"Our own stages take {ours * 1000:,.0f} ms against WeasyPrint's {weasy * 1000:,.0f} ms "
-        f"(import, CSS, layout and PDF) for this {f.get('sheet pages', '?')}-page sheet.",
+        (f"Our own stages take {ours * 1000:,.0f} ms against WeasyPrint's {weasy * 1000:,.0f} ms "
+         f"(import, CSS, layout and PDF) for this {f.get('sheet pages', '?')}-page sheet."),
     ]
     biggest = sorted(((v, k) for k, v in stages.items() if "WeasyPrint" not in k), reverse=True)[:3]
     if biggest:

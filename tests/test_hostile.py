@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pypdf
 import pytest
@@ -203,9 +204,9 @@ def check_any(text: str, name: str, pack, engine) -> None:
 
 # ----------------------------------------------------------------------------- through the CLI and the batch
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         _Recorder.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "text/css")

@@ -70,7 +70,7 @@ def test_threads_sharing_one_engine_give_the_sequential_results(people, sequenti
 
 def test_processes_with_their_own_engines_give_the_sequential_results(people, sequential):
     data, _ = people
-    facts, fired, assessments = sequential
+    _, fired, assessments = sequential
     expected_fired = [sorted(map(repr, f.keys)) for f in fired]
     halves = [data[: PEOPLE // 2], data[PEOPLE // 2 :]]
     context = multiprocessing.get_context("spawn")

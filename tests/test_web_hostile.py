@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
@@ -24,11 +25,11 @@ import pytest
 pytest.importorskip("decisionaid.web")
 httpx = pytest.importorskip("httpx")
 
-import pypdf  # noqa: E402
+import pypdf
 
-import decisionaid  # noqa: E402
+import decisionaid
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "rrms-breakthrough-high-efficacy.yaml"
 FAST = 20.0  # seconds an error answer may take
@@ -36,9 +37,9 @@ RENDER = 120.0  # seconds a sheet may take on a loaded CI machine
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         _Recorder.hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -191,7 +192,7 @@ def test_bad_query_options(server):
 
 
 def test_markup_and_urls_in_the_name_are_printed_never_fetched(server, listener):
-    url, log = server
+    url, _ = server
     _Recorder.hits.clear()
     payload = (f"<img src=http://{listener}/i><link rel=attachment href=file:///etc/passwd>"
                f"<style>@import 'http://{listener}/c'</style>")

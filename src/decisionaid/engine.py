@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-import durable_rules_engine
+import durable_rules_engine  # type: ignore[import-not-found]  # no type information
 
 from .errors import EngineError
 from .facts import FIELDS, FactValue
@@ -123,7 +123,7 @@ def compile_pack(pack: RulePack) -> list[tuple[RuleKey, dict[str, Any]]]:
     for option in pack.options.values():
         for criterion in option.criteria:
             for polarity in ("met", "not_met"):
-                key = RuleKey(option.id, "criterion", criterion.id, polarity)  # type: ignore[arg-type]
+                key = RuleKey(option.id, "criterion", criterion.id, polarity)
                 rules.append((key, compile_condition(criterion.when, negate=polarity == "not_met")))
         for kind in ("benefits", "risks"):
             for statement in getattr(option, kind):
@@ -139,13 +139,12 @@ def to_fact(facts: dict[str, FactValue]) -> dict[str, Any]:
     """The durable-rules fact for a profile: nested objects for dotted names, sets as flags."""
     fact: dict[str, Any] = dict(TYPE_TAG)
     for name, value in facts.items():
-        if isinstance(value, frozenset):
-            value = {item: item in value for item in FIELDS[name].values}
+        posted: Any = {item: item in value for item in FIELDS[name].values} if isinstance(value, frozenset) else value
         target = fact
         *parents, leaf = name.split(".")
         for parent in parents:
             target = target.setdefault(parent, {})
-        target[leaf] = value
+        target[leaf] = posted
     return fact
 
 
@@ -222,7 +221,7 @@ class RuleEngine:
                 raise EngineError(f"durable-rules failed while evaluating a profile: {exc}") from exc
             except MemoryError as exc:
                 raise EngineError("durable-rules ran out of session slots (more than 1024 live evaluations)") from exc
-            except Exception as exc:  # noqa: BLE001 - anything else while collecting is a bug: never swallow it
+            except Exception as exc:
                 raise EngineError(f"collecting the fired rules failed: {exc!r}") from exc
             finally:
                 self._fired.pop(sid, None)
@@ -248,7 +247,7 @@ class RuleEngine:
         try:
             if getattr(self, "_handles", None):
                 self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finaliser (e.g. at interpreter exit)
+        except Exception:  # noqa: BLE001, S110 - never raise from a finaliser (e.g. at interpreter exit)
             pass
 
 
@@ -419,7 +418,7 @@ def _dumps_slow(value: Any) -> str:
 class _Alpha:
     """A node of the alpha network as durable-rules' createAlpha/findAlpha build it (rete.c)."""
 
-    __slots__ = ("hashed", "listed", "ident")
+    __slots__ = ("hashed", "ident", "listed")
 
     def __init__(self, ident: tuple[str, str, str] | None = None) -> None:
         self.ident = ident

@@ -36,6 +36,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -76,14 +77,22 @@ class Fired:
     keys: frozenset[RuleKey]
 
     def state(self, option: str, criterion: str) -> Literal["met", "not_met", "unknown"]:
-        if RuleKey(option, "criterion", criterion, "met") in self.keys:
-            return "met"
-        if RuleKey(option, "criterion", criterion, "not_met") in self.keys:
-            return "not_met"
-        return "unknown"
+        return self._states.get((option, criterion), "unknown")
 
     def shown(self, option: str, kind: Kind, item: str) -> bool:
-        return RuleKey(option, kind, item, "met") in self.keys
+        return (option, kind, item) in self._shown
+
+    # Looked up about a hundred times per assessment: index the keys once (not part of equality).
+    @cached_property
+    def _states(self) -> dict[tuple[str, str], Literal["met", "not_met"]]:
+        states: dict[tuple[str, str], Literal["met", "not_met"]] = {}
+        for key in sorted((k for k in self.keys if k.kind == "criterion"), key=lambda k: k.polarity != "not_met"):
+            states[(key.option, key.item)] = key.polarity  # "met" wins if both fired (never happens)
+        return states
+
+    @cached_property
+    def _shown(self) -> frozenset[tuple[str, str, str]]:
+        return frozenset((k.option, k.kind, k.item) for k in self.keys if k.polarity == "met")
 
 
 # ----------------------------------------------------------------------------- compilation

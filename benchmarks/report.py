@@ -113,10 +113,10 @@ def _engine(r: Result) -> list[str]:
             "on this machine.",
             "",
             "**What would reach it.** (1) Evaluating the same conditions in Python, compiled once into nested",
-            "three-valued closures instead of matched by durable-rules: measured in this run at "
-            f"{f.get('compiled closures per second', 0):,} per second",
-            f"(`benchmarks/closures.py`, {f.get('compiled closures vs plain-Python reading: disagreements', '?')} "
-            "disagreements with the oracle). It would be the",
+            ("three-valued closures instead of matched by durable-rules: measured in this run at "
+             f"{f.get('compiled closures per second', 0):,} per second"),
+            (f"(`benchmarks/closures.py`, {f.get('compiled closures vs plain-Python reading: disagreements', '?')} "
+             "disagreements with the oracle). It would be the"),
             "design's call to drop durable-rules from the hot path; it could stay as the reference that the",
             "differential tests compare against, as the engineering notes (§13) suggest. (2) Keeping durable-rules",
             "but firing fewer rules: e.g. evaluating only the criteria a decision table actually reads before",

@@ -36,8 +36,8 @@ import json
 import math
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 import durable_rules_engine  # type: ignore[import-not-found]  # no type information

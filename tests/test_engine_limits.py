@@ -13,7 +13,14 @@ import math
 
 import pytest
 
-from decisionaid.engine import STACK_BUDGET, RuleEngine, RuleKey, _Alpha, compile_condition, compile_pack
+from decisionaid.engine import (
+    STACK_BUDGET,
+    RuleEngine,
+    RuleKey,
+    _Alpha,
+    compile_condition,
+    compile_pack,
+)
 from decisionaid.errors import EngineError
 from decisionaid.rulepack import AnyOf, Leaf
 

@@ -231,7 +231,14 @@ def run_with_progress(profile_dir: Path, out_dir: Path, **options: Any) -> Batch
     """`render_batch` with a progress bar on a terminal, then every bad profile (one line each,
     in file order) and a summary, on standard error."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     columns = (TextColumn("making sheets"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())

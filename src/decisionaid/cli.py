@@ -109,6 +109,21 @@ def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default lets only this computer in.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--render-workers", type=click.IntRange(1, 64), default=None,
+              help="Processes that make sheets at the same time (default: one per CPU).")
+@rules_option
+@reports_user_errors
+def serve(host: str, port: int, render_workers: int | None, rules_dir: Path | None) -> None:
+    """Run the web form, where a patient or carer fills in the profile and downloads the sheet."""
+    from .web import serve as run_server
+
+    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers)
+
+
+@main.command()
 @click.argument("profile_dir", metavar="PROFILE_DIR", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for the sheets, OUT/<profile name>.pdf (made if missing).")

@@ -1,0 +1,209 @@
+"""The web application: a form that a patient or carer fills in, and the sheet as a download.
+
+    GET  /          the form (server-rendered, works without JavaScript)
+    POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
+    POST /assess    answers (form or JSON profile) → the assessment JSON
+    GET  /healthz   200 when the render workers are up
+
+Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access log keeps
+method, path and status only). Request bodies over 1 MB are refused (413). Evaluation and rendering
+run in spawned worker processes (`workers.py`), so the event loop never blocks and several patients
+are served at once, each by an engine of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import UserError
+from ..loader import load_rule_pack
+from ..profile import validate_profile
+from ..rulepack import RulePack
+from ..yamlpos import ReadError, read_text
+from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
+from .page import form_css, render_form
+from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
+
+MAX_BODY = 1_000_000
+_PRIVATE = {"cache-control": "no-store"}  # answers and sheets are never cached by the browser
+log = logging.getLogger("decisionaid.web")
+_SECURITY_HEADERS = [
+    (b"content-security-policy",
+     (b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+      b"frame-ancestors 'none'")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+def create_app(rules_dir: str | Path | None = None, *, render_workers: int | None = None,
+               job_timeout: float = 30.0, pack: RulePack | None = None) -> Starlette:
+    """The ASGI application. Render workers start with the app and stop with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal pack
+        if pack is None:
+            pack = await anyio.to_thread.run_sync(load_rule_pack, rules_dir)
+        pool = RenderPool(render_workers, rules_dir, job_timeout=job_timeout)
+        await anyio.to_thread.run_sync(pool.start)
+        app.state.catalogue = pack.catalogue
+        app.state.drug_names = sorted({n for d in pack.catalogue.drugs for n in (d.generic, *d.brands)},
+                                      key=str.casefold)
+        app.state.pool = pool
+        app.state.css = form_css()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.close)
+
+    routes = [
+        Route("/", show_form, methods=["GET"]),
+        Route("/form.css", stylesheet, methods=["GET"]),
+        Route("/sheet", post_sheet, methods=["POST"]),
+        Route("/assess", post_assess, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY)
+    app.add_middleware(_SecurityHeaders)
+    return app
+
+
+async def show_form(request: Request) -> Response:
+    return _form_page(request, Answers(), {}, status=200)
+
+
+async def stylesheet(request: Request) -> Response:
+    return Response(request.app.state.css, media_type="text/css",
+                    headers={"cache-control": "public, max-age=3600"})
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def post_sheet(request: Request) -> Response:
+    if _is_json(request):
+        return await _json_request(request, "sheet")
+    answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
+    try:
+        profile, reading = read_form(answers, request.app.state.catalogue)
+    except FormInvalid as exc:
+        return _form_page(request, answers, exc.errors, status=422)
+    return await _sheet_response(request, profile.entered_fields(), reading)
+
+
+async def post_assess(request: Request) -> Response:
+    if _is_json(request):
+        return await _json_request(request, "assess")
+    answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
+    try:
+        profile, _ = read_form(answers, request.app.state.catalogue)
+    except FormInvalid as exc:
+        return _json_errors([(name, message) for name, message in exc.errors.items()])
+    return await _assess_response(request, profile.entered_fields())
+
+
+async def _json_request(request: Request, kind: JobKind) -> Response:
+    """A profile posted as JSON (the profile contract's shape); the options of /sheet in the query."""
+    try:
+        doc = read_text((await request.body()).decode("utf-8", "replace"), "request", as_json=True)
+        profile = validate_profile(doc, request.app.state.catalogue)
+    except (ReadError, UserError) as exc:
+        return _json_errors([("", d.message) for d in exc.diagnostics])
+    if kind == "assess":
+        return await _assess_response(request, profile.entered_fields())
+    reading = FormReading(large_print=request.query_params.get("large_print") == "yes")
+    if day := request.query_params.get("sheet_date"):
+        reading.sheet_date = parse_date(day)
+        if reading.sheet_date is None:
+            return _json_errors([("sheet_date", DATE_ERROR)])
+    return await _sheet_response(request, profile.entered_fields(), reading)
+
+
+async def _sheet_response(request: Request, profile: dict[str, Any], reading: FormReading) -> Response:
+    day = reading.sheet_date or dt.date.today()
+    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print}
+    try:
+        pdf = await _work(request, "sheet", payload)
+    except _JobFailed as failed:
+        return failed.response
+    return Response(pdf, media_type="application/pdf", headers={
+        **_PRIVATE, "content-disposition": f'attachment; filename="ms-options-sheet-{day.isoformat()}.pdf"'})
+
+
+async def _assess_response(request: Request, profile: dict[str, Any]) -> Response:
+    try:
+        assessment = await _work(request, "assess", {"profile": profile})
+    except _JobFailed as failed:
+        return failed.response
+    return JSONResponse(assessment, headers=_PRIVATE)
+
+
+class _JobFailed(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+async def _work(request: Request, kind: JobKind, payload: dict[str, Any]) -> Any:
+    """The worker's result (PDF bytes or the assessment's JSON data); raises _JobFailed with the answer to send."""
+    pool: RenderPool = request.app.state.pool
+    try:
+        return await anyio.to_thread.run_sync(lambda: pool.run(kind, payload))
+    except PoolBusy:
+        raise _JobFailed(PlainTextResponse("The server is busy. Please try again in a minute.", status_code=503,
+                                           headers={"retry-after": "30", **_PRIVATE})) from None
+    except JobTimeout:
+        log.warning("a %s job took too long and was stopped", kind)
+        raise _JobFailed(PlainTextResponse("Making the sheet took too long. Please try again.", status_code=503,
+                                           headers=_PRIVATE)) from None
+    except WorkerError as exc:
+        log.error("%s", exc)  # names the kind of failure only, never patient data
+        raise _JobFailed(PlainTextResponse("Something went wrong while making the sheet. Please try again.",
+                                           status_code=500, headers=_PRIVATE)) from None
+
+
+def _json_errors(errors: list[tuple[str, str]]) -> Response:
+    return JSONResponse({"errors": [{"field": name, "message": message} for name, message in errors]},
+                        status_code=422, headers=_PRIVATE)
+
+
+def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, status: int) -> Response:
+    html = render_form(answers, errors, request.app.state.drug_names)
+    return HTMLResponse(html, status_code=status, headers=_PRIVATE)
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+class _SecurityHeaders:
+    """Adds the security headers to every response (pure ASGI, so streaming is unaffected)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

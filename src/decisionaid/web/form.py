@@ -1,0 +1,441 @@
+"""The web form: its questions, and posted answers → profile data → a validated Profile.
+
+Every question is named exactly as the profile field it fills (`mri_last_12_months.new_or_enlarging_t2_lesions`,
+`prior_dmts.0.drug`, repeated `comorbidities`). An empty answer, or "I don't know", leaves the field
+out, so it stays *unknown*. Numbers are read strictly: "3,5" or "two" is a plain error beside the
+question, never a silent guess. Validation is the profile model's own (`validate_profile`); its
+diagnostics are mapped back onto the questions they belong to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import ProfileError
+from ..profile import COMORBIDITIES, Profile, validate_profile
+from ..yamlpos import Document, Path_
+
+Kind = Literal["text", "integer", "decimal", "radio", "drug"]
+MAX_PRIOR_DMTS = 50
+PRIOR_DMT_ROWS = 4
+_UNKNOWN_WORDS = {"", "?", "unknown", "i don't know", "i dont know", "don't know", "dont know", "not known"}
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    label: str
+    hint: str
+    kind: Kind
+    short: str = ""  # how error messages refer to it
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    required: bool = False
+    unknown: str = "I don't know"  # label of the answer that leaves the field unknown (radio)
+    size: int = 6
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.name.replace(".", "-")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    intro: str
+    questions: tuple[Question, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("About you", "", (
+        Question("name", "Your name (optional)", "Printed on the sheet only. It is not saved anywhere.",
+                 "text", short="your name", size=30),
+        Question("age", "How old are you?", "In whole years, for example 42.", "integer", short="your age",
+                 required=True),
+        Question("sex", "Your sex", "Some treatments have different risks in pregnancy, so this can matter.",
+                 "radio", choices=(("female", "Female"), ("male", "Male"), ("other", "Other"),
+                                   ("undisclosed", "I would rather not say")), unknown="Skip this question"),
+    )),
+    Section("Your MS", "", (
+        Question("ms_type", "Which type of MS do you have?",
+                 "Your MS team will have told you, and it is in your clinic letters. "
+                 "CIS is a first attack that may or may not become MS. "
+                 "RRMS (relapsing-remitting) comes in attacks, with recovery in between. "
+                 "SPMS (secondary progressive) started as RRMS and now slowly gets worse. "
+                 "PPMS (primary progressive) got slowly worse from the start.",
+                 "radio", short="the type of MS", required=True,
+                 choices=(("CIS", "CIS: a first attack (clinically isolated syndrome)"),
+                          ("RRMS", "RRMS: relapsing-remitting MS"),
+                          ("SPMS", "SPMS: secondary progressive MS"),
+                          ("PPMS", "PPMS: primary progressive MS"),
+                          ("unknown", "I don't know")), unknown=""),
+        Question("years_since_first_symptoms", "How many years ago did your first MS symptoms start?",
+                 "A rough number is fine. You can use a dot for part of a year, like 2.5. "
+                 "Leave it empty if you don't know.", "decimal", short="years since the first symptoms"),
+        Question("edss", "What is your EDSS score?",
+                 "EDSS is a score from 0 to 10 that neurologists use to measure how much MS affects you. "
+                 "0 means no signs of MS, 6 means you need a stick to walk about 100 metres, and higher "
+                 "numbers mean more disability. It goes in steps of 0.5, like 3.5. Look in your clinic "
+                 "letters or ask your MS nurse. Leave it empty if you don't know.",
+                 "decimal", short="the EDSS score"),
+        Question("walking", "How do you usually walk?", "", "radio",
+                 choices=(("unaided", "Without help"), ("one_aid", "With one stick or crutch"),
+                          ("two_aids", "With two sticks, crutches or a walking frame"),
+                          ("wheelchair", "I use a wheelchair most of the time"))),
+        Question("disability_worsening_last_12_months",
+                 "Has MS made walking or daily life harder over the last 12 months?",
+                 "Count slow changes that stayed, not a relapse you then got better from.", "radio",
+                 choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
+    )),
+    Section("Relapses and MRI scans",
+            "A relapse (or attack) is new symptoms, or old ones getting much worse, for more than a day. "
+            "Write 0 if you had none. Leave a box empty if you don't know.", (
+        Question("relapses_last_12_months", "How many relapses did you have in the last 12 months?", "",
+                 "integer", short="relapses in the last 12 months"),
+        Question("relapses_last_24_months", "How many relapses did you have in the last 24 months (2 years)?",
+                 "This counts the last 12 months too, so it is at least the number above.", "integer",
+                 short="relapses in the last 24 months"),
+        Question("mri_last_12_months.new_or_enlarging_t2_lesions",
+                 "MRI in the last 12 months: how many new or bigger T2 lesions?",
+                 "Lesions are spots of damage on the scan. Your MRI report or your neurologist can tell you "
+                 "how many were new or had grown. Leave it empty if you don't know or had no scan.",
+                 "integer", short="new or bigger T2 lesions"),
+        Question("mri_last_12_months.gadolinium_enhancing_lesions",
+                 "MRI in the last 12 months: how many gadolinium-enhancing lesions?",
+                 "These are active spots that light up with the contrast dye (gadolinium). "
+                 "Leave it empty if you don't know or had no contrast scan.",
+                 "integer", short="gadolinium-enhancing lesions"),
+    )),
+    Section("MS medicines",
+            "Disease-modifying therapies (DMTs) are medicines that slow MS down. You can type the brand "
+            "name (like Tysabri) or the medicine name (like natalizumab); the box suggests names as you type.", (
+        Question("current_dmt", "Which MS medicine do you take now?",
+                 "Type none if you take no MS medicine. Leave it empty if you don't know.", "drug",
+                 short="the medicine you take now", size=24),
+        Question("current_dmt_months", "For how many months have you taken it?", "In whole months, like 18.",
+                 "integer", short="months on the current medicine"),
+    )),
+)
+
+PRIOR_DMT_ANSWERS = (("none", "No, I have not taken another MS medicine before"),
+                     ("some", "Yes, I write them below"),
+                     ("unknown", "I don't know"))
+STOP_REASONS = (("not_effective", "It did not work well enough"), ("side_effects", "Side effects"),
+                ("safety_risk", "A safety risk (for example a test result)"), ("pregnancy", "Pregnancy"),
+                ("other", "Another reason"))
+COMORBIDITY_ANSWERS = (("none", "I have none of these"),
+                       ("some", "I have one or more of these (tick them below)"),
+                       ("unknown", "I don't know"))
+COMORBIDITY_LABELS: dict[str, str] = {
+    "heart_disease": "Heart disease", "lung_disease": "Lung disease", "kidney_disease": "Kidney disease",
+    "liver_disease": "Liver disease", "cirrhosis": "Cirrhosis (scarring of the liver)",
+    "active_infection": "An infection now", "hiv": "HIV", "hepatitis_b": "Hepatitis B",
+    "hepatitis_c": "Hepatitis C", "cancer_active_or_recent": "Cancer now or recently",
+    "cancer_history": "Cancer in the past", "thyroid_disease": "Thyroid disease",
+    "other_autoimmune_disease": "Another autoimmune disease (like lupus or rheumatoid arthritis)",
+}
+assert tuple(COMORBIDITY_LABELS) == COMORBIDITIES
+
+LATER_QUESTIONS: tuple[Question, ...] = (
+    Question("pregnant_or_breastfeeding", "Are you pregnant or breastfeeding?", "", "radio",
+             choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
+    Question("plans_children", "Do you plan to have children?", "", "radio",
+             choices=(("yes", "Yes"), ("no", "No"), ("unsure", "Not sure yet")), unknown="Skip this question"),
+    Question("open_to_clinical_trials", "Would you think about joining a clinical trial?",
+             "A trial is a research study of a new treatment.", "radio",
+             choices=(("yes", "Yes"), ("no", "No"), ("unsure", "Not sure yet")), unknown="Skip this question"),
+    Question("considering_clinic_abroad", "Are you thinking about a stem cell clinic abroad?",
+             "The sheet then adds warning signs to look out for.", "radio",
+             choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
+)
+
+QUESTIONS: dict[str, Question] = {q.name: q for s in SECTIONS for q in s.questions} | {
+    q.name: q for q in LATER_QUESTIONS}
+SHORT_NAMES: dict[str, str] = {
+    "prior_dmts": "earlier medicines", "comorbidities": "other health conditions",
+    **{name: q.short or q.label.rstrip("?").lower() for name, q in QUESTIONS.items()},
+}
+_PRIOR_NAME = re.compile(r"^prior_dmts\.([0-9]{1,2})\.(drug|months|stopped_because)$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,9}$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]{1,9}(\.[0-9]{0,6})?|\.[0-9]{1,6})$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class Answers:
+    """What was posted, kept as text so the form can be shown again exactly as filled in."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in items:
+            self._values.setdefault(name, []).append(value)
+
+    def get(self, name: str) -> str:
+        values = self._values.get(name)
+        return values[0] if values else ""
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._values.get(name, []))
+
+    def names(self) -> list[str]:
+        return list(self._values)
+
+    def prior_rows(self) -> int:
+        """How many prior-medicine rows to show: the default, or enough for every row posted."""
+        indexes = [int(m.group(1)) for n in self._values if (m := _PRIOR_NAME.match(n))]
+        return max(PRIOR_DMT_ROWS, max(indexes, default=-1) + 2) if indexes else PRIOR_DMT_ROWS
+
+
+@dataclass
+class FormReading:
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    large_print: bool = False
+    sheet_date: dt.date | None = None
+    prior_rows: list[int] = field(default_factory=list)  # the form row of each item of data["prior_dmts"]
+
+
+class FormInvalid(Exception):
+    """The answers cannot make a profile; `errors` maps each question's name to a plain message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} answer(s) need attention")
+
+
+def read_form(answers: Answers, catalogue: Any) -> tuple[Profile, FormReading]:
+    """The validated Profile and options from posted answers; raises FormInvalid."""
+    reading = parse_answers(answers)
+    profile: Profile | None = None
+    try:
+        profile = validate_data(reading.data, catalogue, reading.prior_rows)
+    except FormInvalid as exc:
+        for name, message in exc.errors.items():
+            reading.errors.setdefault(name, message)  # a form-level error about the same answer comes first
+    if reading.errors or profile is None:
+        raise FormInvalid(_in_form_order(reading.errors))
+    return profile, reading
+
+
+def parse_answers(answers: Answers) -> FormReading:
+    """Turn posted text into profile data (unknown answers left out) and form-level errors."""
+    reading = FormReading()
+    for question in QUESTIONS.values():
+        _read_question(question, answers.get(question.name), reading)
+    mri = reading.data.pop("mri_last_12_months.new_or_enlarging_t2_lesions", None), \
+        reading.data.pop("mri_last_12_months.gadolinium_enhancing_lesions", None)
+    if any(v is not None for v in mri):
+        reading.data["mri_last_12_months"] = {k: v for k, v in zip(
+            ("new_or_enlarging_t2_lesions", "gadolinium_enhancing_lesions"), mri, strict=True) if v is not None}
+    _read_prior_dmts(answers, reading)
+    _read_comorbidities(answers, reading)
+    reading.large_print = answers.get("large_print") == "yes"
+    day = answers.get("sheet_date").strip()
+    if day:
+        reading.sheet_date = parse_date(day)
+        if reading.sheet_date is None:
+            reading.errors["sheet_date"] = DATE_ERROR
+    reading.data = {k: reading.data[k] for k in Profile.model_fields if k in reading.data}
+    return reading
+
+
+def _read_question(question: Question, raw: str, reading: FormReading) -> None:
+    text = raw.strip()
+    if question.kind == "radio":
+        allowed = {value for value, _ in question.choices}
+        if text in allowed:
+            reading.data[question.name] = text
+        elif text:
+            reading.errors[question.name] = "Please choose one of the answers."
+        elif question.required:
+            reading.errors[question.name] = "Please choose one of the answers (or \"I don't know\")."
+        return
+    if _is_unknown(text):
+        if question.required:
+            reading.errors[question.name] = f"Please give {question.short}."
+        return
+    value: int | float | str | None
+    problem: str | None = None
+    if question.kind == "integer":
+        value, problem = parse_integer(text)
+    elif question.kind == "decimal":
+        value, problem = parse_decimal(text)
+    else:
+        value = text
+    if problem:
+        reading.errors[question.name] = problem
+    else:
+        reading.data[question.name] = value
+
+
+def parse_integer(text: str) -> tuple[int | None, str | None]:
+    """A whole number written with digits, or a plain reason why not."""
+    if _INTEGER.match(text):
+        return int(text), None
+    if _DECIMAL.match(text) or _DECIMAL.match(text.replace(",", ".", 1)):
+        return None, "Please write a whole number, like 2."
+    return None, "Please write a number using digits, like 2."
+
+
+def parse_decimal(text: str) -> tuple[int | float | None, str | None]:
+    """A number with an optional decimal dot (kept whole when written whole), or a plain reason why not."""
+    if _INTEGER.match(text):
+        return int(text), None
+    if _DECIMAL.match(text):
+        return float(text), None
+    if _DECIMAL.match(text.replace(",", ".", 1)):
+        return None, "Please use a dot for part of a number, like 3.5."
+    return None, "Please write a number using digits, like 3.5."
+
+
+DATE_ERROR = "The date must look like 2026-03-31."
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A YYYY-MM-DD date, or None."""
+    try:
+        return dt.date.fromisoformat(text) if _DATE.match(text) else None
+    except ValueError:
+        return None
+
+
+def _is_unknown(text: str) -> bool:
+    return text.casefold().replace("\u2019", "'") in _UNKNOWN_WORDS
+
+
+def _read_prior_dmts(answers: Answers, reading: FormReading) -> None:
+    rows: dict[int, dict[str, str]] = {}
+    for name in answers.names():
+        if (match := _PRIOR_NAME.match(name)) and int(match.group(1)) < MAX_PRIOR_DMTS:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = answers.get(name).strip()
+    items: list[dict[str, Any]] = []
+    indexes: list[int] = []
+    for index in sorted(rows):
+        row = rows[index]
+        if not any(row.values()):
+            continue
+        item: dict[str, Any] = {}
+        if _is_unknown(row.get("drug", "")):
+            reading.errors[f"prior_dmts.{index}.drug"] = "Please write the medicine's name, or clear this row."
+        else:
+            item["drug"] = row["drug"]
+        if not _is_unknown(row.get("months", "")):
+            months, problem = parse_integer(row["months"])
+            if problem:
+                reading.errors[f"prior_dmts.{index}.months"] = problem
+            else:
+                item["months"] = months
+        reason = row.get("stopped_because", "")
+        if reason and reason not in {value for value, _ in STOP_REASONS}:
+            reading.errors[f"prior_dmts.{index}.stopped_because"] = "Please choose one of the reasons."
+        elif reason:
+            item["stopped_because"] = reason
+        items.append(item)
+        indexes.append(index)
+    answer = answers.get("prior_dmts_answer")
+    if answer == "none" and items:
+        reading.errors["prior_dmts"] = ("You chose \"No\" but also wrote medicines below. "
+                                        "Please change the answer or clear the rows.")
+    elif answer == "none":
+        reading.data["prior_dmts"] = []
+    elif items:
+        reading.data["prior_dmts"] = items
+        reading.prior_rows = indexes
+    elif answer == "some":
+        reading.errors["prior_dmts"] = "Please write at least one medicine below, or choose \"I don't know\"."
+
+
+def _read_comorbidities(answers: Answers, reading: FormReading) -> None:
+    ticked = [value for value in answers.getlist("comorbidities") if value]
+    unknown_values = [value for value in ticked if value not in COMORBIDITIES]
+    answer = answers.get("comorbidities_answer")
+    if unknown_values:
+        reading.errors["comorbidities"] = "Please tick only the conditions listed."
+    elif answer == "none" and ticked:
+        reading.errors["comorbidities"] = ("You chose \"I have none of these\" but also ticked some. "
+                                           "Please change one of them.")
+    elif answer == "none":
+        reading.data["comorbidities"] = []
+    elif ticked:
+        reading.data["comorbidities"] = [c for c in COMORBIDITIES if c in ticked]
+    elif answer == "some":
+        reading.errors["comorbidities"] = "Please tick the conditions you have, or choose \"I don't know\"."
+
+
+def validate_data(data: dict[str, Any], catalogue: Any, prior_rows: list[int] | None = None) -> Profile:
+    """Validate with the profile model; each diagnostic is mapped back to the question it is about.
+
+    The model names the field of each problem through its position in a Document, so every path in
+    the data gets a position of its own (its "line") and the position leads back to the path.
+    """
+    paths = list(_paths(data, ()))
+    doc = Document(data, "form", {path: (line, 1) for line, path in enumerate(paths, start=1)})
+    try:
+        return validate_profile(doc, catalogue)
+    except ProfileError as exc:
+        errors: dict[str, str] = {}
+        for diagnostic in exc.diagnostics:
+            path = paths[diagnostic.line - 1] if diagnostic.line else ()
+            if len(path) > 1 and path[0] == "prior_dmts" and prior_rows:  # item i was typed in form row prior_rows[i]
+                path = ("prior_dmts", prior_rows[int(path[1])], *path[2:])
+            message = diagnostic.message.removeprefix("profile: ")  # the model's name for a check across fields
+            name = _question_name(path, message)
+            errors.setdefault(name, plain_message(name, message))
+        raise FormInvalid(errors) from None
+
+
+def _paths(value: Any, at: Path_) -> Iterable[Path_]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield at + (key,)
+            yield from _paths(item, at + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield at + (index,)
+            yield from _paths(item, at + (index,))
+
+
+def _question_name(path: Path_, message: str) -> str:
+    if not path:  # a missing field, or a check across fields: the message starts with the field's name
+        text = message.lstrip("'")
+        return next((n for n in sorted(SHORT_NAMES, key=len, reverse=True) if text.startswith(n)), "")
+    if path[0] == "mri_last_12_months" and len(path) == 1:
+        return "mri_last_12_months.new_or_enlarging_t2_lesions"
+    if path[0] == "prior_dmts" and len(path) == 2:
+        return f"prior_dmts.{path[1]}.drug"
+    if path[0] == "comorbidities":
+        return "comorbidities"
+    return ".".join(str(part) for part in path)
+
+
+def plain_message(name: str, message: str) -> str:
+    """A model message as it reads beside its question: no field-name prefix, names in words."""
+    if message.startswith(f"{name}: "):
+        message = message[len(name) + 2:]
+    for field_name in sorted(SHORT_NAMES, key=len, reverse=True):
+        if "_" in field_name or "." in field_name:  # only the technical names; "age" may be part of a word
+            message = re.sub(rf"(?<![\w.]){re.escape(field_name)}(?![\w.])", SHORT_NAMES[field_name], message)
+    return message[:1].upper() + message[1:]
+
+
+def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    order = {name: i for i, name in enumerate(field_order())}
+    return dict(sorted(errors.items(), key=lambda item: (order.get(_base(item[0]), len(order)), item[0])))
+
+
+def _base(name: str) -> str:
+    return "prior_dmts" if name.startswith("prior_dmts") else name
+
+
+def field_order() -> list[str]:
+    """Every question's name, in the order the form asks them (the error summary follows it)."""
+    return [q.name for s in SECTIONS for q in s.questions] + ["prior_dmts", "comorbidities"] + [
+        q.name for q in LATER_QUESTIONS] + ["sheet_date"]
+
+
+def answers_from(items: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Answers:
+    """Answers from a multi-dict's items (Starlette's FormData.multi_items()) or pairs; files are ignored."""
+    pairs = items.items() if isinstance(items, Mapping) else items
+    return Answers((str(k), v) for k, v in pairs if isinstance(v, str))

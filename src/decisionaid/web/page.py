@@ -1,0 +1,79 @@
+"""The form page: one server-rendered HTML document, autoescaped, that needs no JavaScript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..resources import templates_dir
+from .form import (
+    COMORBIDITY_ANSWERS,
+    COMORBIDITY_LABELS,
+    LATER_QUESTIONS,
+    PRIOR_DMT_ANSWERS,
+    QUESTIONS,
+    SECTIONS,
+    SHORT_NAMES,
+    STOP_REASONS,
+    Answers,
+)
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary: where the question is, what it is called, what is wrong."""
+
+    anchor: str
+    title: str
+    message: str
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def form_css() -> str:
+    return (templates_dir() / "form.css").read_text(encoding="utf-8")
+
+
+def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str]) -> str:
+    """The form, filled in with `answers`, each error beside its question and listed at the top."""
+    return _environment().get_template("form.html").render(
+        sections=SECTIONS, later_questions=LATER_QUESTIONS, answers=answers, errors=errors,
+        summary=[error_link(name, message) for name, message in errors.items()],
+        prior_answers=PRIOR_DMT_ANSWERS, stop_reasons=STOP_REASONS, prior_rows=answers.prior_rows(),
+        comorbidity_answers=COMORBIDITY_ANSWERS, comorbidity_labels=COMORBIDITY_LABELS,
+        drug_names=drug_names, field_id=field_id,
+    )
+
+
+def field_id(name: str) -> str:
+    """The HTML id of the input (or first radio) that answers `name`."""
+    question = QUESTIONS.get(name)
+    if question is not None:
+        return question.id + ("-1" if question.kind == "radio" else "")
+    if name in ("prior_dmts", "comorbidities"):
+        return f"f-{name}_answer-1"
+    return "f-" + name.replace(".", "-")
+
+
+def error_link(name: str, message: str) -> ErrorLink:
+    if name.startswith("prior_dmts."):
+        _, index, part = name.split(".")
+        what = {"drug": "name", "months": "months", "stopped_because": "reason for stopping"}[part]
+        title = f"Earlier medicine {int(index) + 1}, {what}"
+    elif name == "sheet_date":
+        title = "Date on the sheet"
+    else:
+        title = SHORT_NAMES.get(name, "Your answers")
+        title = title[:1].upper() + title[1:]
+    return ErrorLink(anchor=field_id(name) if name else "form-start", title=title, message=message)

@@ -50,7 +50,7 @@ _SECURITY_HEADERS = [
 
 
 def create_app(rules_dir: str | Path | None = None, *, render_workers: int | None = None,
-               job_timeout: float = 30.0, pack: RulePack | None = None) -> Starlette:
+               job_timeout: float = 60.0, pack: RulePack | None = None) -> Starlette:
     """The ASGI application. Render workers start with the app and stop with it."""
 
     @asynccontextmanager

@@ -146,7 +146,7 @@ class _Worker:
 class RenderPool:
     """A fixed number of render workers; `run` is blocking and safe to call from many threads."""
 
-    def __init__(self, size: int | None = None, rules_dir: str | Path | None = None, *, job_timeout: float = 30.0,
+    def __init__(self, size: int | None = None, rules_dir: str | Path | None = None, *, job_timeout: float = 60.0,
                  max_jobs: int = 200, memory_limit: int | None = 2 * 1024**3, start_timeout: float = 120.0) -> None:
         self.size = size or default_size()
         self.rules_dir = rules_dir
@@ -173,7 +173,7 @@ class RenderPool:
         for worker in self._workers:
             self._idle.put(worker)
 
-    def run(self, kind: JobKind, payload: dict[str, Any], *, wait: float = 60.0) -> Any:
+    def run(self, kind: JobKind, payload: dict[str, Any], *, wait: float = 90.0) -> Any:
         """Run one job on a free worker; raises PoolBusy, JobTimeout or WorkerError."""
         if self._closed:
             raise WorkerError("the render pool is closed")

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from decisionaid.sheet import STATUS_TEXT
+
 from .conftest import EXAMPLES, ROOT
 from .helpers import pdf_text, run_cli
 
@@ -17,8 +19,9 @@ def test_sheet_writes_a_real_pdf(tmp_path):
     result = run_cli("sheet", str(EXAMPLE), "-o", str(out), "--date", "2026-11-22")
     assert result.returncode == 0, result.stderr
     text = pdf_text(out.read_bytes())
-    for phrase in ["does not tell you what to choose", "Alex Example", "Worth discussing: fits the published criteria",
-                   "Sources", "decisionaid-ms-cell-therapies", "Page 1 of", "Information we did not have"[:0]]:
+    statuses = json.loads(run_cli("assess", str(EXAMPLE), "--format", "json").stdout)["options"]
+    expected = [STATUS_TEXT[o["status"]] for o in statuses]
+    for phrase in ["does not tell you what to choose", "Alex Example", "Page 1 of", *expected]:
         assert phrase in text
     assert not list(tmp_path.glob(".*.tmp"))
 

@@ -6,6 +6,8 @@ fonts, the same PDF options) and nothing else: no rules, no profile, no template
     python bare_weasyprint.py SHEET.html TEMPLATES_DIR OUT.pdf [--css sheet.css ...] [--repeat N]
 
 With --repeat, it renders N times in one process and prints each render's seconds (JSON).
+With --serve, it renders once for every line read from standard input and answers each with the
+render's seconds: a warm, long-lived renderer that a benchmark can interleave with a server.
 """
 
 import json
@@ -47,6 +49,12 @@ def main() -> None:
         return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
             stylesheets=sheets, font_config=fonts, pdf_variant=variant, presentational_hints=False)
 
+    if "--serve" in rest:
+        for _ in sys.stdin:
+            start = time.perf_counter()
+            out.write_bytes(render())
+            print(time.perf_counter() - start, flush=True)
+        return
     if not repeat:
         out.write_bytes(render())
         return

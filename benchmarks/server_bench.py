@@ -1,5 +1,6 @@
 """A running `decisionaid serve`: PDF latency (median, 95th percentile) against the bare
-WeasyPrint render of the same HTML in a warm process (bare_weasyprint.py --repeat)."""
+WeasyPrint render of the same HTML in a warm, long-lived process (bare_weasyprint.py --serve),
+one request and one bare render after the other, so both processes age alike."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 from .cold_bench import DATE, PROFILE, _env, sheet_command
-from .common import ROOT, Result, median, percentile
+from .common import ROOT, Result, alternate, median, percentile
 
 TARGET_RATIO = 1.1
 
@@ -41,7 +42,7 @@ def run(quick: bool = False) -> Result:
     pack, _ = rule_pack_and_engine()
     profile = load_profile(str(PROFILE), pack.catalogue)
     body = json.dumps(yaml.safe_load(PROFILE.read_text()))
-    rounds, per_round = (3, 4) if quick else (5, 6)
+    count = 8 if quick else 30
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="decisionaid-serve-") as tmp:
         html = Path(tmp) / "sheet.html"
@@ -61,18 +62,27 @@ def run(quick: bool = False) -> Result:
                 assert response.status_code == 200 and response.content.startswith(b"%PDF"), response.text[:300]
                 return elapsed
 
-            for _ in range(3):
-                request()  # warm up: the render worker imports WeasyPrint on its first sheet
-            served: list[float] = []
-            bare: list[float] = []
             bare_cmd = [sys.executable, str(Path(__file__).with_name("bare_weasyprint.py")), str(html),
                         str(templates_dir()), str(Path(tmp) / "bare.pdf"), "--css", "sheet.css",
-                        "--variant", render.PDF_VARIANT, "--repeat", str(per_round + 1)]
-            for _ in range(rounds):
-                served += [request() for _ in range(per_round)]
-                out = subprocess.run(bare_cmd, check=True, env=_env(), cwd=ROOT, capture_output=True, text=True,
-                                     timeout=900).stdout
-                bare += json.loads(out)[1:]  # the first render of a process is slower: not a warm render
+                        "--variant", render.PDF_VARIANT, "--serve"]
+            renderer = subprocess.Popen(bare_cmd, env=_env(), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+            assert renderer.stdin is not None and renderer.stdout is not None
+
+            def bare_render() -> float:
+                renderer.stdin.write("render\n")  # type: ignore[union-attr]
+                renderer.stdin.flush()  # type: ignore[union-attr]
+                return float(renderer.stdout.readline())  # type: ignore[union-attr]
+
+            try:
+                for _ in range(3):  # warm up both: imports, fonts, first layouts
+                    request()
+                    bare_render()
+                samples = alternate(count, served=request, bare=bare_render)
+            finally:
+                renderer.stdin.close()
+                renderer.wait(60)
+            served, bare = samples["served"], samples["bare"]
             client.close()
         finally:
             server.terminate()

@@ -15,10 +15,12 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,7 +172,8 @@ def _drain(pool: ProcessPoolExecutor, tasks: list[tuple[str, str]], work: Callab
         while queue or running:
             while queue and len(running) < in_flight:
                 task = queue.pop()
-                running[pool.submit(work, *task)] = task
+                with _sigint_blocked():  # a worker may be spawned here: it starts deaf to Ctrl-C
+                    running[pool.submit(work, *task)] = task
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 task = running.pop(future)
@@ -192,8 +195,25 @@ def _drain(pool: ProcessPoolExecutor, tasks: list[tuple[str, str]], work: Callab
 _settings: dict[str, Any] = {}
 
 
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while workers may be spawned: they inherit the blocked signal, so a Ctrl-C that
+    reaches the whole process group before a worker ignores SIGINT cannot interrupt its start-up
+    (and print a traceback). The parent sees the Ctrl-C as soon as it is unblocked."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is now ignored
     from .pipeline import rule_pack_and_engine
 
     _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print)

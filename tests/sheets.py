@@ -9,12 +9,12 @@ import re
 import shutil
 import subprocess
 from functools import lru_cache
-from html.parser import HTMLParser
 
 import pypdf
 
 from decisionaid.pipeline import make_sheet, rule_pack_and_engine
 from decisionaid.profile import load_profile
+from decisionaid.readability import patient_blocks  # noqa: F401  (the sheet tests read it from here)
 from decisionaid.render import render_html, render_pdf
 from decisionaid.sheet import Sheet
 
@@ -72,54 +72,3 @@ def _pages(name: str, large_print: bool, day: dt.date) -> tuple[str, ...]:
     return tuple(fold(p.extract_text()) for p in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
-BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "caption", "title"}
-SKIP = {"svg", "style", "head"}
-
-
-class _Blocks(HTMLParser):
-    """Text of each block element, without what is marked data-plain-language="exempt"."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []
-        self.blocks: list[tuple[str, str]] = []  # (section class, text)
-        self.current: list[str] = []
-        self.section = ""
-
-    def _exempt(self) -> bool:
-        return any(exempt for _, exempt in self.stack)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "section":
-            self.section = a.get("class") or ""
-        if tag in BLOCKS:
-            self._flush()
-        if tag not in ("br", "meta", "link", "img", "hr", "input"):
-            self.stack.append((tag, a.get("data-plain-language") == "exempt" or tag in SKIP))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in BLOCKS:
-            self._flush()
-        while self.stack:
-            name, _ = self.stack.pop()
-            if name == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if not self._exempt():
-            self.current.append(data)
-
-    def _flush(self) -> None:
-        text = fold("".join(self.current))
-        if text:
-            self.blocks.append((self.section, text))
-        self.current = []
-
-
-def patient_blocks(page_html: str) -> list[tuple[str, str]]:
-    """(section, text) for every block of patient-facing text, in reading order."""
-    parser = _Blocks()
-    parser.feed(page_html)
-    parser._flush()
-    return parser.blocks

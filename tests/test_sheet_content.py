@@ -18,10 +18,13 @@ def _text(name):
 def test_values_sure_role_and_notes_to_fill_in(name):
     text, model = _text(name), sheets.sheet(name)
     assert "Your values and your readiness" in text and "How much it matters (0 to 5 stars)" in text
-    for option in model.options:
-        if option.status != "research_only":
-            for s in option.benefits + option.risks:
-                assert any(v.option == option.short_title and s.text.startswith(v.text) for v in model.values)
+    rated = [(v.option, v.kind, v.text) for v in model.values]
+    expected = [(o.short_title, kind, statements[0].text) for o in model.options if o.status != "research_only"
+                for kind, statements in (("Benefit", o.benefits), ("Harm", o.risks)) if statements]
+    assert len(rated) == len(expected)  # each option's first benefit and first harm, in sheet order
+    assert all(full.startswith(short) for (_, _, short), (_, _, full) in zip(rated, expected))
+    assert [r[:2] for r in rated] == [e[:2] for e in expected]
+    assert text.count(sheet_text().values_own) == 2  # and rows for what else matters to the patient
     for item in sheet_text().sure.items:  # SURE items word for word (Legare 2010)
         assert item.text in text
     assert "Before the visit" in text and "After the visit" in text

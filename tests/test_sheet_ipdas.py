@@ -94,7 +94,7 @@ def test_c1_benefits_and_harms_in_equal_detail(name):
             assert part.count('<div class="statement">') == len(statements)
             numbers = sum(len(s.numbers) for s in statements)
             assert part.count('<div class="number ') == numbers == part.count("<svg ")
-            assert part.count("people did not.</p>") == numbers  # both framings for every number
+            assert part.count(" people did not. <strong>Who:") == numbers  # both framings for every number
             assert part.count("How sure we are:") == len(statements) + numbers - sum(1 for s in statements if s.numbers)
 
 

@@ -8,11 +8,13 @@ on all of its text; a failure names the worst sentences."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pytest
 
-from decisionaid.readability import MAX_GRADE, PASSAGE_WORDS, as_sentence, patient_texts, reading_grade, word_count
+from decisionaid.readability import (MAX_GRADE, PASSAGE_WORDS, as_sentence, patient_texts, reading_grade, sheet_grade,
+                                     word_count)
 from decisionaid.sheettext import sheet_text
 
 from . import sheets
@@ -61,3 +63,12 @@ def test_the_sheets_own_fixed_text_reads_at_grade_8_or_lower():
                 *text.status_questions.values(), *text.general_questions, *(i.text for i in text.clinic_checklist.items)]
     problems = _grade_report([("fixed", p) for p in passages])
     assert not problems, "\n".join(f"grade {g:.1f}: {t}" for g, t in problems)
+
+
+@pytest.mark.parametrize("name", sheets.NAMES[:3])
+def test_the_sheet_prints_the_reading_grade_measured_on_its_own_text(name):
+    match = re.search(r"school grade (\d+\.\d) \(Flesch-Kincaid\)", " ".join(sheets.pages(name)))
+    assert match, "no measured reading grade on the sheet"
+    printed = float(match.group(1))
+    assert abs(printed - sheet_grade(sheets.html(name))) <= 0.1  # re-measured here on the same HTML
+    assert 0 < printed <= MAX_GRADE

@@ -72,7 +72,7 @@ class Grid(_Frozen):
 
 def build_grids(options: list[OptionView], text: SheetText, *, large_print: bool) -> list[Grid]:
     """The grid as one table (normal print) or as tables of two options each (large print)."""
-    headlines = [n for o in options for n in (_headline(o.benefits), _headline(o.risks)) if n is not None]
+    headlines = [n for o in options for n in _headline(o.benefits) + _headline(o.risks)]
     denominator = max((n.denominator for n in headlines), default=100)
     size = LARGE_PRINT_COLUMNS if large_print else len(options)
     return [_grid(options[i:i + size], denominator) for i in range(0, len(options), size)]
@@ -99,11 +99,17 @@ def _cell(key: str, option: OptionView, denominator: int) -> GridCell:
         return GridCell(lead=option.status_short + ".", text=option.reason, refs=[])
     if key in ("works", "risks"):
         statements = option.benefits if key == "works" else option.risks
-        number = _headline(statements)
-        if number is not None:
-            factor = denominator // number.denominator
-            return GridCell(lead=f"About {number.count * factor:,} in {denominator:,}",
-                            text=f"people {number.outcome}. {number.when}", refs=number.refs)
+        same = _headline(statements)
+        if same:
+            number = same[0]
+            counts = sorted({n.count * (denominator // n.denominator) for n in same})
+            if len(counts) == 1:
+                return GridCell(lead=f"About {counts[0]:,} in {denominator:,}",
+                                text=f"people {number.outcome}. {number.when}", refs=number.refs)
+            # Studies disagree: show the whole range, not the first study's figure.
+            refs = list({r.number: r for n in same for r in n.refs}.values())
+            return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
+                            text=f"people {number.outcome}, in {len(same)} different studies or groups.", refs=refs)
         if statements:
             return GridCell(lead="No numbers yet.", text=first_sentence(statements[0].text), refs=statements[0].refs)
         return GridCell(lead="None listed.", text="", refs=[])
@@ -123,6 +129,10 @@ def first_sentence(text: str, *, clause: bool = False) -> str:
     return sentence if sentence[-1] in ".!?" else sentence + "."
 
 
-def _headline(statements: list[StatementView]) -> NumberView | None:
-    """The first number of the first statement that has one: rule authors list the main one first."""
-    return next((s.numbers[0] for s in statements if s.numbers), None)
+def _headline(statements: list[StatementView]) -> list[NumberView]:
+    """The numbers of the first statement that has any (rule authors list the main one first) that
+    count the same outcome as its first number: one figure, or several studies of it."""
+    first = next((s for s in statements if s.numbers), None)
+    if first is None:
+        return []
+    return [n for n in first.numbers if n.outcome == first.numbers[0].outcome]

@@ -13,6 +13,7 @@ has at least PASSAGE_WORDS words; every option is also graded on all of its pati
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -96,3 +97,75 @@ def quotes_with_paths(option: Option) -> Iterator[tuple[Path_, Quote]]:
         for i, item in enumerate(getattr(option, kind)):
             for q, quote in enumerate(item.quotes):
                 yield (kind, i, "quotes", q), quote
+
+
+# Patient-facing text of a rendered sheet: every block element outside data-plain-language="exempt".
+BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "caption", "title"}
+SKIP = {"svg", "style", "head"}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text)).strip()
+
+
+class _Blocks(HTMLParser):
+    """Text of each block element, without what is marked data-plain-language="exempt"."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.blocks: list[tuple[str, str]] = []  # (section class, text)
+        self.prose: list[str] = []  # the blocks that are paragraphs or list items
+        self.current: list[str] = []
+        self.section = ""
+
+    def _exempt(self) -> bool:
+        return any(exempt for _, exempt in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section":
+            self.section = a.get("class") or ""
+        if tag in BLOCKS:
+            self._flush()
+        if tag not in ("br", "meta", "link", "img", "hr", "input"):
+            self.stack.append((tag, a.get("data-plain-language") == "exempt" or tag in SKIP))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in BLOCKS:
+            self._flush()
+        while self.stack:
+            name, _ = self.stack.pop()
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self._exempt():
+            self.current.append(data)
+
+    def _flush(self) -> None:
+        text = _fold("".join(self.current))
+        if text:
+            self.blocks.append((self.section, text))
+            if next((name for name, _ in reversed(self.stack) if name in BLOCKS), "") in ("p", "li"):
+                self.prose.append(text)
+        self.current = []
+
+
+def _parse(page_html: str) -> _Blocks:
+    parser = _Blocks()
+    parser.feed(page_html)
+    parser._flush()
+    return parser
+
+
+def patient_blocks(page_html: str) -> list[tuple[str, str]]:
+    """(section, text) for every block of patient-facing text, in reading order."""
+    return _parse(page_html).blocks
+
+
+def sheet_grade(page_html: str) -> float:
+    """Reading grade of the patient-facing prose of a rendered sheet (paragraphs and list items), taken
+    together. Tables and headings are left out: they repeat the prose in short pieces, and large print
+    splits the option grid into more tables, which would change the grade of the same content."""
+    return reading_grade(" ".join(as_sentence(text) for text in _parse(page_html).prose))

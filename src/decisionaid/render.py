@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from .readability import sheet_grade
 from .resources import templates_dir
 from .sheet import Sheet
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from weasyprint import CSS
 
 PDF_VARIANT = "pdf/ua-1"
+# Where the sheet prints its own reading grade, filled in once the patient text is rendered.
+GRADE_SLOT = '<span class="reading-grade">?</span>'
 
 
 @lru_cache(maxsize=1)
@@ -37,8 +40,10 @@ def _environment() -> Environment:
 
 
 def render_html(sheet: Sheet) -> str:
-    """The sheet as a self-contained HTML document."""
-    return _environment().get_template("sheet.html").render(sheet=sheet)
+    """The sheet as a self-contained HTML document, with the reading grade measured on its own text."""
+    html = _environment().get_template("sheet.html").render(sheet=sheet)
+    grade = sheet_grade(html)
+    return html.replace(GRADE_SLOT, GRADE_SLOT.replace("?", f"{grade:.1f}"), 1)
 
 
 def render_pdf(sheet: Sheet) -> bytes:

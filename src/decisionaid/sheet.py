@@ -181,6 +181,8 @@ class Sheet(_Frozen):
     missing: list[str]
     values_help: str
     values: list[ValueItem]
+    values_own: str
+    more_criteria: str
     sure: SureView
     readiness: tuple[str, list[str]]
     roles: tuple[str, list[str]]
@@ -191,7 +193,7 @@ class Sheet(_Frozen):
     checklist: ChecklistView | None
     corrections: list[CorrectionView]
     sources: list[SourceView]
-    reading_level: str
+    reading_level: tuple[str, str]  # the text before and after the measured grade (render.GRADE_SLOT)
     alternatives: str
     profile_entered: list[Row]
     profile_not_given: list[str]
@@ -247,9 +249,11 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         options=options,
         missing=missing,
         values_help=text.values_help,
-        values=[ValueItem(option=o.short_title, kind=kind, text=first_sentence(s.text))
+        values=[ValueItem(option=o.short_title, kind=kind, text=first_sentence(statements[0].text))
                 for o in options if o.status != "research_only"
-                for kind, statements in (("Benefit", o.benefits), ("Harm", o.risks)) for s in statements],
+                for kind, statements in (("Benefit", o.benefits), ("Harm", o.risks)) if statements],
+        values_own=text.values_own,
+        more_criteria=text.more_criteria,
         sure=sure,
         readiness=(text.readiness.question, list(text.readiness.choices)),
         roles=(text.roles.question, list(text.roles.choices)),
@@ -260,7 +264,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         checklist=checklist,
         corrections=corrections,
         sources=numbering.views(),
-        reading_level=text.about.reading_level,
+        reading_level=tuple(text.about.reading_level.split("{grade}", 1)),
         alternatives=text.about.alternatives,
         profile_entered=[Row(label=k, value=_as_entered(v)) for k, v in entered.items()],
         profile_not_given=[f for f in PROFILE_FIELDS if f not in entered],

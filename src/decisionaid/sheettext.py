@@ -79,6 +79,8 @@ class SheetText(_Strict):
     missing_question: Text
     abroad_question: Text
     values_help: Text
+    values_own: Text
+    more_criteria: Text
     sure: Sure
     readiness: Choices
     roles: Choices

@@ -194,11 +194,11 @@ def _check_engine_fit(report: Report, path: Path, option: Option) -> None:
     durable-rules' fixed match stack or its child limits (engineering notes §1.7), which would
     otherwise fail only when a sheet is made.
     """
-    from .engine import _fits, compile_condition  # the engine's own model of durable-rules' limits
+    from .engine import compile_condition, fits  # the engine's own model of durable-rules' limits
 
     for at, condition in _conditions(option):
         polarities = (False, True) if at[0] == "criteria" else (False,)
-        if not all(_fits([compile_condition(condition, negate)]) for negate in polarities):
+        if not all(fits([compile_condition(condition, negate)]) for negate in polarities):
             report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
                    "a few hundred alternatives on one node or a 64-deep match stack): split it, or add a "
                    "derived fact to facts.py", "engine-limit")

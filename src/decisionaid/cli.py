@@ -9,34 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import UsageError, UserError
+from .cli_rules import reports_user_errors, rules, schema
+from .errors import UsageError
 from .pipeline import rule_pack_and_engine
-
-EXIT_INVALID = 2
-
-
-def reports_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a UserError into one line per problem on stderr and exit code 2."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except UserError as exc:
-            for diagnostic in exc.diagnostics:
-                click.echo(str(diagnostic), err=True)
-            sys.exit(EXIT_INVALID)
-
-    return wrapper
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="decisionaid")
@@ -154,7 +135,6 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool,
     sys.exit(1 if result.failed else 0)
 
 
-from .cli_rules import rules, schema  # noqa: E402 - the rule author's commands live in their own module
 
 main.add_command(rules)
 main.add_command(schema)

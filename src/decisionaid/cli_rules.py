@@ -26,7 +26,9 @@ rules_dir_argument = click.argument("rules_dir", metavar="[DIR]", required=False
                                     type=click.Path(file_okay=False, path_type=Path))
 
 
-def _reports_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+def reports_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a UserError into one line per problem on stderr and exit code 2 (every command uses it)."""
+
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -57,7 +59,7 @@ def rules() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Check the review date as of this day, YYYY-MM-DD (default: today).")
-@_reports_user_errors
+@reports_user_errors
 def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | None) -> None:
     """Report every problem in the rule pack as file:line:col: level: message (code)."""
     from .checks import check_rules
@@ -80,7 +82,7 @@ def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | N
 @rules_dir_argument
 @click.option("--coverage", is_flag=True,
               help="Also list criteria, decision rows and risks never seen firing or never seen silent; fail if any.")
-@_reports_user_errors
+@reports_user_errors
 def test(rules_dir: Path | None, coverage: bool) -> None:
     """Run the rule pack's named test cases (rules/tests/*.yaml)."""
     from .pipeline import rule_pack_and_engine
@@ -121,7 +123,7 @@ def _failure_text(result: Any, file: str) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Markdown file to write (default: standard output).")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if OUTPUT is not up to date.")
-@_reports_user_errors
+@reports_user_errors
 def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
     """Write a readable catalogue of the rule pack (options, criteria, tables, risks, sources)."""
     from .docs import rules_markdown
@@ -151,7 +153,7 @@ def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
 @click.option("--write", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write every schema into this folder (the repository keeps them in schema/).")
 @click.option("--check", "check_only", is_flag=True, help="With --write: write nothing; exit 1 if a file is stale.")
-@_reports_user_errors
+@reports_user_errors
 def schema(name: str | None, folder: Path | None, check_only: bool) -> None:
     """Print the JSON Schema of profiles or rule files, generated from the models.
 

@@ -496,7 +496,8 @@ def _json_type(operand: str) -> str:
     return "string" if operand.startswith('"') else "bool" if operand in ("true", "false") else "number"
 
 
-def _fits(conditions: list[dict[str, Any]]) -> bool:
+def fits(conditions: list[dict[str, Any]]) -> bool:
+    """Whether these compiled conditions fit in one durable-rules ruleset (its stack and children limits)."""
     tag = _Alpha()
     for condition in conditions:
         tag.add(condition)
@@ -509,16 +510,16 @@ def _plan_rulesets(conditions: list[dict[str, Any]]) -> list[list[int]]:
     start = 0
     while start < len(conditions):
         end = min(len(conditions), start + RULES_PER_RULESET)
-        if not _fits(conditions[start:end]):
+        if not fits(conditions[start:end]):
             low, high = start + 1, end  # the longest prefix that fits (fitting is monotone)
             while low < high:
                 middle = (low + high + 1) // 2
-                if _fits(conditions[start:middle]):
+                if fits(conditions[start:middle]):
                     low = middle
                 else:
                     high = middle - 1
             end = low
-            if not _fits(conditions[start:end]):
+            if not fits(conditions[start:end]):
                 raise ValueError(f"rule r{start} alone is too wide for durable-rules' matching stack")
         chunks.append(list(range(start, end)))
         start = end

@@ -8,6 +8,7 @@ of two options each, with the same rows, so 16 pt text still fits the page width
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -99,17 +100,22 @@ def _cell(key: str, option: OptionView, denominator: int) -> GridCell:
         return GridCell(lead=option.status_short + ".", text=option.reason, refs=[])
     if key in ("works", "risks"):
         statements = option.benefits if key == "works" else option.risks
-        same = _headline(statements)
-        if same:
-            number = same[0]
-            counts = sorted({n.count * (denominator // n.denominator) for n in same})
-            if len(counts) == 1:
+        numbers = _headline(statements)
+        if numbers:
+            first, scale = numbers[0], lambda n: n.count * (denominator // n.denominator)
+            same = [n for n in numbers if n.outcome == first.outcome]
+            counts = sorted({scale(n) for n in same})
+            if len(counts) > 1:  # studies disagree: the whole range, not the first study's figure
+                return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
+                                text=f"people {first.outcome}, in different studies or at different times.",
+                                refs=_union(n.refs for n in same))
+            if len(numbers) > 1:  # a comparison (e.g. a trial's two arms): both sides
+                other = numbers[1]
                 return GridCell(lead=f"About {counts[0]:,} in {denominator:,}",
-                                text=f"people {number.outcome}. {number.when}", refs=number.refs)
-            # Studies disagree: show the whole range, not the first study's figure.
-            refs = list({r.number: r for n in same for r in n.refs}.values())
-            return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
-                            text=f"people {number.outcome}, in {len(same)} different studies or groups.", refs=refs)
+                                text=f"people {first.outcome}. About {scale(other):,} in {denominator:,} "
+                                     f"{other.outcome}. {first.when}", refs=_union(n.refs for n in numbers[:2]))
+            return GridCell(lead=f"About {counts[0]:,} in {denominator:,}",
+                            text=f"people {first.outcome}. {first.when}", refs=first.refs)
         if statements:
             return GridCell(lead="No numbers yet.", text=first_sentence(statements[0].text), refs=statements[0].refs)
         return GridCell(lead="None listed.", text="", refs=[])
@@ -130,9 +136,9 @@ def first_sentence(text: str, *, clause: bool = False) -> str:
 
 
 def _headline(statements: list[StatementView]) -> list[NumberView]:
-    """The numbers of the first statement that has any (rule authors list the main one first) that
-    count the same outcome as its first number: one figure, or several studies of it."""
-    first = next((s for s in statements if s.numbers), None)
-    if first is None:
-        return []
-    return [n for n in first.numbers if n.outcome == first.numbers[0].outcome]
+    """The numbers of the first statement that has any: rule authors list the main one first."""
+    return next((list(s.numbers) for s in statements if s.numbers), [])
+
+
+def _union(ref_lists: Iterable[list[RefView]]) -> list[RefView]:
+    return sorted({r.number: r for refs in ref_lists for r in refs}.values(), key=lambda r: r.number)

@@ -62,7 +62,6 @@ class NumberView(_Frozen):
     did_not: str
     who: str
     when: str
-    certainty: str
     refs: list[RefView]
     icons: IconArray
 
@@ -331,7 +330,7 @@ def _statement_view(statement: StatementResult, option_certainty: str, numbering
     certainty = CERTAINTY_TEXT[statement.certainty] if statement.certainty else option_certainty
     return StatementView(
         text=statement.text,
-        numbers=[_number_view(n, certainty, numbering, large_print) for n in statement.numbers],
+        numbers=[_number_view(n, numbering, large_print) for n in statement.numbers],
         certainty=certainty,
         refs=numbering.refs(statement.sources),
     )
@@ -341,7 +340,7 @@ def natural_frequency(count: int, denominator: int) -> str:
     return f"{count:,} in {denominator:,}"
 
 
-def _number_view(number: Frequency, certainty: str, numbering: SourceNumbering, large_print: bool) -> NumberView:
+def _number_view(number: Frequency, numbering: SourceNumbering, large_print: bool) -> NumberView:
     rest = number.denominator - number.count
     alt = (f"Picture of {number.denominator:,} people as squares. {number.count:,} filled squares are people who "
            f"{number.outcome}. {rest:,} empty squares are people who did not.")
@@ -353,7 +352,6 @@ def _number_view(number: Frequency, certainty: str, numbering: SourceNumbering, 
         did_not=f"About {natural_frequency(rest, number.denominator)} people did not.",
         who=_sentence(number.population),
         when=_sentence(number.time_frame),
-        certainty=certainty,
         refs=numbering.refs(number.sources),
         icons=icon_array(number.count, number.denominator, alt=alt, large_print=large_print),
     )

@@ -123,6 +123,8 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        if "maximum nesting depth" in message:  # libyaml 0.2.6 (PyYAML 6.0.4) stops at 1,000 levels first
+            raise ReadError([Diagnostic(file, line, col, "document is nested too deeply", "too-deep")]) from None
         raise ReadError([Diagnostic(file, line, col, message, "yaml-syntax")]) from None
     except yaml.reader.ReaderError as exc:  # str(exc) spans several lines
         where = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)

@@ -172,9 +172,9 @@ def _cold(r: Result) -> list[str]:
     lines += [
         "",
         "**Suggestions** (for the owners of the sheet, the templates and the package; not changed here):",
-        "- The sheet's length drives everything: WeasyPrint's layout time grows with pages. A shorter",
-        "  sheet (the design asks for a one-page grid for the neurologist) is the biggest saving for the",
-        "  CLI, the server and the batch alike.",
+        "- The sheet's length drives everything: WeasyPrint's layout time grows with pages. The sheet",
+        "  went from 31-36 pages to 27-29 in #4; every page less is the biggest saving for the CLI, the",
+        "  server and the batch alike.",
         "- `decisionaid/__init__.py` reads the version through `importlib.metadata` at import (tens of",
         "  ms); a module-level `__getattr__` can read it only when `--version` asks.",
         "- `cli.py` imports the whole pipeline at module level, so even `--help` pays for pydantic models,",

@@ -11,6 +11,7 @@ time in a fresh worker, so the profile that kills it is singled out and reported
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import resource
@@ -232,6 +233,10 @@ def _make_sheet(source: str, target: str) -> Outcome:
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
                            rules_dir=_settings["rules_dir"])
         write_atomically(Path(target), render_pdf(sheet))
+        if not _settings.get("frozen"):  # after the first sheet: see web/workers.py on gc.freeze
+            gc.collect()
+            gc.freeze()
+            _settings["frozen"] = True
     except UserError as exc:
         problem = one_line(exc.diagnostics)
     except Exception as exc:  # noqa: BLE001 - one broken sheet must not stop the batch

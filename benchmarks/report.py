@@ -206,16 +206,21 @@ def _server(r: Result) -> list[str]:
         "fonts loaded once), one bare render after each request, so that both processes have made as many",
         "PDFs (WeasyPrint slows down by a few per cent over its first few dozen renders in one process).",
         "The server's extra work is HTTP, validation, handing the job to the render worker and back, the",
-        "assessment, the sheet model and the template: about 15 ms in-process for this profile, small",
-        "next to the layout of the PDF. The 95th percentile is not a target; with a few dozen requests it",
-        "is the second-slowest one and mostly shows when other work took the cores.",
+        "assessment, the sheet model, the template and measuring the sheet's reading grade: about 25 ms",
+        "in-process for this profile. The render worker also carries the rule pack, the engine and the",
+        "web app's imports; before #7 its renders were about 9% slower than the bare script's, because",
+        "Python's garbage collector walked those long-lived objects during every render. The worker now",
+        "moves them out of the collector's reach once it has warmed up (`gc.freeze()`), so a ratio a",
+        "little under 1 is expected: the bare script does not do that. The 95th percentile is not a",
+        "target; with a few dozen requests it is the second-slowest one and mostly shows when other work",
+        "took the cores.",
     ]
     if r.targets and r.targets[0][1] is False:
         lines += [
             "",
-            "**Why the target is missed.** The server's own stages take about 15 ms of a multi-second render,",
-            "well under the 10 % allowed; what is left of the gap is the noise of a shared machine between",
-            "two processes that run one after the other, and the process handing the PDF back through a pipe",
+            "**Why the target is missed.** The server's own stages take about 25 ms of a render of about two",
+            "seconds, well under the 10 % allowed; what is left of the gap is the noise of a shared machine",
+            "between two processes that run one after the other, and the PDF handed back through a pipe",
             "and HTTP. Pinning the render worker to a core, or measuring on an idle machine, would show it.",
         ]
     return lines

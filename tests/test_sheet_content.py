@@ -81,3 +81,30 @@ def test_sources_are_numbered_with_kind_and_commercial_ones_flagged(name):
     for c in model.corrections:
         assert c.check in text and sheets.fold(c.comment)[:40] in text
     assert any(c.check == "Published studies say otherwise" for c in model.corrections)
+
+
+@pytest.mark.parametrize("name", sheets.NAMES)
+def test_page_one_shows_the_range_where_studies_disagree_and_both_arms_of_a_comparison(name):
+    """The grid's number for an option comes from its first statement with numbers; when that statement
+    has several studies of one outcome, page 1 shows the lowest to the highest, never just the first."""
+    model, page1 = sheets.sheet(name), sheets.pages(name)[0]
+    grid = model.grids[0]
+    scale = grid.denominator
+    for row in (r for r in grid.rows if r.key in ("works", "risks")):
+        for option, cell in zip(model.options, row.cells):
+            statements = option.benefits if row.key == "works" else option.risks
+            numbers = next((s.numbers for s in statements if s.numbers), [])
+            if not numbers:
+                continue
+            same = [n.count * scale // n.denominator for n in numbers if n.outcome == numbers[0].outcome]
+            if len(set(same)) > 1:
+                assert cell.lead == f"About {min(same):,} to {max(same):,} in {scale:,}", option.id
+            elif len(numbers) > 1:
+                assert f"{numbers[1].count * scale // numbers[1].denominator:,} in {scale:,}" in cell.text, option.id
+            assert sheets.fold(cell.lead) in page1
+
+
+def test_the_examples_reach_both_the_range_and_the_comparison():
+    page1 = sheets.pages("rrms-breakthrough-high-efficacy")[0]
+    assert "About 2 to 28 in 1,000 people died from the treatment" in page1  # aHSCT: 4 studies disagree
+    assert "About 620 in 1,000 had worse disability after changing to another drug instead" in page1  # MIST's 2 arms

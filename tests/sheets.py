@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import shutil
 import subprocess
 from functools import lru_cache
@@ -14,7 +13,7 @@ import pypdf
 
 from decisionaid.pipeline import make_sheet, rule_pack_and_engine
 from decisionaid.profile import load_profile
-from decisionaid.readability import patient_blocks  # noqa: F401  (the sheet tests read it from here)
+from decisionaid.readability import fold, patient_blocks  # noqa: F401  (the sheet tests read them from here)
 from decisionaid.render import render_html, render_pdf
 from decisionaid.sheet import Sheet
 
@@ -51,10 +50,6 @@ def _html(name: str, large_print: bool, day: dt.date) -> str:
 @lru_cache(maxsize=None)
 def _pdf(name: str, large_print: bool, day: dt.date) -> bytes:
     return render_pdf(_sheet(name, large_print, day))
-
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text)).strip()
 
 
 def pages(name: str, large_print: bool = False, day: dt.date = DAY) -> tuple[str, ...]:

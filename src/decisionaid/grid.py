@@ -8,7 +8,6 @@ of two options each, with the same rows, so 16 pt text still fits the page width
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -102,20 +101,7 @@ def _cell(key: str, option: OptionView, denominator: int) -> GridCell:
         statements = option.benefits if key == "works" else option.risks
         numbers = _headline(statements)
         if numbers:
-            first, scale = numbers[0], lambda n: n.count * (denominator // n.denominator)
-            same = [n for n in numbers if n.outcome == first.outcome]
-            counts = sorted({scale(n) for n in same})
-            if len(counts) > 1:  # studies disagree: the whole range, not the first study's figure
-                return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
-                                text=f"people {first.outcome}, in different studies or at different times.",
-                                refs=_union(n.refs for n in same))
-            if len(numbers) > 1:  # a comparison (e.g. a trial's two arms): both sides
-                other = numbers[1]
-                return GridCell(lead=f"About {counts[0]:,} in {denominator:,}",
-                                text=f"people {first.outcome}. About {scale(other):,} in {denominator:,} "
-                                     f"{other.outcome}. {first.when}", refs=_union(n.refs for n in numbers[:2]))
-            return GridCell(lead=f"About {counts[0]:,} in {denominator:,}",
-                            text=f"people {first.outcome}. {first.when}", refs=first.refs)
+            return _numbers_cell(numbers, denominator)
         if statements:
             return GridCell(lead="No numbers yet.", text=first_sentence(statements[0].text), refs=statements[0].refs)
         return GridCell(lead="None listed.", text="", refs=[])
@@ -140,5 +126,24 @@ def _headline(statements: list[StatementView]) -> list[NumberView]:
     return next((list(s.numbers) for s in statements if s.numbers), [])
 
 
-def _union(ref_lists: Iterable[list[RefView]]) -> list[RefView]:
-    return sorted({r.number: r for refs in ref_lists for r in refs}.values(), key=lambda r: r.number)
+def _numbers_cell(numbers: list[NumberView], denominator: int) -> GridCell:
+    """One figure; the range where several studies of one outcome disagree (never just the first
+    study's); or, for a comparison such as a trial's two arms, both sides."""
+    first = numbers[0]
+    same = [n for n in numbers if n.outcome == first.outcome]
+    counts = sorted({n.count * (denominator // n.denominator) for n in same})
+    out_of = f"in {denominator:,}"
+    if len(counts) > 1:
+        return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} {out_of}",
+                        text=f"people {first.outcome}, in different studies or at different times.", refs=_union(same))
+    if len(numbers) > 1:
+        other = numbers[1]
+        return GridCell(lead=f"About {counts[0]:,} {out_of}",
+                        text=f"people {first.outcome}. About {other.count * (denominator // other.denominator):,} "
+                             f"{out_of} {other.outcome}. {first.when}", refs=_union(numbers[:2]))
+    return GridCell(lead=f"About {counts[0]:,} {out_of}", text=f"people {first.outcome}. {first.when}", refs=first.refs)
+
+
+def _union(numbers: list[NumberView]) -> list[RefView]:
+    """The citation marks of several numbers, each once, in number order."""
+    return sorted({r.number: r for n in numbers for r in n.refs}.values(), key=lambda r: r.number)

@@ -104,7 +104,8 @@ BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "caption", "title"}
 SKIP = {"svg", "style", "head"}
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Whitespace folded, and words hyphenated across a line break joined (as in extracted PDF text)."""
     return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text)).strip()
 
 
@@ -144,7 +145,7 @@ class _Blocks(HTMLParser):
             self.current.append(data)
 
     def _flush(self) -> None:
-        text = _fold("".join(self.current))
+        text = fold("".join(self.current))
         if text:
             self.blocks.append((self.section, text))
             if next((name for name, _ in reversed(self.stack) if name in BLOCKS), "") in ("p", "li"):

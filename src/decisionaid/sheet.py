@@ -110,7 +110,7 @@ class OptionView(_Frozen):
     key_studies: list[StudyView]
     deciding: list[ReasonView]
     applies: list[ReasonView]
-    does_not_apply: list[ReasonView]
+    not_shown: str  # how many checks came out as no (listed on the clinician page), or ""
     not_known: list[ReasonView]
     criteria: list[ReasonView]
     benefits: list[StatementView]
@@ -181,7 +181,6 @@ class Sheet(_Frozen):
     values_help: str
     values: list[ValueItem]
     values_own: str
-    more_criteria: str
     sure: SureView
     readiness: tuple[str, list[str]]
     roles: tuple[str, list[str]]
@@ -252,7 +251,6 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
                 for o in options if o.status != "research_only"
                 for kind, statements in (("Benefit", o.benefits), ("Harm", o.risks)) if statements],
         values_own=text.values_own,
-        more_criteria=text.more_criteria,
         sure=sure,
         readiness=(text.readiness.question, list(text.readiness.choices)),
         roles=(text.roles.question, list(text.roles.choices)),
@@ -316,13 +314,17 @@ def _option_view(result: OptionResult, pack: RulePack, numbering: SourceNumberin
                      for s in option.evidence.key_studies],
         deciding=[r for r in reasons if r.deciding],
         applies=[r for r in others if r.state == "met"],
-        does_not_apply=[r for r in others if r.state == "not_met"],
+        not_shown=_not_shown(sum(r.state == "not_met" for r in others), text),
         not_known=[r for r in others if r.state == "unknown"],
         criteria=reasons,
         benefits=[_statement_view(s, certainty, numbering, large_print) for s in result.benefits],
         risks=[_statement_view(s, certainty, numbering, large_print) for s in result.risks],
         refs=refs,
     )
+
+
+def _not_shown(count: int, text: SheetText) -> str:
+    return text.more_criteria.format(count=count, s="" if count == 1 else "s") if count else ""
 
 
 def _statement_view(statement: StatementResult, option_certainty: str, numbering: SourceNumbering,

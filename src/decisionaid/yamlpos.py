@@ -111,6 +111,10 @@ class ReadError(Exception):
         super().__init__("; ".join(str(d) for d in diagnostics))
 
 
+def _too_deep(file: str, line: int | None = None, column: int | None = None) -> Diagnostic:
+    return Diagnostic(file, line, column, "document is nested too deeply", "too-deep")
+
+
 def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
     """Parse YAML (or JSON when `as_json`) text into a positioned Document."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
@@ -124,7 +128,7 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         if "maximum nesting depth" in message:  # libyaml 0.2.6 (PyYAML 6.0.4) stops at 1,000 levels first
-            raise ReadError([Diagnostic(file, line, col, "document is nested too deeply", "too-deep")]) from None
+            raise ReadError([_too_deep(file, line, col)]) from None
         raise ReadError([Diagnostic(file, line, col, message, "yaml-syntax")]) from None
     except yaml.reader.ReaderError as exc:  # str(exc) spans several lines
         where = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
@@ -133,7 +137,7 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
     except yaml.YAMLError as exc:
         raise ReadError([Diagnostic(file, None, None, "invalid YAML: " + " ".join(str(exc).split()), "yaml-syntax")]) from None
     except RecursionError:
-        raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
+        raise ReadError([_too_deep(file)]) from None
     if node is None:
         return Document(None, file)
     doc = Document(None, file)
@@ -159,7 +163,7 @@ def read_text(text: str, file: str, *, as_json: bool = False) -> Document:
 def _walk(node: yaml.Node, path: Path_, doc: Document, problems: list[Diagnostic], depth: int) -> None:
     if depth > MAX_DEPTH:
         mark = node.start_mark
-        problems.append(Diagnostic(doc.file, mark.line + 1, mark.column + 1, "document is nested too deeply", "too-deep"))
+        problems.append(_too_deep(doc.file, mark.line + 1, mark.column + 1))
         return
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -202,11 +206,11 @@ def _read_json(text: str, file: str) -> Document:
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ReadError([Diagnostic(file, None, None, f"invalid JSON value: {exc}", "json-value")]) from None
     except RecursionError:
-        raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")]) from None
+        raise ReadError([_too_deep(file)]) from None
     if problems:
         raise ReadError(problems)
     if _depth(data) > MAX_DEPTH:
-        raise ReadError([Diagnostic(file, None, None, "document is nested too deeply", "too-deep")])
+        raise ReadError([_too_deep(file)])
     return Document(data, file)
 
 

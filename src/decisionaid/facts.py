@@ -44,7 +44,7 @@ _ACTIVITY_INPUTS = (
     "mri_last_12_months.new_or_enlarging_t2_lesions",
     "mri_last_12_months.gadolinium_enhancing_lesions",
 )
-_DMT_INPUTS = ("current_dmt", "current_dmt_months", "prior_dmts", *_ACTIVITY_INPUTS)
+_DMT_INPUTS = ("current_dmt", "current_dmt_months", "activity_on_current_dmt", "prior_dmts", *_ACTIVITY_INPUTS)
 
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
@@ -66,6 +66,8 @@ FIELDS: dict[str, FieldSpec] = {
         _field("plans_children", "enum", "plans to have children", ("yes", "no", "unsure")),
         _field("open_to_clinical_trials", "enum", "open to joining a clinical trial", ("yes", "no", "unsure")),
         _field("considering_clinic_abroad", "enum", "considering a clinic abroad", ("yes", "no")),
+        _field("activity_on_current_dmt", "enum",
+               f"a relapse or new MRI lesions after the first {FULL_COURSE_MONTHS} months on the current drug", ("yes", "no")),
         _field("active_last_12_months", "bool", "any relapse or new MRI activity in the last 12 months", inputs=_ACTIVITY_INPUTS),
         _field("mri_active_last_12_months", "bool", "new or enhancing MRI lesions in the last 12 months", inputs=_ACTIVITY_INPUTS[1:]),
         _field("current_dmt_tier", "enum", "efficacy tier of the current DMT", ("none", "low", "moderate", "high"), ("current_dmt",)),
@@ -130,7 +132,9 @@ def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[st
     # Did each drug fail to control MS after a full course? True / False / None (unknown)
     failures: list[tuple[Drug, bool | None]] = []
     if current not in (None, False):
-        failures.append((current, _current_failed(profile.current_dmt_months, facts.get("active_last_12_months"))))
+        stated = profile.activity_on_current_dmt
+        failures.append((current, stated == "yes" if stated in ("yes", "no")
+                         else _current_failed(profile.current_dmt_months, facts.get("active_last_12_months"))))
     for drug, entry in priors or []:
         if drug is not None:
             failures.append((drug, _prior_failed(entry.months, entry.stopped_because)))

@@ -94,6 +94,8 @@ class Profile(_Strict):
     plans_children: YesNoUnsure | None = None
     open_to_clinical_trials: YesNoUnsure | None = None
     considering_clinic_abroad: YesNo | None = None
+    #: v1.1: a relapse or new MRI lesions after the first 6 months on the current drug
+    activity_on_current_dmt: Literal["yes", "no", "unknown"] | None = None
 
     @field_validator("edss")
     @classmethod

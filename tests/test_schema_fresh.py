@@ -28,7 +28,7 @@ def test_committed_schema_is_up_to_date(name):
 
 
 def _edited_files() -> list[tuple[Path, str]]:
-    files = [(ROOT / "rules" / f"{kind}.yaml", f"rules-{kind}") for kind in ("pack", "sources", "drugs")]
+    files = [(ROOT / "rules" / f"{kind}.yaml", f"rules-{kind}") for kind in ("pack", "sources", "drugs", "safety")]
     files += [(path, "rules-option") for path in sorted((ROOT / "rules" / "options").glob("*.yaml"))]
     files += [(path, "rules-tests") for path in sorted((ROOT / "rules" / "tests").glob("*.yaml"))]
     files += [(path, "profile") for path in sorted((ROOT / "examples").glob("*.yaml"))]

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .engine import Fired, RuleEngine
+from .engine import PACK, Fired, RuleEngine
 from .facts import FIELDS, profile_facts
 from .profile import PROFILE_FIELDS, Profile
 from .rulepack import Certainty, DecisionRow, Frequency, Option, RulePack, Statement, Status, iter_leaves
@@ -66,11 +66,17 @@ class OptionResult(_Frozen):
     sources: list[str]
 
 
+class SafetyResult(_Frozen):
+    id: str
+    label: str
+
+
 class Assessment(_Frozen):
     rule_pack: PackInfo
     rule_pack_digest: str
     profile_digest: str
     missing_information: list[str]
+    safety_facts_present: list[SafetyResult]  # the facts of rules/safety.yaml that this profile has
     options: list[OptionResult]
 
     def option(self, option_id: str) -> OptionResult:
@@ -88,6 +94,8 @@ def assess(profile: Profile, pack: RulePack, engine: RuleEngine) -> Assessment:
         rule_pack_digest=pack.digest,
         profile_digest=profile.digest(),
         missing_information=_missing(profile, pack, fired, set(facts)),
+        safety_facts_present=[SafetyResult(id=f.id, label=f.label) for f in pack.safety
+                              if fired.shown(PACK, "safety", f.id)],
         options=options,
     )
 

@@ -11,6 +11,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 Tier = Literal["low", "moderate", "high"]
+#: drug families, as the labels group them: risks, checks and washout times differ by family
+Group = Literal["interferon", "glatiramer", "teriflunomide", "fumarate", "s1p_modulator", "natalizumab",
+                "anti_cd20", "alemtuzumab", "cladribine", "chemotherapy"]
+GROUPS: tuple[str, ...] = Group.__args__  # type: ignore[attr-defined]
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -24,6 +28,7 @@ class Drug(_Strict):
     brands: list[str] = []
     tier: Tier
     drug_class: Annotated[str, Field(alias="class")] = ""
+    group: Group
     cytotoxic: bool = False
     sources: Annotated[list[str], Field(min_length=1)]
     note: str = ""

@@ -56,7 +56,9 @@ MAX_CHILDREN, MAX_LISTED = 400, 120
 #: numbers beyond this are not exact in durable-rules' C parser (and no profile field gets near).
 MAX_SAFE_NUMBER = 2**53
 
-Kind = Literal["criterion", "benefits", "risks", "questions"]
+Kind = Literal["criterion", "benefits", "risks", "questions", "safety"]
+#: the "option" of the pack-wide rules (the safety facts of rules/safety.yaml)
+PACK = "pack"
 Polarity = Literal["met", "not_met"]
 
 
@@ -141,6 +143,8 @@ def compile_pack(pack: RulePack) -> list[tuple[RuleKey, dict[str, Any]]]:
         for index, question in enumerate(option.questions):
             if question.when is not None:
                 rules.append((RuleKey(option.id, "questions", str(index), "met"), compile_condition(question.when)))
+    for fact in pack.safety:
+        rules.append((RuleKey(PACK, "safety", fact.id, "met"), compile_condition(fact.when)))
     return rules
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .catalogue import Drug, DrugCatalogue
+from .catalogue import GROUPS, Drug, DrugCatalogue
 from .profile import COMORBIDITIES, Profile
 
 Kind = Literal["int", "number", "enum", "bool", "set"]
@@ -20,6 +20,9 @@ Kind = Literal["int", "number", "enum", "bool", "set"]
 FULL_COURSE_MONTHS = 6
 #: months on the current drug after which activity "in the last 12 months" happened on it
 ACTIVITY_WINDOW_MONTHS = 12
+#: an earlier drug's failure counts as breakthrough only if it ended within this many months:
+#: guidelines judge breakthrough on activity in the last year (NICE TA127, CARE-MS II, UK centres)
+FAILURE_WINDOW_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ FIELDS: dict[str, FieldSpec] = {
         _field("active_last_12_months", "bool", "any relapse or new MRI activity in the last 12 months", inputs=_ACTIVITY_INPUTS),
         _field("mri_active_last_12_months", "bool", "new or enhancing MRI lesions in the last 12 months", inputs=_ACTIVITY_INPUTS[1:]),
         _field("current_dmt_tier", "enum", "efficacy tier of the current DMT", ("none", "low", "moderate", "high"), ("current_dmt",)),
+        _field("current_dmt_group", "enum", "drug family of the current DMT", ("none", *GROUPS), ("current_dmt",)),
+        _field("drug_groups_taken", "set", "drug families of the current and earlier DMTs", GROUPS,
+               ("current_dmt", "prior_dmts")),
         _field("treatment_naive", "bool", "has never taken a DMT", inputs=("current_dmt", "prior_dmts")),
         _field("ever_high_efficacy_dmt", "bool", "has ever taken a high-efficacy DMT", inputs=("current_dmt", "prior_dmts")),
         _field("high_efficacy_breakthrough", "bool",
@@ -109,6 +115,8 @@ def profile_facts(profile: Profile, catalogue: DrugCatalogue) -> dict[str, FactV
     _set(facts, "active_last_12_months", _any_positive(
         facts.get("relapses_last_12_months"), facts.get("mri_last_12_months.new_or_enlarging_t2_lesions"),
         facts.get("mri_last_12_months.gadolinium_enhancing_lesions")))
+    if profile.sex == "male" and profile.pregnant_or_breastfeeding is None:
+        facts["pregnant_or_breastfeeding"] = "no"  # the question does not apply to him: neither missing nor deciding
     _derive_treatment(profile, catalogue, facts)
     return facts
 
@@ -118,12 +126,15 @@ def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[st
     priors = None if profile.prior_dmts is None else [(catalogue.resolve(p.drug), p) for p in profile.prior_dmts]
     if current is not None:
         facts["current_dmt_tier"] = "none" if current is False else current.tier
+        facts["current_dmt_group"] = "none" if current is False else current.group
     if current is False and priors == []:
         facts["treatment_naive"] = True
     elif current not in (None, False) or priors:
         facts["treatment_naive"] = False
 
     taken: list[Drug | None] = ([] if current in (None, False) else [current]) + [d for d, _ in priors or []]
+    if current is not None and priors is not None:
+        facts["drug_groups_taken"] = frozenset(d.group for d in taken if d is not None)
     _set(facts, "ever_high_efficacy_dmt", _kleene_any(
         [d is not None and d.tier == "high" for d in taken], complete=current is not None and priors is not None))
     _set(facts, "prior_cytotoxic_treatment", _kleene_any(
@@ -135,9 +146,10 @@ def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[st
         stated = profile.activity_on_current_dmt
         failures.append((current, stated == "yes" if stated in ("yes", "no")
                          else _current_failed(profile.current_dmt_months, facts.get("active_last_12_months"))))
+    recent = _prior_recent(current, profile.current_dmt_months, facts.get("active_last_12_months"))
     for drug, entry in priors or []:
         if drug is not None:
-            failures.append((drug, _prior_failed(entry.months, entry.stopped_because)))
+            failures.append((drug, _kleene_and(_prior_failed(entry.months, entry.stopped_because), recent)))
     complete = current is not None and priors is not None
     _set(facts, "high_efficacy_breakthrough",
          _kleene_any([f for d, f in failures if d.tier == "high"], complete))
@@ -183,6 +195,25 @@ def _prior_failed(months: int | None, stopped_because: str | None) -> bool | Non
     if months is None:
         return None
     return months >= FULL_COURSE_MONTHS
+
+
+def _prior_recent(current: Drug | Literal[False] | None, current_months: int | None,
+                  active: FactValue | None) -> bool | None:
+    """Whether an earlier drug ended recently enough for its failure to count (FAILURE_WINDOW_MONTHS).
+
+    On a drug now: the earlier ones ended when it started, `current_months` ago. On no drug now: a
+    failure still counts while MS stays active (in the last 12 months), as nothing has replaced it."""
+    if current is None:
+        return None
+    if current is False:
+        return None if active is None else bool(active)
+    return None if current_months is None else current_months <= FAILURE_WINDOW_MONTHS
+
+
+def _kleene_and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
 
 
 def _any_positive(*counts: FactValue | None) -> bool | None:

@@ -33,8 +33,10 @@ from .rulepack import (
     PackMeta,
     Quote,
     RulePack,
+    SafetyFile,
     SourcesFile,
 )
+from .safety import declared, weighing_criteria
 from .yamlpos import Document, Path_, ReadError, data_path, read_text
 
 M = TypeVar("M", bound=BaseModel)
@@ -88,6 +90,7 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
     meta = loading.model(root / "pack.yaml", PackMeta)
     sources = loading.model(root / "sources.yaml", SourcesFile)
     catalogue = loading.model(root / "drugs.yaml", DrugCatalogue)
+    safety = loading.model(root / "safety.yaml", SafetyFile)
     options: dict[str, Option] = {}
     option_files: dict[Path, Option] = {}
     for path in sorted((root / "options").glob("*.yaml")):
@@ -112,15 +115,21 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
         _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
         if catalogue is not None:
             loading.check_source_refs(root / "drugs.yaml", catalogue.model_dump(by_alias=True), source_ids)
+        if safety is not None:
+            _check_safety(loading, root / "safety.yaml", safety, source_ids)
         for path, option in option_files.items():
             _check_option(loading, path, option, source_ids, sources, seeds_dir)
+            if safety is not None:
+                _check_coverage(loading, path, option, safety)
     pack = None
-    if meta is not None and sources is not None and catalogue is not None and not loading.errors():
+    if (meta is not None and sources is not None and catalogue is not None and safety is not None
+            and not loading.errors()):
         pack = RulePack(
             meta=meta,
             sources={s.id: s for s in sources.sources},
             catalogue=catalogue,
             options={i: options[i] for i in OPTION_IDS},
+            safety=list(safety.facts),
             digest=_digest(root),
             seeds_dir=str(seeds_dir),
         )
@@ -186,6 +195,40 @@ def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_di
         seen.add(source.id)
         if source.seed and not (seeds_dir / source.seed).is_file():
             loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' not found in {_display(seeds_dir)}", "seed-not-found")
+
+
+def _check_safety(loading: _Loading, path: Path, safety: SafetyFile, source_ids: set[str]) -> None:
+    loading.check_source_refs(path, safety.model_dump(), source_ids)
+    _unique(loading, path, [("facts", i, "id", f.id) for i, f in enumerate(safety.facts)], "safety-fact")
+    for index, fact in enumerate(safety.facts):
+        _check_condition(loading, path, ("facts", index, "when"), fact.when)
+        spec = FIELDS.get(fact.when.field)
+        if fact.band is not None and spec is not None and spec.kind not in ("int", "number"):
+            loading.report(path, ("facts", index, "band"), f"'band' applies to number fields only, not to "
+                           f"{spec.kind} field '{spec.name}'", "wrong-value")
+
+
+def _check_coverage(loading: _Loading, path: Path, option: Option, safety: SafetyFile) -> None:
+    """Every safety fact is weighed by a criterion of the decision table, or declared not relevant."""
+    known = {f.id for f in safety.facts}
+    listed = [(("not_relevant", i, "facts", k), name) for i, entry in enumerate(option.not_relevant)
+              for k, name in enumerate(entry.facts)]
+    for at, name in listed:
+        if name not in known:
+            hint = difflib.get_close_matches(name, sorted(known), n=1)
+            loading.report(path, at, f"unknown safety fact '{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                           "unknown-safety-fact")
+    _unique(loading, path, [(*at, name) for at, name in listed], "not-relevant-fact")
+    for fact in safety.facts:
+        weighing, excuse = weighing_criteria(option, fact), declared(option, fact)
+        if not weighing and excuse is None:
+            loading.report(path, ("id",), f"option '{option.id}' does not weigh the safety fact '{fact.id}' "
+                           f"({fact.label}): use '{fact.when.field}' in a criterion that the decision table reads, "
+                           "or list it under 'not_relevant' with a reason and a source", "safety-not-weighed")
+        elif weighing and excuse is not None:
+            at = ("not_relevant", option.not_relevant.index(excuse))
+            loading.report(path, at, f"'{fact.id}' is declared not relevant, but criterion '{weighing[0]}' weighs "
+                           "it: remove one of the two", "safety-declared-but-weighed", "warning")
 
 
 def _check_option(
@@ -412,7 +455,8 @@ def _display(path: Path) -> str:
 def _digest(root: Path) -> str:
     """A fingerprint of everything that can change an assessment (rule tests excluded)."""
     hasher = hashlib.sha256()
-    files = [root / "pack.yaml", root / "sources.yaml", root / "drugs.yaml", *(root / "options").glob("*.yaml")]
+    files = [root / "pack.yaml", root / "sources.yaml", root / "drugs.yaml", root / "safety.yaml",
+             *(root / "options").glob("*.yaml")]
     for path in sorted(files):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return "sha256:" + hasher.hexdigest()

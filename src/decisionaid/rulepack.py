@@ -4,6 +4,7 @@
       pack.yaml          name, version, review dates, authors, reviewers, funding, changelog
       sources.yaml       every source the rules cite, with its kind
       drugs.yaml         the drug catalogue (see catalogue.py)
+      safety.yaml        the safety-relevant facts that every option must weigh (see safety.py)
       options/<id>.yaml  one file per option: description, criteria, decision table,
                          benefits, risks, evidence, questions, seed quotes
 
@@ -38,6 +39,7 @@ SourceKind = Literal[
     "news",
     "patient_blog",
     "commercial_clinic",
+    "drug_label",
 ]
 Op = Literal["eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "includes", "excludes"]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -202,6 +204,14 @@ class Evidence(_Strict):
     sources: Sources
 
 
+class NotRelevant(_Strict):
+    """Safety facts that do not concern this option, with why and who says so."""
+
+    facts: Annotated[list[Id], Field(min_length=1, description="Fact ids from rules/safety.yaml.")]
+    reason: Annotated[Text, Field(description="Why this option need not weigh it (shown in docs/rules.md).")]
+    sources: Sources
+
+
 class Option(_Strict):
     """One treatment option: rules/options/<id>.yaml."""
 
@@ -218,6 +228,8 @@ class Option(_Strict):
     risks: list[Statement] = []
     questions: list[Question] = []
     quotes: list[Quote] = []
+    not_relevant: Annotated[list[NotRelevant], Field(
+        description="Safety facts of rules/safety.yaml that this option does not weigh, each with a reason and a source.")] = []
 
 
 # ----------------------------------------------------------------------------- pack files
@@ -267,6 +279,27 @@ class SourcesFile(_Strict):
     sources: Annotated[list[Source], Field(min_length=1)]
 
 
+class SafetyFact(_Strict):
+    """A fact that can make an option unsafe or change how it is done: rules/safety.yaml.
+
+    Every option must weigh it in a criterion that its decision table reads, or say under
+    `not_relevant` why it does not concern it (checked by the loader)."""
+
+    id: Id
+    label: Annotated[Text, Field(description="What the fact is, in a few words (the clinician page shows it).")]
+    when: Annotated[Leaf, Field(description="The fact is present when this comparison holds.")]
+    band: Annotated[list[StrictInt | StrictFloat] | None, Field(min_length=2, max_length=2,
+        description="For a number field: a criterion weighs the fact when it compares the field with a limit "
+        "in this range (inclusive). Without it, the limit must equal `when`'s value.")] = None
+    sources: Sources
+
+
+class SafetyFile(_Strict):
+    """The safety-relevant facts that every option must weigh: rules/safety.yaml."""
+
+    facts: list[SafetyFact]
+
+
 class RulePack(BaseModel):
     """A loaded, checked rule pack. Built by loader.load_rule_pack, never by hand."""
 
@@ -276,5 +309,6 @@ class RulePack(BaseModel):
     sources: dict[str, Source]
     catalogue: DrugCatalogue
     options: dict[str, Option]  # in OPTION_IDS order
+    safety: list[SafetyFact]
     digest: str
     seeds_dir: str

@@ -10,8 +10,9 @@ field is chosen, only the operators and values its type allows.
     schema/rules-pack.schema.json       rules/pack.yaml
     schema/rules-sources.schema.json    rules/sources.yaml
     schema/rules-drugs.schema.json      rules/drugs.yaml
+    schema/rules-safety.schema.json     rules/safety.yaml
     schema/rules-tests.schema.json      rules/tests/*.yaml (the named test cases; profiles as above)
-    schema/rules.schema.json            any of the four kinds of rule-pack file (tests aside)
+    schema/rules.schema.json            any of the five kinds of rule-pack file (tests aside)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .catalogue import DrugCatalogue
 from .facts import FIELDS
 from .loader import OPS_BY_KIND
 from .profile import Profile
-from .rulepack import Option, PackMeta, SourcesFile
+from .rulepack import Option, PackMeta, SafetyFile, SourcesFile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 RULE_FILES: dict[str, tuple[type[BaseModel], str]] = {
@@ -35,6 +36,7 @@ RULE_FILES: dict[str, tuple[type[BaseModel], str]] = {
     "rules-pack": (PackMeta, "The rule pack's identity and review dates: rules/pack.yaml"),
     "rules-sources": (SourcesFile, "Every source the rules may cite: rules/sources.yaml"),
     "rules-drugs": (DrugCatalogue, "The drug catalogue: rules/drugs.yaml"),
+    "rules-safety": (SafetyFile, "The safety-relevant facts every option must weigh: rules/safety.yaml"),
 }
 NAMES = ("profile", "rules", *RULE_FILES, "rules-tests")
 

@@ -21,6 +21,7 @@ KIND_TEXT = {
     "commercial_clinic": "commercial: a clinic that sells treatment",
     "decision_tool": "decision-support tool",
     "regulator": "medicines regulator",
+    "drug_label": "drug label (product information)",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from decisionaid.catalogue import DrugCatalogue
-from decisionaid.profile import COMORBIDITIES
+from decisionaid.profile import COMORBIDITIES, Profile
 
 SEXES = ["female", "male", "other", "undisclosed"]
 MS_TYPES = ["CIS", "RRMS", "SPMS", "PPMS", "unknown"]
@@ -84,7 +84,18 @@ def random_profile(rnd: random.Random, catalogue: DrugCatalogue, known: float = 
         data["open_to_clinical_trials"] = rnd.choice(YES_NO_UNSURE)
     if maybe():
         data["considering_clinic_abroad"] = rnd.choice(YES_NO)
+    if maybe():
+        _stated_activity(data, rnd.choice(WORSENING), catalogue)
     return data
+
+
+def _stated_activity(data: dict[str, Any], value: str, catalogue: DrugCatalogue) -> None:
+    """Add `activity_on_current_dmt` when that answer agrees with the rest (the profile refuses it otherwise)."""
+    try:
+        Profile.model_validate({**data, "activity_on_current_dmt": value}, context={"catalogue": catalogue})
+    except ValueError:
+        return
+    data["activity_on_current_dmt"] = value
 
 
 # ----------------------------------------------------------------------------- hypothesis
@@ -129,4 +140,6 @@ def profiles(draw: st.DrawFn, catalogue: DrugCatalogue, adult: bool = False) -> 
     _optional(data, "plans_children", opt(st.sampled_from(YES_NO_UNSURE)))
     _optional(data, "open_to_clinical_trials", opt(st.sampled_from(YES_NO_UNSURE)))
     _optional(data, "considering_clinic_abroad", opt(st.sampled_from(YES_NO)))
+    if (stated := opt(st.sampled_from(WORSENING))) is not None:
+        _stated_activity(data, stated, catalogue)
     return data

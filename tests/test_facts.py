@@ -20,19 +20,69 @@ def test_activity(make_profile, pack):
 
 def test_high_efficacy_breakthrough_on_current_drug(make_profile, pack):
     active = "relapses_last_12_months: 2\nprior_dmts: []\ncurrent_dmt: Ocrevus\n"
-    assert facts(make_profile, pack, active + "current_dmt_months: 14\n")["high_efficacy_breakthrough"] is True
-    # 6-12 months on the drug: the relapses may have come before it, so it cannot be told
-    assert "high_efficacy_breakthrough" not in facts(make_profile, pack, active + "current_dmt_months: 8\n")
+    assert facts(make_profile, pack, active + "current_dmt_months: 20\n")["high_efficacy_breakthrough"] is True
+    # 6-18 months on the drug: the relapses may have come in its first 6 months, so it cannot be told...
+    assert "high_efficacy_breakthrough" not in facts(make_profile, pack, active + "current_dmt_months: 14\n")
     assert facts(make_profile, pack, active + "current_dmt_months: 3\n")["high_efficacy_breakthrough"] is False
+
+
+def test_stated_activity_on_the_current_drug_decides_breakthrough(make_profile, pack):
+    """...unless the patient says whether MS was active after the first 6 months (profile v1.1)."""
+    active = "relapses_last_12_months: 2\nprior_dmts: []\ncurrent_dmt: Tysabri\ncurrent_dmt_months: 10\n"
+    assert facts(make_profile, pack, active + "activity_on_current_dmt: 'yes'\n")["high_efficacy_breakthrough"] is True
+    assert facts(make_profile, pack, active + "activity_on_current_dmt: 'no'\n")["high_efficacy_breakthrough"] is False
+    assert "high_efficacy_breakthrough" not in facts(make_profile, pack, active + "activity_on_current_dmt: unknown\n")
+
+
+def test_stated_activity_must_agree_with_the_rest(make_profile):
+    import pytest
+
+    from decisionaid.errors import ProfileError
+
+    for text, complaint in [
+        ("current_dmt: none\nactivity_on_current_dmt: 'yes'\n", "you take no MS drug now"),
+        ("current_dmt: Tysabri\ncurrent_dmt_months: 4\nactivity_on_current_dmt: 'yes'\n", "first 6 months"),
+        ("current_dmt: Tysabri\nrelapses_last_12_months: 0\n"
+         "mri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
+         "activity_on_current_dmt: 'yes'\n", "no relapses and no new MRI lesions"),
+        ("current_dmt: Tysabri\ncurrent_dmt_months: 30\nrelapses_last_12_months: 1\nactivity_on_current_dmt: 'no'\n",
+         "does not fit the relapses"),
+    ]:
+        with pytest.raises(ProfileError, match=complaint):
+            make_profile(BASE + text)
 
 
 def test_breakthrough_from_history(make_profile, pack):
     history = ("current_dmt: none\nprior_dmts:\n  - {drug: natalizumab, months: 12, stopped_because: not_effective}\n"
                "  - {drug: Aubagio, months: 24, stopped_because: not_effective}\n")
-    f = facts(make_profile, pack, history)
+    f = facts(make_profile, pack, history + "relapses_last_12_months: 1\n")
     assert f["high_efficacy_breakthrough"] is True and f["lower_efficacy_breakthrough"] is True
     assert (f["failed_dmts_high"], f["failed_dmts_moderate"], f["failed_dmts_low"]) == (1, 0, 1)
     assert f["treatment_naive"] is False and f["ever_high_efficacy_dmt"] is True
+    # on no drug now, an earlier failure counts while MS stays active; its timing is unknown otherwise
+    quiet = "relapses_last_12_months: 0\nmri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
+    assert facts(make_profile, pack, history + quiet)["high_efficacy_breakthrough"] is False
+    assert "high_efficacy_breakthrough" not in facts(make_profile, pack, history)
+
+
+def test_an_earlier_failure_counts_only_within_12_months(make_profile, pack):
+    history = "prior_dmts: [{drug: Rebif, months: 30, stopped_because: not_effective}]\ncurrent_dmt: Tecfidera\n"
+    assert facts(make_profile, pack, history + "current_dmt_months: 8\n")["lower_efficacy_breakthrough"] is True
+    quiet = "relapses_last_12_months: 0\nmri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
+    assert facts(make_profile, pack, history + quiet + "current_dmt_months: 40\n")["lower_efficacy_breakthrough"] is False
+
+
+def test_pregnancy_does_not_apply_to_a_man(make_profile, pack):
+    assert facts(make_profile, pack, "sex: male\n")["pregnant_or_breastfeeding"] == "no"
+    assert facts(make_profile, pack, "sex: male\npregnant_or_breastfeeding: 'yes'\n")["pregnant_or_breastfeeding"] == "yes"
+    for sex in ("female", "other", "undisclosed"):
+        assert "pregnant_or_breastfeeding" not in facts(make_profile, pack, f"sex: {sex}\n")
+
+
+def test_drug_families(make_profile, pack):
+    f = facts(make_profile, pack, "current_dmt: Kesimpta\nprior_dmts: [{drug: Lemtrada}]\n")
+    assert f["current_dmt_group"] == "anti_cd20" and f["drug_groups_taken"] == {"anti_cd20", "alemtuzumab"}
+    assert "drug_groups_taken" not in facts(make_profile, pack, "current_dmt: Kesimpta\n")
 
 
 def test_unknown_stop_reason_keeps_breakthrough_unknown(make_profile, pack):

@@ -1,6 +1,7 @@
 """`rules docs`: a readable catalogue of a rule pack, in Markdown, generated from the rules.
 
-For each option: what it is, the evidence, every criterion in plain words with its threshold, the
+First the safety facts and which criterion of each option weighs them (or why it need not). For
+each option: what it is, the evidence, every criterion in plain words with its threshold, the
 decision table, benefits and risks with their numbers, questions and seed quotes; then the drug
 catalogue and every source. The output depends only on the rule pack, so the committed copy
 (docs/rules.md) can be checked for freshness.
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from .facts import FIELDS
 from .readability import quotes_with_paths
 from .rulepack import AllOf, AnyOf, Condition, DecisionTable, Frequency, Leaf, NotOf, Option, RulePack, Statement
+from .safety import declared, weighing_criteria
 
 _OP_WORDS = {
     "eq": "is", "neq": "is not", "lt": "is under", "lte": "is at most", "gt": "is over", "gte": "is at least",
@@ -47,6 +49,7 @@ def rules_markdown(pack: RulePack, command: str = "decisionaid rules docs -o doc
         *(f"- [{o.title}](#option-{o.id}) (`{o.id}`): {o.evidence.maturity}" for o in pack.options.values()),
         "",
     ]
+    out += _safety(pack)
     for option in pack.options.values():
         out += _option(option)
     out += _drugs(pack)
@@ -124,6 +127,29 @@ def _option(option: Option) -> list[str]:
         out += [_row(f"“{q.text}”", q.source, f"*{q.assessment.replace('_', ' ')}*: {q.comment} {_refs(q.better_sources)}")
                 for q in quotes]
         out.append("")
+    return out
+
+
+def _safety(pack: RulePack) -> list[str]:
+    """The safety facts (rules/safety.yaml) against the options: the criteria that weigh each, or 'not relevant'."""
+    options = list(pack.options.values())
+    out = ["## Safety facts", "",
+           "Every option must weigh each of these facts in a criterion its decision table reads, or say why "
+           "the fact does not concern it (`rules check` refuses the pack otherwise).", "",
+           _row("fact", "present when", *(f"`{o.id}`" for o in options)), "|---|---|" + "---|" * len(options)]
+    notes: dict[str, str] = {}
+    for fact in pack.safety:
+        cells = []
+        for option in options:
+            excuse = declared(option, fact)
+            if excuse is None:
+                cells.append(", ".join(f"`{c}`" for c in weighing_criteria(option, fact)))
+            else:
+                mark = notes.setdefault(excuse.reason, f"n{len(notes) + 1}")
+                cells.append(f"not relevant ({mark})")
+        out.append(_row(f"**{fact.label}** (`{fact.id}`)", condition_words(fact.when), *cells))
+    reasons = {excuse.reason: excuse for option in options for excuse in option.not_relevant}
+    out += ["", *(f"- ({mark}) {reason} {_refs(reasons[reason].sources)}" for reason, mark in notes.items()), ""]
     return out
 
 

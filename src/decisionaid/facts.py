@@ -18,8 +18,9 @@ Kind = Literal["int", "number", "enum", "bool", "set"]
 
 #: months on a drug before activity counts as a breakthrough (NMSS 2021; MSS-UK-EXPECT)
 FULL_COURSE_MONTHS = 6
-#: months on the current drug after which activity "in the last 12 months" happened on it
-ACTIVITY_WINDOW_MONTHS = 12
+#: months on the current drug after which all activity "in the last 12 months" came after its
+#: first FULL_COURSE_MONTHS (12 months of window plus the first 6 months on the drug)
+ACTIVITY_WINDOW_MONTHS = 18
 #: an earlier drug's failure counts as breakthrough only if it ended within this many months:
 #: guidelines judge breakthrough on activity in the last year (NICE TA127, CARE-MS II, UK centres)
 FAILURE_WINDOW_MONTHS = 12
@@ -70,7 +71,8 @@ FIELDS: dict[str, FieldSpec] = {
         _field("open_to_clinical_trials", "enum", "open to joining a clinical trial", ("yes", "no", "unsure")),
         _field("considering_clinic_abroad", "enum", "considering a clinic abroad", ("yes", "no")),
         _field("activity_on_current_dmt", "enum",
-               f"a relapse or new MRI lesions after the first {FULL_COURSE_MONTHS} months on the current drug", ("yes", "no")),
+               f"a relapse or new MRI lesions in the last 12 months, after the first {FULL_COURSE_MONTHS} months on "
+               "the current drug", ("yes", "no")),
         _field("active_last_12_months", "bool", "any relapse or new MRI activity in the last 12 months", inputs=_ACTIVITY_INPUTS),
         _field("mri_active_last_12_months", "bool", "new or enhancing MRI lesions in the last 12 months", inputs=_ACTIVITY_INPUTS[1:]),
         _field("current_dmt_tier", "enum", "efficacy tier of the current DMT", ("none", "low", "moderate", "high"), ("current_dmt",)),

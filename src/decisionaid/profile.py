@@ -94,7 +94,8 @@ class Profile(_Strict):
     plans_children: YesNoUnsure | None = None
     open_to_clinical_trials: YesNoUnsure | None = None
     considering_clinic_abroad: YesNo | None = None
-    #: v1.1: a relapse or new MRI lesions after the first 6 months on the current drug
+    #: v1.1: a relapse or new MRI lesions after the first 6 months on the current drug (read, as
+    #: guidelines judge breakthrough, for the last 12 months)
     activity_on_current_dmt: Literal["yes", "no", "unknown"] | None = None
 
     @field_validator("edss")
@@ -121,7 +122,27 @@ class Profile(_Strict):
         r12, r24 = self.relapses_last_12_months, self.relapses_last_24_months
         if r12 is not None and r24 is not None and r24 < r12:
             raise ValueError("relapses_last_24_months must be at least relapses_last_12_months")
+        if self.activity_on_current_dmt in ("yes", "no"):
+            self._stated_activity_fits()
         return self
+
+    def _stated_activity_fits(self) -> None:
+        """`activity_on_current_dmt` must agree with the drug, its months and the last 12 months' activity."""
+        said, months = self.activity_on_current_dmt, self.current_dmt_months
+        if self.current_dmt is not None and self.current_dmt.strip().lower() == "none":
+            raise ValueError("activity_on_current_dmt: you take no MS drug now, so leave this question out")
+        if said == "yes" and months is not None and months < 6:
+            raise ValueError("activity_on_current_dmt: 'yes' means activity after the first 6 months on the drug, "
+                             f"but current_dmt_months is {months}")
+        mri = self.mri_last_12_months
+        counts = [self.relapses_last_12_months, *(
+            (mri.new_or_enlarging_t2_lesions, mri.gadolinium_enhancing_lesions) if mri else (None, None))]
+        if said == "yes" and all(c == 0 for c in counts):
+            raise ValueError("activity_on_current_dmt: 'yes' does not fit no relapses and no new MRI lesions in the "
+                             "last 12 months")
+        if said == "no" and months is not None and months >= 18 and any(c for c in counts):
+            raise ValueError("activity_on_current_dmt: 'no' does not fit the relapses or new lesions of the last 12 "
+                             f"months, all after the first 6 of your {months} months on the drug")
 
     def digest(self) -> str:
         """A stable fingerprint of the profile as validated (key order and layout do not matter)."""

@@ -218,6 +218,8 @@ class Option(_Strict):
     id: OptionId
     title: Text
     short_title: Text
+    in_sentence: Annotated[str, Field(description="How the sheet names the option inside a sentence, for example "
+                                      "'neural stem cell treatment' (default: the short title).")] = ""
     summary: Text
     what_it_is_like: Annotated[list[Text], Field(min_length=1)]
     availability: Text

@@ -96,6 +96,7 @@ class OptionView(_Frozen):
     id: str
     title: str
     short_title: str
+    in_sentence: str  # the option's name inside a sentence ("neural stem cell treatment")
     status: str
     status_text: str
     status_short: str
@@ -298,6 +299,7 @@ def _option_view(result: OptionResult, pack: RulePack, numbering: SourceNumberin
         id=result.id,
         title=result.title,
         short_title=option.short_title,
+        in_sentence=option.in_sentence or option.short_title,
         status=result.status,
         status_text=STATUS_TEXT[result.status],
         status_short=text.status_short[result.status],
@@ -372,7 +374,7 @@ def _questions(options: list[OptionView], results: list[OptionResult], missing: 
         asked = list(result.questions)
         template = text.status_questions.get(option.status)
         if template:
-            asked.insert(0, template.format(option=option.short_title))
+            asked.insert(0, template.format(option=option.in_sentence))
         if asked:
             groups.append(QuestionGroup(heading=f"About {option.short_title}", questions=asked, refs=[]))
     return groups
@@ -458,6 +460,7 @@ PROFILE_LABELS = {
     "plans_children": "Plans to have children",
     "open_to_clinical_trials": "Open to clinical trials",
     "considering_clinic_abroad": "Considering a clinic abroad",
+    "activity_on_current_dmt": "MS active on the current drug, after its first 6 months",
 }
 
 

@@ -117,6 +117,11 @@ SECTIONS: tuple[Section, ...] = (
                  short="the medicine you take now", size=24),
         Question("current_dmt_months", "For how many months have you taken it?", "In whole months, like 18.",
                  "integer", short="months on the current medicine"),
+        Question("activity_on_current_dmt", "Has your MS been active while on this medicine?",
+                 "Think of the last 12 months, but not your first 6 months on the medicine. Did you have a "
+                 "relapse, or new or bigger lesions on an MRI scan? Doctors call this breakthrough. "
+                 "Skip this if you take no MS medicine.", "radio", short="activity on the current medicine",
+                 choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
     )),
 )
 

@@ -46,7 +46,7 @@ def test_committed_generated_files_are_fresh(run, tmp_path):
 def test_check_clean_pack_exits_0_with_nothing_on_stdout(run):
     result = run("rules", "check", "rules", *TODAY, cwd=FIXTURES / "clean")
     assert (result.exit_code, result.stdout) == (0, "")
-    assert "0 error(s), 0 warning(s) in 10 file(s)" in result.stderr
+    assert "0 error(s), 0 warning(s) in 11 file(s)" in result.stderr
 
 
 def test_check_prints_every_problem_and_exits_1(run):
@@ -67,7 +67,7 @@ def test_check_json(run):
     result = run("rules", "check", "rules", "--format", "json", *TODAY, cwd=FIXTURES / "renamed_field")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert (report["errors"], report["warnings"], report["files"]) == (1, 0, 10)
+    assert (report["errors"], report["warnings"], report["files"]) == (1, 0, 11)
     assert report["diagnostics"] == [{
         "file": "rules/options/ahsct.yaml", "line": 23, "column": 12, "level": "error", "code": "unknown-field",
         "message": "unknown field 'agee' (did you mean 'age'?)",

@@ -15,8 +15,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..catalogue import DrugCatalogue
-from ..errors import Diagnostic
+from ..errors import Diagnostic, RulePackError
 from ..profile import COMORBIDITIES, PROFILE_FIELDS
+from ..resources import default_rules_dir
 from ..yamlpos import Document
 
 MAP_FILE = "fhir-map.yaml"
@@ -138,3 +139,31 @@ def check_map(fhir_map: FhirMap, doc: Document, catalogue: DrugCatalogue | None)
 
 def map_path(rules_dir: Path) -> Path:
     return rules_dir / MAP_FILE
+
+
+_maps: dict[Path, FhirMap] = {}
+
+
+def read_fhir_map(root: Path, catalogue: DrugCatalogue | None) -> tuple[FhirMap | None, list[Diagnostic]]:
+    """Read and check the map of a rules folder: the map (None when it has errors) and every problem."""
+    from ..loader import _Loading  # the loader's YAML and model checks, with file:line:col
+
+    loading = _Loading(root)
+    fhir_map = loading.model(map_path(root), FhirMap)
+    doc = loading.docs.get(map_path(root))
+    problems = list(loading.diagnostics)
+    if fhir_map is not None and doc is not None:
+        problems += check_map(fhir_map, doc, catalogue)
+    errors = [d for d in problems if d.level == "error"]
+    return (None if errors else fhir_map), problems
+
+
+def load_fhir_map(rules_dir: str | Path | None, catalogue: DrugCatalogue) -> FhirMap:
+    """The checked map of a rules folder, read once per process; raises RulePackError."""
+    root = (Path(rules_dir) if rules_dir is not None else default_rules_dir()).resolve()
+    if root not in _maps:
+        fhir_map, problems = read_fhir_map(root, catalogue)
+        if fhir_map is None:
+            raise RulePackError([d for d in problems if d.level == "error"])
+        _maps[root] = fhir_map
+    return _maps[root]

@@ -103,13 +103,15 @@ def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Pa
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--render-workers", type=click.IntRange(1, 64), default=None,
               help="Processes that make sheets at the same time (default: one per CPU).")
+@click.option("--cds-hooks", "cds_hooks", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="CONFIG", help="Also offer the CDS Hooks service, for the EHRs this file trusts (off by default).")
 @rules_option
 @reports_user_errors
-def serve(host: str, port: int, render_workers: int | None, rules_dir: Path | None) -> None:
+def serve(host: str, port: int, render_workers: int | None, cds_hooks: Path | None, rules_dir: Path | None) -> None:
     """Run the web form, where a patient or carer fills in the profile and downloads the sheet."""
     from .web import serve as run_server
 
-    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers)
+    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers, cds_hooks=cds_hooks)
 
 
 @main.command()

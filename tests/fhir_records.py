@@ -4,7 +4,7 @@ the round-trip property test.
 `record_for` returns the Bundle and the profile that the record can say: fields that a record
 never holds (walking, MRI counts, the patient's wishes), and values that a record cannot state
 (no current drug, no comorbidities, why a drug was stopped), are left out of it. Relapses get an
-anchor relapse 30 months back so that zero counts can be stated; breakthrough on the current drug
+anchor relapse at least 30 months back, before the current drug, so that zero counts can be stated; breakthrough on the current drug
 then follows from the dates, as the reader derives it.
 """
 
@@ -20,6 +20,7 @@ from decisionaid.catalogue import DrugCatalogue
 from decisionaid.facts import FULL_COURSE_MONTHS
 from decisionaid.fhir.dates import months_before
 from decisionaid.fhir.mapping import FhirMap
+from decisionaid.profile import COMORBIDITIES
 
 PATIENT = "Patient/p1"
 
@@ -85,7 +86,7 @@ def record_for(profile: dict[str, Any], on: dt.date, catalogue: DrugCatalogue, f
                                       valueQuantity={"value": edss}))
         said["edss"] = float(edss)
 
-    relapse_days = _relapses(profile, on, said)
+    relapse_days = _relapses(profile, on, said)  # the anchor relapse comes before the current drug
     relapse = codes.coding("relapses_last_12_months", "relapse")
     resources += [_condition(f"relapse{i}", relapse, "resolved", onsetDateTime=day.isoformat())
                   for i, day in enumerate(relapse_days)]
@@ -114,8 +115,8 @@ def record_for(profile: dict[str, Any], on: dt.date, catalogue: DrugCatalogue, f
     if comorbidities := profile.get("comorbidities"):
         for name in comorbidities:
             value, status = ("cancer_active_or_recent", "resolved") if name == "cancer_history" else (name, "active")
-            resources.append(_condition(f"c-{name}", codes.coding("comorbidities", value, "snomed"), status))
-        said["comorbidities"] = sorted(comorbidities, key=list(_order(fhir_map)).index)
+            resources.append(_condition("c-" + name.replace("_", "-"), codes.coding("comorbidities", value, "snomed"), status))
+        said["comorbidities"] = [c for c in COMORBIDITIES if c in comorbidities]
 
     if (pregnant := profile.get("pregnant_or_breastfeeding")) is not None:
         day = on - dt.timedelta(days=10)
@@ -141,11 +142,43 @@ def _relapses(profile: dict[str, Any], on: dt.date, said: dict[str, Any]) -> lis
     recent = r12 or 0
     older = (r24 if r24 is not None else recent) - recent
     said["relapses_last_12_months"], said["relapses_last_24_months"] = recent, recent + older
+    before_current = (profile.get("current_dmt_months") or 0) + 1  # so that it is no activity on the drug
     return ([months_before(on, 1 + i % 10) for i in range(recent)]
-            + [months_before(on, 13 + i % 10) for i in range(older)] + [months_before(on, 30)])
+            + [months_before(on, 13 + i % 10) for i in range(older)] + [months_before(on, max(30, before_current))])
 
 
-def _order(fhir_map: FhirMap) -> list[str]:
-    from decisionaid.profile import COMORBIDITIES
 
-    return list(COMORBIDITIES)
+# ----------------------------------------------------------------------------- examples/fhir/
+EXAMPLE_DAY = dt.date(2026, 11, 22)  # the day the example records are read as of
+EXAMPLES = ("cis-first-episode", "ppms-not-active", "rrms-breakthrough-high-efficacy", "rrms-much-unknown",
+            "rrms-stable-high-efficacy", "spms-active")
+
+
+def example_records() -> dict[str, tuple[str, dict[str, Any]]]:
+    """examples/fhir/<name>.json as it should read, and the profile each states, from examples/<name>.yaml."""
+    from pathlib import Path
+
+    import yaml
+
+    from decisionaid.fhir.mapping import load_fhir_map
+    from decisionaid.loader import load_rule_pack
+
+    root = Path(__file__).resolve().parent.parent
+    pack = load_rule_pack(root / "rules")
+    fhir_map = load_fhir_map(root / "rules", pack.catalogue)
+    made = {}
+    for name in EXAMPLES:
+        profile = yaml.safe_load((root / "examples" / f"{name}.yaml").read_text(encoding="utf-8"))
+        bundle, said = record_for(profile, EXAMPLE_DAY, pack.catalogue, fhir_map)
+        made[name] = (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", said)
+    return made
+
+
+if __name__ == "__main__":  # python -m tests.fhir_records: rewrite examples/fhir/
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "examples" / "fhir"
+    folder.mkdir(exist_ok=True)
+    for example, (text, _) in example_records().items():
+        (folder / f"{example}.json").write_text(text, encoding="utf-8")
+        print(f"wrote {folder / example}.json")

@@ -18,7 +18,6 @@ def profile_yaml(reading: RecordReading, record: str, program: str) -> str:
     data = reading.profile.entered_fields()
     not_answered = [f for f in PROFILE_FIELDS if f not in RECORD_FIELDS and f not in data]
     lines = [
-        "# yaml-language-server: $schema=../schema/profile.schema.json",
         f"# Profile read from the FHIR record {_clean(record)} as of {reading.on} by {program}.",
         "# Each field names the resource and element it came from. A field that is not here is unknown.",
         f"# Not found in the record: {', '.join(reading.not_found) or 'nothing'}.",

@@ -108,9 +108,9 @@ def record_for(profile: dict[str, Any], on: dt.date, catalogue: DrugCatalogue, f
         end = months_before(on, 60 + 3 * i) if entry.get("months") is not None else None
         start = months_before(end, entry["months"]) if end is not None else None
         resources.append(_statement(f"prior{i}", codes.coding("current_dmt", prior.id, "atc"), "completed", start, end))
-        priors.append({"drug": prior.generic, **({"months": entry["months"]} if end is not None else {})})
-    if priors:
-        said["prior_dmts"] = priors
+        priors.append((start or dt.date.max, i, {"drug": prior.generic, **({"months": entry["months"]} if end else {})}))
+    if priors:  # the reader lists earlier drugs by start date, undated ones last
+        said["prior_dmts"] = [item for *_, item in sorted(priors, key=lambda p: p[:2])]
 
     if comorbidities := profile.get("comorbidities"):
         for name in comorbidities:

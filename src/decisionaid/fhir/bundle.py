@@ -134,7 +134,7 @@ def _unexpected(kind: object) -> str:
         get_fhir_model_class(str(kind))
     except (ValueError, KeyError, TypeError):
         return f"{_shown(kind)} is not a FHIR resource type"
-    return f"a {kind} is not read here; a record holds {', '.join(KINDS)}"
+    return f"{kind} resources are not read here; a record holds {', '.join(KINDS)}"
 
 
 def _shown(value: object) -> str:

@@ -316,6 +316,8 @@ def _relapses(reading: _Reading, conditions: list[_Coded], observations: list[_C
             if inside:
                 counted[months].append(source)
         dated.append((when[0], source))
+    if not dated:
+        return
     everything = [source for _, source in dated]  # a zero count rests on the relapses the record does hold
     for months in (12, 24):
         reading.set(f"relapses_last_{months}_months", len(counted[months]), *(counted[months] or everything))

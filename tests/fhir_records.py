@@ -123,10 +123,9 @@ def record_for(profile: dict[str, Any], on: dt.date, catalogue: DrugCatalogue, f
         resources.append(_observation("preg", codes.coding("pregnant_or_breastfeeding", "pregnancy_status"), day,
                                       valueCodeableConcept={"coding": [codes.coding("pregnant_or_breastfeeding", pregnant)]}))
         if pregnant == "no":
-            no_feeding = next(c for c in fhir_map.concepts if c.value == "no").codes[1]
             resources.append(_observation("lact", codes.coding("pregnant_or_breastfeeding", "lactation_status"), day,
-                                          valueCodeableConcept={"coding": [{"system": fhir_map.systems[no_feeding.system],
-                                                                            "code": no_feeding.code}]}))
+                                          valueCodeableConcept={"coding": [codes.coding("pregnant_or_breastfeeding", "no",
+                                                                                        "v2-0136")]}))
         said["pregnant_or_breastfeeding"] = pregnant
 
     bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",

@@ -493,14 +493,20 @@ def _course(reading: _Reading, entry: Entry) -> _Course | None:
     if start is not None and start[0] > reading.on:
         reading.note(entry, f"starts after {reading.on}: ignored")
         return None
+    return _Course(entry, concept.value, start, end, current, _stop_reason(reading, resource),
+                   f"{entry.kind}.{element}")
+
+
+def _stop_reason(reading: _Reading, resource: Any) -> str | None:
+    """Why a drug was stopped, when its statusReason carries a code of the map (a list on a
+    MedicationStatement, one CodeableConcept on a MedicationRequest)."""
     reasons = reading.fhir_map.lookup("statusReason")
-    stopped = None
-    for reason in resource.statusReason or [] if entry.kind == "MedicationStatement" else (
-            [resource.statusReason] if resource.statusReason else []):
+    given = resource.statusReason
+    for reason in given if isinstance(given, list) else [given] if given else []:
         for coding in reason.coding or []:
             if (hit := reasons.get((coding.system or "", coding.code or ""))) is not None:
-                stopped = hit.value
-    return _Course(entry, concept.value, start, end, current, stopped, f"{entry.kind}.{element}")
+                return hit.value
+    return None
 
 
 def _medication_concepts(reading: _Reading, entry: Entry) -> list[Concept]:

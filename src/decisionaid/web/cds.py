@@ -111,12 +111,15 @@ def cds_routes(config: CdsConfig) -> list[Route]:
             Route("/cds-services/{service}", invoke, methods=["POST"])]
 
 
+def _searches(fhir_map: Any) -> dict[str, str]:
+    """The prefetch templates: the patient, and the searches; observations only of the codes the map reads."""
+    codes = ",".join(f"{fhir_map.systems[c.system]}|{c.code}" for concept in fhir_map.concepts
+                     if concept.element == "Observation.code" for c in concept.codes)
+    return {"patient": PATIENT, **{key: search.replace("{codes}", codes) for key, search in SEARCHES.items()}}
+
+
 def _service(request: Request) -> dict[str, Any]:
-    observation_codes = ",".join(
-        f"{request.app.state.fhir_map.systems[c.system]}|{c.code}"
-        for concept in request.app.state.fhir_map.concepts if concept.element == "Observation.code"
-        for c in concept.codes)
-    prefetch = {"patient": PATIENT, **{k: v.replace("{codes}", observation_codes) for k, v in SEARCHES.items()}}
+    prefetch = _searches(request.app.state.fhir_map)
     pack = request.app.state.pack.meta
     return {"hook": "patient-view", "id": SERVICE_ID, "title": "MS treatment options",
             "description": f"Which MS treatment options are worth discussing, from the {pack.name} rule pack "
@@ -162,15 +165,13 @@ def _fetch(hook: HookRequest, keys: list[str], fhir_map: Any) -> dict[str, Any]:
     import httpx
 
     assert hook.fhirServer is not None and hook.fhirAuthorization is not None
-    codes = ",".join(f"{fhir_map.systems[c.system]}|{c.code}" for k in fhir_map.concepts
-                     if k.element == "Observation.code" for c in k.codes)
+    searches = _searches(fhir_map)
     found: dict[str, Any] = {}
     headers = {"authorization": f"Bearer {hook.fhirAuthorization.access_token}", "accept": "application/fhir+json"}
     with httpx.Client(base_url=hook.fhirServer.rstrip("/") + "/", headers=headers, timeout=10,
                       follow_redirects=False) as client:  # a redirect could carry the token elsewhere
         for key in keys:
-            path = (PATIENT if key == "patient" else SEARCHES[key].replace("{codes}", codes))
-            path = path.replace("{{context.patientId}}", hook.context.patientId)
+            path = searches[key].replace("{{context.patientId}}", hook.context.patientId)
             try:
                 with client.stream("GET", path) as response:
                     body = b""

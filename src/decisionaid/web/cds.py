@@ -288,7 +288,8 @@ def _document(pdf: bytes, patient_id: str, day: dt.date) -> dict[str, Any]:
                                     "data": base64.b64encode(pdf).decode("ascii"),
                                     "title": f"ms-options-sheet-{day.isoformat()}.pdf",
                                     "creation": day.isoformat()}}]})
-    return json.loads(reference.model_dump_json())
+    document: dict[str, Any] = json.loads(reference.model_dump_json())
+    return document
 
 
 def _label(field: str) -> str:

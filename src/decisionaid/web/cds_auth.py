@@ -104,8 +104,11 @@ class Verifier:
         token = authorization[len("Bearer "):].strip()
         try:
             header = jwt.get_unverified_header(token)
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-            key = self.keys.get(issuer, {}).get(header.get("kid")) if isinstance(issuer, str) else None
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")  # only to pick the keys
+            if not isinstance(issuer, str):
+                return None
+            kid = header.get("kid")
+            key = self.keys.get(issuer, {}).get(kid) if isinstance(kid, str) else None
             if key is None or header.get("alg") not in self.config.algorithms:
                 return None
             claims: dict[str, Any] = jwt.decode(

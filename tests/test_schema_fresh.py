@@ -32,6 +32,7 @@ def _edited_files() -> list[tuple[Path, str]]:
     files += [(path, "rules-option") for path in sorted((ROOT / "rules" / "options").glob("*.yaml"))]
     files += [(path, "rules-tests") for path in sorted((ROOT / "rules" / "tests").glob("*.yaml"))]
     files += [(path, "profile") for path in sorted((ROOT / "examples").glob("*.yaml"))]
+    files += [(ROOT / "rules" / "fhir-map.yaml", "rules-fhir-map")]
     return files
 
 
@@ -68,5 +69,5 @@ def test_the_schema_knows_the_condition_vocabulary():
 def test_rules_schema_accepts_every_kind_of_rule_file():
     combined = jsonschema.Draft202012Validator(json.loads(schema_text("rules")))
     for path, kind in _edited_files():
-        if kind not in ("profile", "rules-tests"):
+        if kind not in ("profile", "rules-tests", "rules-fhir-map"):
             assert not list(combined.iter_errors(_json_ready(read_text(path.read_text(), path.name).data))), path

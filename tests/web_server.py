@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,19 +44,26 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session", name="web_server")
 def web_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory, "--render-workers", "2") as server:
+        yield server
+
+
+@contextmanager
+def running_server(tmp_path_factory: pytest.TempPathFactory, *args: str, port: int | None = None) -> Iterator[Server]:
+    """`decisionaid serve --port PORT ARGS...` in folders of its own, until the block ends."""
     root = tmp_path_factory.mktemp("web")
     folders = [root / "cwd", root / "tmp", root / "home"]
     for folder in folders:
         folder.mkdir()
     logs = tmp_path_factory.mktemp("web-logs")
-    port = free_port()
+    port = port or free_port()
     package_parent = str(Path(decisionaid.__file__).resolve().parents[1])  # the server runs in another folder
     env = {**os.environ, "TMPDIR": str(folders[1]), "HOME": str(folders[2]),
            "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     stdout, stderr = logs / "stdout.log", logs / "stderr.log"
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "decisionaid.cli", "serve", "--port", str(port), "--render-workers", "2"],
+            [sys.executable, "-m", "decisionaid.cli", "serve", "--port", str(port), *args],
             cwd=folders[0], env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     server = Server(f"http://127.0.0.1:{port}", process, folders, stdout, stderr)
     try:

@@ -229,7 +229,7 @@ def _make_sheet(source: str, target: str) -> Outcome:
     problem: str | None = None
     try:
         pack, _ = rule_pack_and_engine(_settings["rules_dir"])
-        profile = load_profile(source, pack.catalogue)
+        profile = load_profile(source, pack.catalogue, on=_settings["sheet_date"], rules_dir=_settings["rules_dir"])
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
                            rules_dir=_settings["rules_dir"])
         write_atomically(Path(target), render_pdf(sheet))

@@ -11,7 +11,9 @@ Stages, in the order a rule author meets them:
 4. limits of the engine: durable-rules hangs or fails when one rule is too wide (engineering
    notes §1.7); the checker asks the engine's own model of those limits about every condition;
 5. readability (warning): patient text above reading grade 8;
-6. currency: a pack past its next-review date (warning; an error with `strict`).
+6. currency: a pack past its next-review date (warning; an error with `strict`);
+7. the FHIR map (fhir-map.yaml, when the folder has one): its shape, fields and values the profile
+   knows, every drug of drugs.yaml mapped, no code mapped twice (fhir/mapping.py).
 
 A warning on a line that carries `# noqa: CODE` (or a bare `# noqa`) is not reported; errors
 cannot be silenced.
@@ -28,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import Diagnostic, UserError
+from .fhir.mapping import map_path, read_fhir_map
 from .loader import PackReading, read_rule_pack
 from .readability import (
     FORMULA,
@@ -103,12 +106,21 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
     if reading.meta is not None:
         _check_review(report, reading, today or dt.date.today())
     found += _case_problems(reading)
+    found += _map_problems(reading)
     found = [d for d in found if not silenced(d)]
     if strict:
         found = [replace(d, level="error") for d in found]
     found = sorted(set(found), key=lambda d: (d.file, d.line or 0, d.column or 0, d.code, d.message))
     case_files = len(list((reading.root / "tests").glob("*.yaml")))
-    return CheckResult(reading.root, reading.pack, found, len(reading.documents) + case_files)
+    map_files = int(map_path(reading.root).is_file())
+    return CheckResult(reading.root, reading.pack, found, len(reading.documents) + case_files + map_files)
+
+
+def _map_problems(reading: PackReading) -> list[Diagnostic]:
+    """The FHIR map is optional in a rules folder; when present it is checked like the rules."""
+    if not map_path(reading.root).is_file():
+        return []
+    return read_fhir_map(reading.root, reading.catalogue)[1]
 
 
 def _case_problems(reading: PackReading) -> list[Diagnostic]:

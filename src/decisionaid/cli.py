@@ -19,6 +19,7 @@ from .cli_rules import reports_user_errors, rules, schema
 from .errors import UsageError
 from .pipeline import rule_pack_and_engine
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="decisionaid")
 def main() -> None:
@@ -32,11 +33,17 @@ rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=Fa
                             help="Rule pack folder (default: the shipped rules).")
 
 
-def _load(profile_path: str, rules_dir: Path | None) -> Any:
+def _load(profile_path: str, rules_dir: Path | None, day: dt.date | None = None) -> Any:
+    """A profile file, or a FHIR record read as of `day` (default today)."""
     from .profile import load_profile
 
     pack, _ = rule_pack_and_engine(rules_dir)
-    return load_profile(profile_path, pack.catalogue)
+    return load_profile(profile_path, pack.catalogue, on=day, rules_dir=rules_dir)
+
+
+date_option = click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                           help="The day to read a FHIR record as of (age, 12 and 24 months), YYYY-MM-DD "
+                                "(default: today).")
 
 
 @main.command()
@@ -59,8 +66,8 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, large_print
     for target in (output, html_path):
         if target is not None and not target.parent.is_dir():
             raise UsageError.single(str(target), "the folder for this output does not exist", "no-output-folder")
-    patient = _load(profile, rules_dir)
     day = sheet_date.date() if sheet_date else dt.date.today()
+    patient = _load(profile, rules_dir, day)
     model = make_sheet(patient, sheet_date=day, large_print=large_print, rules_dir=rules_dir)
     if html_path is not None:
         write_atomically(html_path, render_html(model).encode("utf-8"))
@@ -74,13 +81,14 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, large_print
 @main.command()
 @click.argument("profile", metavar="PROFILE")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@date_option
 @rules_option
 @reports_user_errors
-def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
-    """Print the assessment of PROFILE: every option's status and why."""
+def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+    """Print the assessment of PROFILE (a profile file, a FHIR Bundle, or -): every option's status and why."""
     from .pipeline import assess_profile
 
-    result = assess_profile(_load(profile, rules_dir), rules_dir)
+    result = assess_profile(_load(profile, rules_dir, sheet_date.date() if sheet_date else None), rules_dir)
     if fmt == "json":
         click.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
@@ -95,13 +103,15 @@ def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--render-workers", type=click.IntRange(1, 64), default=None,
               help="Processes that make sheets at the same time (default: one per CPU).")
+@click.option("--cds-hooks", "cds_hooks", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="CONFIG", help="Also offer the CDS Hooks service, for the EHRs this file trusts (off by default).")
 @rules_option
 @reports_user_errors
-def serve(host: str, port: int, render_workers: int | None, rules_dir: Path | None) -> None:
+def serve(host: str, port: int, render_workers: int | None, cds_hooks: Path | None, rules_dir: Path | None) -> None:
     """Run the web form, where a patient or carer fills in the profile and downloads the sheet."""
     from .web import serve as run_server
 
-    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers)
+    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers, cds_hooks=cds_hooks)
 
 
 @main.command()
@@ -134,6 +144,40 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool,
         sys.exit(130)
     sys.exit(1 if result.failed else 0)
 
+@main.group()
+def profile() -> None:
+    """Make a profile from somewhere else: a FHIR record."""
+
+
+@profile.command("from-fhir")
+@click.argument("record", metavar="RECORD.json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Profile file to write (default: standard output).")
+@date_option
+@rules_option
+@reports_user_errors
+def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+    """Write the profile a FHIR R4 Bundle gives, each field commented with the resource it came from.
+
+    What the record does not hold stays unknown; codes the map does not know are listed as ignored.
+    """
+    from .fhir import read_record_file
+    from .fhir.write import profile_yaml
+    from .render import write_atomically
+
+    if output is not None and not output.parent.is_dir():
+        raise UsageError.single(str(output), "the folder for this output does not exist", "no-output-folder")
+    pack, _ = rule_pack_and_engine(rules_dir)
+    reading = read_record_file(record, pack.catalogue, on=sheet_date.date() if sheet_date else None,
+                               rules_dir=rules_dir)
+    for note in reading.notes:
+        click.echo(str(note), err=True)
+    text = profile_yaml(reading, record, f"decisionaid {__version__}")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
 
 
 main.add_command(rules)

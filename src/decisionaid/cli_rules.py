@@ -150,7 +150,7 @@ def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
 @click.command()
 @click.argument("name", required=False, type=click.Choice(["profile", "rules", "rules-option", "rules-pack",
                                                             "rules-sources", "rules-drugs", "rules-safety",
-                                                            "rules-tests"]))
+                                                            "rules-tests", "rules-fhir-map"]))
 @click.option("--write", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write every schema into this folder (the repository keeps them in schema/).")
 @click.option("--check", "check_only", is_flag=True, help="With --write: write nothing; exit 1 if a file is stale.")

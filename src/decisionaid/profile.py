@@ -7,6 +7,7 @@ keys and unknown drug names.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -14,7 +15,16 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import Diagnostic, ProfileError
 from .yamlpos import Document, ReadError, data_path, read_text
@@ -97,6 +107,8 @@ class Profile(_Strict):
     #: v1.1: a relapse or new MRI lesions after the first 6 months on the current drug (read, as
     #: guidelines judge breakthrough, for the last 12 months)
     activity_on_current_dmt: Literal["yes", "no", "unknown"] | None = None
+    #: fields a FHIR record was read for and did not hold (the sheet lists them as not found there)
+    _not_in_record: tuple[str, ...] = PrivateAttr(default=())
 
     @field_validator("edss")
     @classmethod
@@ -149,6 +161,16 @@ class Profile(_Strict):
         canonical = json.dumps(self.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
+    @property
+    def not_in_record(self) -> tuple[str, ...]:
+        return self._not_in_record
+
+    def with_record_gaps(self, fields: tuple[str, ...] | list[str]) -> Profile:
+        """This profile, remembering the fields its FHIR record did not hold."""
+        copy = self.model_copy()
+        copy._not_in_record = tuple(fields)
+        return copy
+
     def entered_fields(self) -> dict[str, Any]:
         """The fields that were given, in contract order, as JSON-ready values."""
         return self.model_dump(mode="json", exclude_none=True)
@@ -157,8 +179,12 @@ class Profile(_Strict):
 PROFILE_FIELDS: tuple[str, ...] = tuple(Profile.model_fields)
 
 
-def load_profile(source: str, catalogue: Any) -> Profile:
-    """Read a profile from a .yaml/.yml/.json file path, or from standard input when `source` is '-'."""
+def load_profile(source: str, catalogue: Any, *, on: dt.date | None = None, rules_dir: Any = None) -> Profile:
+    """Read a profile from a .yaml/.yml/.json file path, or from standard input when `source` is '-'.
+
+    A FHIR Bundle is read as the patient's record as of `on` (default today) with the FHIR map of
+    `rules_dir` (default: the shipped rules).
+    """
     if source == "-":
         text, name = sys.stdin.read(), "<stdin>"
     else:
@@ -176,20 +202,25 @@ def load_profile(source: str, catalogue: Any) -> Profile:
         except OSError as exc:
             raise ProfileError.single(source, f"cannot be read ({exc.strerror})", "unreadable") from None
         name = source
-    return parse_profile(text, name, catalogue, as_json=name.lower().endswith(".json"))
+    return parse_profile(text, name, catalogue, as_json=name.lower().endswith(".json"), on=on, rules_dir=rules_dir)
 
 
-def parse_profile(text: str, name: str, catalogue: Any, *, as_json: bool = False) -> Profile:
+def parse_profile(text: str, name: str, catalogue: Any, *, as_json: bool = False, on: dt.date | None = None,
+                  rules_dir: Any = None) -> Profile:
     """Parse and validate profile text; raises ProfileError listing every problem."""
     try:
         doc = read_text(text, name, as_json=as_json)
     except ReadError as exc:
         raise ProfileError(exc.diagnostics) from None
-    return validate_profile(doc, catalogue)
+    return validate_profile(doc, catalogue, on=on, rules_dir=rules_dir)
 
 
-def validate_profile(doc: Document, catalogue: Any) -> Profile:
+def validate_profile(doc: Document, catalogue: Any, *, on: dt.date | None = None, rules_dir: Any = None) -> Profile:
     """Validate already-parsed data (from a file or the web form) against the profile model."""
+    from .fhir import is_record, profile_from_record
+
+    if is_record(doc.data):  # a FHIR record (recognised by its resourceType) instead of a profile
+        return profile_from_record(doc.data, doc.file, catalogue, on=on, rules_dir=rules_dir)
     if not isinstance(doc.data, dict):
         raise ProfileError([doc.diagnostic((), "a profile must be a mapping of field: value", "not-a-mapping")])
     try:

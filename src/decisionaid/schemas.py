@@ -12,6 +12,7 @@ field is chosen, only the operators and values its type allows.
     schema/rules-drugs.schema.json      rules/drugs.yaml
     schema/rules-safety.schema.json     rules/safety.yaml
     schema/rules-tests.schema.json      rules/tests/*.yaml (the named test cases; profiles as above)
+    schema/rules-fhir-map.schema.json   rules/fhir-map.yaml (FHIR codes -> profile facts)
     schema/rules.schema.json            any of the five kinds of rule-pack file (tests aside)
 """
 
@@ -38,7 +39,7 @@ RULE_FILES: dict[str, tuple[type[BaseModel], str]] = {
     "rules-drugs": (DrugCatalogue, "The drug catalogue: rules/drugs.yaml"),
     "rules-safety": (SafetyFile, "The safety-relevant facts every option must weigh: rules/safety.yaml"),
 }
-NAMES = ("profile", "rules", *RULE_FILES, "rules-tests")
+NAMES = ("profile", "rules", *RULE_FILES, "rules-tests", "rules-fhir-map")
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -49,6 +50,11 @@ def schema(name: str) -> dict[str, Any]:
         return _combined()
     if name == "rules-tests":
         return _finish(_tests(), "Named test cases of one option: rules/tests/<option>.yaml", name)
+    if name == "rules-fhir-map":
+        from .fhir.mapping import FhirMap
+
+        return _finish(FhirMap.model_json_schema(), "Which FHIR codes mean which profile facts: rules/fhir-map.yaml",
+                       name)
     model, title = RULE_FILES[name]
     generated = model.model_json_schema()
     _add_vocabulary(generated)

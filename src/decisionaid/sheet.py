@@ -179,6 +179,8 @@ class Sheet(_Frozen):
     grids: list[Grid]
     options: list[OptionView]
     missing: list[str]
+    #: of the missing facts, those a FHIR record was read for and did not hold ("not found in the record")
+    not_in_record: list[str] = []
     values_help: str
     values: list[ValueItem]
     values_own: str
@@ -225,8 +227,10 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
     sure = SureView(intro=text.sure.intro, items=[(i.letter, i.text) for i in text.sure.items], scoring=text.sure.scoring,
                     refs=numbering.refs(text.sure.sources))
     decision_tool_refs = numbering.refs(text.decision_tool_sources)
-    missing = [_missing_text(field) for field in assessment.missing_information]
-    questions = _questions(options, results, missing, profile, text, numbering)
+    gaps = set(profile.not_in_record)
+    in_record = [f for f in assessment.missing_information if f.split(".")[0] in gaps]
+    missing = [_missing_text(field) for field in assessment.missing_information if field not in in_record]
+    questions = _questions(options, results, missing + [_missing_text(f) for f in in_record], profile, text, numbering)
     checklist = _checklist(options, profile, text, numbering)
     corrections = _corrections(pack, options, numbering)
     meta = pack.meta
@@ -247,6 +251,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         grids=grids,
         options=options,
         missing=missing,
+        not_in_record=[_missing_text(field) for field in in_record],
         values_help=text.values_help,
         values=[ValueItem(option=o.short_title, kind=kind, text=first_sentence(statements[0].text))
                 for o in options if o.status != "research_only"

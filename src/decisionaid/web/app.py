@@ -3,7 +3,9 @@
     GET  /          the form (server-rendered, works without JavaScript)
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
+                    (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
     GET  /healthz   200 when the render workers are up
+    GET  /cds-services, POST /cds-services/{id}   the CDS Hooks service, with --cds-hooks (cds.py)
 
 Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access log keeps
 method, path and status only). Request bodies over 1 MB are refused (413). Evaluation and rendering
@@ -18,7 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -36,6 +38,9 @@ from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, p
 from .page import form_css, render_form
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
+if TYPE_CHECKING:
+    from .cds_auth import CdsConfig
+
 MAX_BODY = 1_000_000
 _PRIVATE = {"cache-control": "no-store"}  # answers and sheets are never cached by the browser
 log = logging.getLogger("decisionaid.web")
@@ -50,8 +55,9 @@ _SECURITY_HEADERS = [
 
 
 def create_app(rules_dir: str | Path | None = None, *, render_workers: int | None = None,
-               job_timeout: float = 60.0, pack: RulePack | None = None) -> Starlette:
-    """The ASGI application. Render workers start with the app and stop with it."""
+               job_timeout: float = 60.0, pack: RulePack | None = None, cds: CdsConfig | None = None) -> Starlette:
+    """The ASGI application. Render workers start with the app and stop with it; the CDS Hooks
+    service is there only when `cds` is given."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,6 +67,12 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         pool = RenderPool(render_workers, rules_dir, job_timeout=job_timeout)
         await anyio.to_thread.run_sync(pool.start)
         app.state.catalogue = pack.catalogue
+        app.state.pack = pack
+        app.state.rules_dir = rules_dir
+        if cds is not None:
+            from ..fhir.mapping import load_fhir_map
+
+            app.state.fhir_map = await anyio.to_thread.run_sync(load_fhir_map, rules_dir, pack.catalogue)
         app.state.drug_names = sorted({n for d in pack.catalogue.drugs for n in (d.generic, *d.brands)},
                                       key=str.casefold)
         app.state.pool = pool
@@ -77,6 +89,10 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         Route("/assess", post_assess, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
+    if cds is not None:
+        from .cds import cds_routes
+
+        routes += cds_routes(cds)
     app = Starlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY)
     app.add_middleware(_SecurityHeaders)
     return app
@@ -118,25 +134,29 @@ async def post_assess(request: Request) -> Response:
 
 
 async def _json_request(request: Request, kind: JobKind) -> Response:
-    """A profile posted as JSON (the profile contract's shape); the options of /sheet in the query."""
-    try:
-        doc = read_text((await request.body()).decode("utf-8", "replace"), "request", as_json=True)
-        profile = validate_profile(doc, request.app.state.catalogue)
-    except (ReadError, UserError) as exc:
-        return _json_errors([("", d.message) for d in exc.diagnostics])
-    if kind == "assess":
-        return await _assess_response(request, profile.entered_fields())
+    """A profile posted as JSON (the profile contract's shape), or a FHIR Bundle read as of the
+    sheet date; the options of /sheet in the query."""
     reading = FormReading(large_print=request.query_params.get("large_print") == "yes")
     if day := request.query_params.get("sheet_date"):
         reading.sheet_date = parse_date(day)
         if reading.sheet_date is None:
             return _json_errors([("sheet_date", DATE_ERROR)])
-    return await _sheet_response(request, profile.entered_fields(), reading)
+    try:
+        doc = read_text((await request.body()).decode("utf-8", "replace"), "request", as_json=True)
+        profile = await anyio.to_thread.run_sync(lambda: validate_profile(
+            doc, request.app.state.catalogue, on=reading.sheet_date, rules_dir=request.app.state.rules_dir))
+    except (ReadError, UserError) as exc:
+        return _json_errors([("", d.message) for d in exc.diagnostics])
+    if kind == "assess":
+        return await _assess_response(request, profile.entered_fields())
+    return await _sheet_response(request, profile.entered_fields(), reading, profile.not_in_record)
 
 
-async def _sheet_response(request: Request, profile: dict[str, Any], reading: FormReading) -> Response:
+async def _sheet_response(request: Request, profile: dict[str, Any], reading: FormReading,
+                          not_in_record: tuple[str, ...] = ()) -> Response:
     day = reading.sheet_date or dt.date.today()
-    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print}
+    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
+               "not_in_record": list(not_in_record)}
     try:
         pdf = await _work(request, "sheet", payload)
     except _JobFailed as failed:
@@ -187,7 +207,9 @@ def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, st
 
 
 def _is_json(request: Request) -> bool:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+    """JSON: a profile, or a FHIR record (application/fhir+json)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind in ("application/json", "application/fhir+json")
 
 
 class _SecurityHeaders:

@@ -59,15 +59,22 @@ LOG_CONFIG: dict[str, Any] = {
 
 
 def serve(host: str = "127.0.0.1", port: int = 8080, rules_dir: str | Path | None = None,
-          render_workers: int | None = None) -> None:
-    """Run the web form until interrupted. The rule pack is checked first (a RulePackError is a user error)."""
+          render_workers: int | None = None, cds_hooks: Path | None = None) -> None:
+    """Run the web form until interrupted. The rule pack (and the CDS Hooks configuration, when
+    given) is checked first: a problem there is a user error, not a traceback."""
     import uvicorn
 
+    from ..fhir.mapping import load_fhir_map
     from ..loader import load_rule_pack
     from .app import create_app
+    from .cds_auth import load_cds_config
 
     pack = load_rule_pack(rules_dir)
-    app = create_app(rules_dir, render_workers=render_workers, pack=pack)
+    cds = None
+    if cds_hooks is not None:
+        cds = load_cds_config(cds_hooks)
+        load_fhir_map(rules_dir, pack.catalogue)
+    app = create_app(rules_dir, render_workers=render_workers, pack=pack, cds=cds)
     config = uvicorn.Config(app, host=host, port=port, log_config=LOG_CONFIG, access_log=True, lifespan="on",
                             server_header=False, proxy_headers=False, timeout_graceful_shutdown=10)
     if not _is_loopback(host):  # uvicorn.Config has applied LOG_CONFIG by now

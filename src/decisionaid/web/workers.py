@@ -72,6 +72,7 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
         job_id, kind, payload = message
         try:
             profile = Profile.model_validate(payload["profile"], context={"catalogue": pack.catalogue})
+            profile = profile.with_record_gaps(payload.get("not_in_record", ()))
             result: Any
             if kind == "sheet":
                 result = sheet_pdf(profile, sheet_date=dt.date.fromisoformat(payload["sheet_date"]),

@@ -1,0 +1,64 @@
+"""FHIR R4 records in: a Bundle read into a profile, with where each value came from.
+
+    mapping.py   the map (rules/fhir-map.yaml): its model, loading and `rules check`'s checks
+    bundle.py    a Bundle's shape and resources validated, problems at their JSON paths
+    dates.py     FHIR dates, partial ones as ranges; calendar months
+    extract.py   record -> profile + provenance, nothing guessed
+    write.py     the profile as YAML, each field commented with its source
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ..catalogue import DrugCatalogue
+from ..profile import Profile
+from .extract import RECORD_FIELDS, RecordReading, read_record
+from .mapping import load_fhir_map
+
+__all__ = ["RECORD_FIELDS", "RecordReading", "is_record", "profile_from_record", "read_record", "read_record_file",
+           "reading_of"]
+
+
+def is_record(data: Any) -> bool:
+    """A FHIR resource (recognised by its resourceType) rather than a profile."""
+    return isinstance(data, dict) and "resourceType" in data
+
+
+def reading_of(data: Any, file: str, catalogue: DrugCatalogue, *, on: dt.date | None = None,
+               rules_dir: str | Path | None = None) -> RecordReading:
+    """Read a record with the map of `rules_dir` (default: the shipped rules) as of `on` (default today)."""
+    return read_record(data, file, catalogue, load_fhir_map(rules_dir, catalogue), on or dt.date.today())
+
+
+def read_record_file(source: str, catalogue: DrugCatalogue, *, on: dt.date | None = None,
+                     rules_dir: str | Path | None = None) -> RecordReading:
+    """Read a record from a JSON file (or standard input, '-'), with the profile file's size and depth limits."""
+    import sys
+
+    from ..errors import ProfileError
+    from ..yamlpos import ReadError, read_text
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        doc = read_text(text, source, as_json=True)
+    except FileNotFoundError:
+        raise ProfileError.single(source, "no such file", "not-found") from None
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise ProfileError.single(source, "is not a JSON text file", "not-text") from None
+    except OSError as exc:
+        raise ProfileError.single(source, f"cannot be read ({exc.strerror})", "unreadable") from None
+    except ReadError as exc:
+        raise ProfileError(exc.diagnostics) from None
+    if not is_record(doc.data):
+        raise ProfileError.single(source, "this is not a FHIR resource (no resourceType)", "not-fhir")
+    return reading_of(doc.data, source, catalogue, on=on, rules_dir=rules_dir)
+
+
+def profile_from_record(data: Any, file: str, catalogue: DrugCatalogue, *, on: dt.date | None = None,
+                        rules_dir: str | Path | None = None) -> Profile:
+    """The profile a record gives, remembering which record fields it did not find (for the sheet)."""
+    reading = reading_of(data, file, catalogue, on=on, rules_dir=rules_dir)
+    return reading.profile.with_record_gaps(reading.not_found)

@@ -224,7 +224,8 @@ def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> 
 def _make_sheet(source: str, target: str) -> Outcome:
     from .pipeline import make_sheet, rule_pack_and_engine
     from .profile import load_profile
-    from .render import render_pdf, write_atomically
+    from .render import render_pdf
+    from .safeio import write_output
 
     problem: str | None = None
     try:
@@ -232,7 +233,7 @@ def _make_sheet(source: str, target: str) -> Outcome:
         profile = load_profile(source, pack.catalogue)
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
                            rules_dir=_settings["rules_dir"])
-        write_atomically(Path(target), render_pdf(sheet))
+        write_output(target, render_pdf(sheet), inputs=(source,))
         if not _settings.get("frozen"):  # after the first sheet: see web/workers.py on gc.freeze
             gc.collect()
             gc.freeze()

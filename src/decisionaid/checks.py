@@ -40,6 +40,7 @@ from .readability import (
     word_count,
 )
 from .rulepack import Condition, Option, RulePack
+from .safeio import read_input
 from .tables import analyse_table
 from .yamlpos import read_text
 
@@ -123,7 +124,7 @@ def _case_problems(reading: PackReading) -> list[Diagnostic]:
     options = {o.id: o for o in reading.options.values()}
     problems = []
     for file in sorted({case.file for case in cases}):
-        doc = read_text(Path(file).read_text(encoding="utf-8"), file)
+        doc = read_text(read_input(file)[0], file)  # loaded a moment ago by load_cases
         option = options.get(doc.data["option"])
         if option is None:
             continue
@@ -264,7 +265,7 @@ class _Silencer:
 
     def _line_says(self, file: str, line: int, code: str) -> bool:
         if file not in self.lines:
-            self.lines[file] = self.paths[file].read_text(encoding="utf-8").splitlines()
+            self.lines[file] = self.reading.texts[self.paths[file]].splitlines()
         text = self.lines[file][line - 1] if line <= len(self.lines[file]) else ""
         noqa = _NOQA.search(text)
         return bool(noqa) and (noqa.group("codes") is None  # type: ignore[union-attr]

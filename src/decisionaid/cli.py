@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .cli_rules import reports_user_errors, rules, schema
-from .errors import UsageError
 from .pipeline import rule_pack_and_engine
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,7 +41,7 @@ def _load(profile_path: str, rules_dir: Path | None) -> Any:
 @main.command()
 @click.argument("profile", metavar="PROFILE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF file to write (default: sheet.pdf unless --html is given).")
+              help="PDF file to write, or - for standard output (default: sheet.pdf unless --html is given).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also (or only) write the sheet as HTML.")
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
@@ -54,21 +53,27 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, large_print
           sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Make the discussion sheet (PDF) for PROFILE (a .yaml/.json file, or - for standard input)."""
     from .pipeline import make_sheet
-    from .render import render_html, render_pdf, write_atomically
+    from .render import render_html, render_pdf
+    from .safeio import check_output, write_output
 
+    if output is None and html_path is None:
+        output = Path("sheet.pdf")
     for target in (output, html_path):
-        if target is not None and not target.parent.is_dir():
-            raise UsageError.single(str(target), "the folder for this output does not exist", "no-output-folder")
+        if target is not None:  # before any work: refuse to overwrite the profile, a folder, a device
+            check_output(target, inputs=(profile,))
     patient = _load(profile, rules_dir)
     day = sheet_date.date() if sheet_date else dt.date.today()
     model = make_sheet(patient, sheet_date=day, large_print=large_print, rules_dir=rules_dir)
     if html_path is not None:
-        write_atomically(html_path, render_html(model).encode("utf-8"))
-        click.echo(f"wrote {html_path}", err=True)
-    if output is not None or html_path is None:
-        target = output or Path("sheet.pdf")
-        write_atomically(target, render_pdf(model))
-        click.echo(f"wrote {target}", err=True)
+        write_output(html_path, render_html(model).encode("utf-8"), inputs=(profile,))
+        click.echo(f"wrote {_shown(html_path)}", err=True)
+    if output is not None:
+        write_output(output, render_pdf(model), inputs=(profile,))
+        click.echo(f"wrote {_shown(output)}", err=True)
+
+
+def _shown(target: Path) -> str:
+    return "standard output" if str(target) == "-" else str(target)
 
 
 @main.command()

@@ -12,16 +12,17 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .catalogue import DrugCatalogue
-from .errors import Diagnostic, RulePackError
+from .errors import Diagnostic, InputError, RulePackError
 from .facts import FIELDS, FieldSpec
 from .resources import default_rules_dir
+from .safeio import read_input
 from .rulepack import (
     OPTION_IDS,
     AllOf,
@@ -38,6 +39,7 @@ from .rulepack import (
 from .yamlpos import Document, Path_, ReadError, data_path, read_text
 
 M = TypeVar("M", bound=BaseModel)
+MAX_SEED_BYTES = 10_000_000  # a seed is a copied web page or paper, never more
 
 OPS_BY_KIND = {
     "int": {"eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in"},
@@ -76,6 +78,7 @@ class PackReading:
     catalogue: DrugCatalogue | None
     options: dict[Path, Option]  # every option file that passed the structure stage
     seeds_dir: Path
+    texts: dict[Path, str] = field(default_factory=dict)  # every file as read (never read twice)
 
 
 def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
@@ -121,10 +124,11 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
             sources={s.id: s for s in sources.sources},
             catalogue=catalogue,
             options={i: options[i] for i in OPTION_IDS},
-            digest=_digest(root),
+            digest=_digest(root, loading.texts),
             seeds_dir=str(seeds_dir),
         )
-    return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir)
+    return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir,
+                       loading.texts)
 
 
 class _Loading:
@@ -133,6 +137,7 @@ class _Loading:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.docs: dict[Path, Document] = {}
+        self.texts: dict[Path, str] = {}  # as read once, for the digest
         self.diagnostics: list[Diagnostic] = []
 
     def errors(self) -> bool:
@@ -141,13 +146,12 @@ class _Loading:
     def model(self, path: Path, model: type[M]) -> M | None:
         name = _display(path)
         try:
-            doc = read_text(path.read_text(encoding="utf-8"), name)
-        except FileNotFoundError:
-            self.diagnostics.append(Diagnostic(name, None, None, "file not found", "not-found"))
-            return None
-        except ReadError as exc:
+            text, _ = read_input(path, display=name)  # a folder, FIFO or device named *.yaml is refused here
+            doc = read_text(text, name)
+        except (InputError, ReadError) as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
+        self.texts[path] = text
         self.docs[path] = doc
         try:
             return model.model_validate(doc.data)
@@ -184,8 +188,20 @@ def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_di
         if source.id in seen:
             loading.report(path, ("sources", index, "id"), f"source '{source.id}' is listed twice", "duplicate-source")
         seen.add(source.id)
-        if source.seed and not (seeds_dir / source.seed).is_file():
+        if not source.seed:
+            continue
+        seed = seed_path(seeds_dir, source.seed)
+        if seed is None:
+            loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' is outside the seeds folder "
+                           f"{_display(seeds_dir)}: name a file inside it", "seed-outside")
+        elif not seed.exists():
             loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' not found in {_display(seeds_dir)}", "seed-not-found")
+        else:
+            try:
+                _seed_text(seed)
+            except InputError as exc:
+                loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' {exc.diagnostics[0].message}",
+                               "seed-unreadable")
 
 
 def _check_option(
@@ -294,11 +310,19 @@ def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
                 yield (kind, index, "quotes", q), quote
 
 
+def seed_path(seeds_dir: Path, name: str) -> Path | None:
+    """The seed file `name` inside `seeds_dir`, or None when it would lie outside (`../../etc/passwd`,
+    an absolute path, or a link that leads out)."""
+    root = seeds_dir.resolve()
+    candidate = (root / name).resolve()
+    return candidate if candidate != root and root in candidate.parents else None
+
+
 def _seed_text(path: Path) -> tuple[str, str]:
     """A seed's text, as is and with its spaces normalised (read once per check: rules quote seeds often)."""
     key = (path, path.stat().st_mtime_ns)
     if key not in _SEEDS:
-        text = path.read_text(encoding="utf-8")
+        text, _ = read_input(path, cap=MAX_SEED_BYTES)
         _SEEDS[key] = (text, normalise_space(text))
     return _SEEDS[key]
 
@@ -318,9 +342,12 @@ def _check_quote(loading: _Loading, path: Path, at: Path_, quote: Quote, sources
         loading.report(path, at + ("source",), f"source '{quote.source}' is not a seed document; quotes must come from seeds",
                        "quote-not-seed")
         return
+    seed = seed_path(seeds_dir, source.seed)
     try:
-        seed_text, flat_seed = _seed_text(seeds_dir / source.seed)
-    except OSError:
+        if seed is None:
+            return  # reported with the source
+        seed_text, flat_seed = _seed_text(seed)
+    except (OSError, InputError):
         return  # reported with the source
     if normalise_space(quote.text) not in flat_seed:
         loading.report(path, at + ("text",), f"quote not found verbatim in seed '{source.seed}'{_quote_hint(quote.text, seed_text)}",
@@ -409,10 +436,10 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _digest(root: Path) -> str:
-    """A fingerprint of everything that can change an assessment (rule tests excluded)."""
+def _digest(root: Path, texts: dict[Path, str]) -> str:
+    """A fingerprint of everything that can change an assessment (rule tests excluded), from the
+    bytes as they were read and checked: the files are not read a second time."""
     hasher = hashlib.sha256()
-    files = [root / "pack.yaml", root / "sources.yaml", root / "drugs.yaml", *(root / "options").glob("*.yaml")]
-    for path in sorted(files):
-        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(texts):
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + texts[path].encode("utf-8") + b"\0")
     return "sha256:" + hasher.hexdigest()

@@ -10,14 +10,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from .errors import Diagnostic, ProfileError
-from .yamlpos import Document, ReadError, data_path, read_text
+from .errors import Diagnostic, InputError, ProfileError
+from .safeio import read_input
+from .yamlpos import MAX_BYTES, Document, ReadError, data_path, read_text
 
 YesNo = Literal["yes", "no"]
 YesNoUnsure = Literal["yes", "no", "unsure"]
@@ -138,23 +137,10 @@ PROFILE_FIELDS: tuple[str, ...] = tuple(Profile.model_fields)
 
 def load_profile(source: str, catalogue: Any) -> Profile:
     """Read a profile from a .yaml/.yml/.json file path, or from standard input when `source` is '-'."""
-    if source == "-":
-        text, name = sys.stdin.read(), "<stdin>"
-    else:
-        path = Path(source)
-        try:
-            if path.stat().st_size > 1_000_000:
-                raise ProfileError.single(source, "file is larger than 1 MB", "too-large")
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ProfileError.single(source, "no such file", "not-found") from None
-        except IsADirectoryError:
-            raise ProfileError.single(source, "is a folder, not a profile file", "not-a-file") from None
-        except UnicodeDecodeError:
-            raise ProfileError.single(source, "is not UTF-8 text", "not-text") from None
-        except OSError as exc:
-            raise ProfileError.single(source, f"cannot be read ({exc.strerror})", "unreadable") from None
-        name = source
+    try:
+        text, name = read_input(source, cap=MAX_BYTES)
+    except InputError as exc:
+        raise ProfileError(exc.diagnostics) from None
     return parse_profile(text, name, catalogue, as_json=name.lower().endswith(".json"))
 
 

@@ -18,6 +18,7 @@ from . import __version__
 from .cli_rules import reports_user_errors, rules, schema
 from .pipeline import rule_pack_and_engine
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="decisionaid")
 def main() -> None:

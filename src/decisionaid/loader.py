@@ -22,7 +22,6 @@ from .catalogue import DrugCatalogue
 from .errors import Diagnostic, InputError, RulePackError
 from .facts import FIELDS, FieldSpec
 from .resources import default_rules_dir
-from .safeio import read_input
 from .rulepack import (
     OPTION_IDS,
     AllOf,
@@ -36,6 +35,7 @@ from .rulepack import (
     RulePack,
     SourcesFile,
 )
+from .safeio import read_input
 from .yamlpos import Document, Path_, ReadError, data_path, read_text
 
 M = TypeVar("M", bound=BaseModel)

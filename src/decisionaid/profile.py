@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import Diagnostic, InputError, ProfileError
 from .safeio import read_input
@@ -39,6 +40,22 @@ COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__  # type: ignore[attr-defin
 StopReason = Literal["not_effective", "side_effects", "safety_risk", "pregnancy", "other"]
 NonNegativeInt = Annotated[int, Field(ge=0, le=1000)]
 MAX_REPORTED = 50  # problems listed for one profile; the rest are counted
+#: control characters (C0, DEL, C1), line and paragraph separators, and the bidi controls that
+#: could reverse or reorder the sheet's own text around what a patient typed ("\u202eAlex")
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain_text(value: str) -> str:
+    """Text that prints as typed: no control characters, no writing-direction controls."""
+    found = _HIDDEN.search(value)
+    if found is not None:
+        char = found.group()
+        what = "writing-direction" if char in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" else "control"
+        raise ValueError(f"{what} characters are not allowed (found U+{ord(char):04X}); type plain text")
+    return value
+
+
+PLAIN_TEXT = AfterValidator(_plain_text)
 
 
 class _Strict(BaseModel):
@@ -56,7 +73,7 @@ def _check_drug(value: str, info: ValidationInfo, allow_none: bool) -> str:
 
 
 class PriorDmt(_Strict):
-    drug: Annotated[str, Field(min_length=1, max_length=100)]
+    drug: Annotated[str, Field(min_length=1, max_length=100), PLAIN_TEXT]
     months: NonNegativeInt | None = None
     stopped_because: StopReason | None = None
 
@@ -74,7 +91,7 @@ class MriLast12Months(_Strict):
 class Profile(_Strict):
     """One patient, as described by themselves or their neurologist."""
 
-    name: Annotated[str, Field(max_length=200)] | None = None
+    name: Annotated[str, Field(max_length=200), PLAIN_TEXT] | None = None
     age: Annotated[int, Field(ge=10, le=100)]
     sex: Literal["female", "male", "other", "undisclosed"] | None = None
     ms_type: Literal["CIS", "RRMS", "SPMS", "PPMS", "unknown"]
@@ -85,7 +102,7 @@ class Profile(_Strict):
     relapses_last_24_months: NonNegativeInt | None = None
     mri_last_12_months: MriLast12Months | None = None
     disability_worsening_last_12_months: Literal["yes", "no", "unknown"] | None = None
-    current_dmt: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    current_dmt: Annotated[str, Field(min_length=1, max_length=100), PLAIN_TEXT] | None = None
     current_dmt_months: NonNegativeInt | None = None
     prior_dmts: Annotated[list[PriorDmt], Field(max_length=50)] | None = None
     comorbidities: Annotated[list[Comorbidity], Field(max_length=len(COMORBIDITIES))] | None = None
@@ -102,6 +119,11 @@ class Profile(_Strict):
         if value is not None and (value * 2) != int(value * 2):
             raise ValueError("EDSS goes in steps of 0.5 (for example 3.5 or 4.0)")
         return value
+
+    @field_validator("years_since_first_symptoms", "edss")
+    @classmethod
+    def _no_negative_zero(cls, value: float | None) -> float | None:
+        return None if value is None else value + 0.0  # -0.0 would print as "-0.0"
 
     @field_validator("current_dmt")
     @classmethod

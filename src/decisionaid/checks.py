@@ -9,7 +9,8 @@ Stages, in the order a rule author meets them:
    natural frequencies with a denominator and a time frame, never as percentages, "1 in X" or
    relative risk alone;
 4. limits of the engine: durable-rules hangs or fails when one rule is too wide (engineering
-   notes §1.7); the checker asks the engine's own model of those limits about every condition;
+   notes §1.7); the loader asks the engine's own model of those limits about every condition, so
+   that `sheet --rules` refuses what `rules check` refuses;
 5. readability (warning): patient text above reading grade 8;
 6. currency: a pack past its next-review date (warning; an error with `strict`).
 
@@ -23,7 +24,7 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from .readability import (
     reading_grade,
     word_count,
 )
-from .rulepack import Condition, Option, RulePack
+from .rulepack import Option, RulePack
 from .safeio import read_input
 from .tables import analyse_table
 from .yamlpos import read_text
@@ -97,7 +98,6 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
     for path, option in reading.options.items():
         if reading.documents[path].file not in failed:  # over broken conditions these would only echo the errors
             _check_table(report, path, option, reading)
-            _check_engine_fit(report, path, option)
         _check_balance(report, path, option)
         _check_numbers(report, path, option)
         _check_reading(report, path, option, functools.partial(silenced.at, path, code="reading-grade"))
@@ -185,33 +185,6 @@ def _check_numbers(report: Report, path: Path, option: Option) -> None:
                 report(path, at, f"'{relative.group()}' is a relative change on its own: give the numbers for "
                        "each group as natural frequencies ('5 in 100 against 10 in 100')", "relative-risk-only",
                        "warning")
-
-
-# ----------------------------------------------------------------------------- engine limits
-def _check_engine_fit(report: Report, path: Path, option: Option) -> None:
-    """Each condition, compiled as the engine compiles it, fits durable-rules on its own.
-
-    The engine splits rulesets so that they fit; what it cannot split is one rule too wide for
-    durable-rules' fixed match stack or its child limits (engineering notes §1.7), which would
-    otherwise fail only when a sheet is made.
-    """
-    from .engine import compile_condition, fits  # the engine's own model of durable-rules' limits
-
-    for at, condition in _conditions(option):
-        polarities = (False, True) if at[0] == "criteria" else (False,)
-        if not all(fits([compile_condition(condition, negate)]) for negate in polarities):
-            report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
-                   "a few hundred alternatives on one node or a 64-deep match stack): split it, or add a "
-                   "derived fact to facts.py", "engine-limit")
-
-
-def _conditions(option: Option) -> Iterable[tuple[tuple[str | int, ...], Condition]]:
-    for index, criterion in enumerate(option.criteria):
-        yield ("criteria", index, "when"), criterion.when
-    for kind in ("benefits", "risks", "questions"):
-        for index, item in enumerate(getattr(option, kind)):
-            if item.when is not None:
-                yield (kind, index, "when"), item.when
 
 
 # ----------------------------------------------------------------------------- readability

@@ -215,7 +215,10 @@ def _check_option(
             [(kind, i, "id", s.id) for kind in ("benefits", "risks") for i, s in enumerate(getattr(option, kind))],
             "statement")
     for at, condition in _conditions(option):
+        found = len(loading.diagnostics)
         _check_condition(loading, path, at, condition)
+        if len(loading.diagnostics) == found:  # over a broken condition this would only echo its errors
+            _check_engine_fit(loading, path, at, condition, both=at[0] == "criteria")
     rows = option.decision.rows
     for index, row in enumerate(rows):
         for criterion in row.when:
@@ -279,6 +282,22 @@ def _check_condition(loading: _Loading, path: Path, at: Path_, condition: Condit
         return
     for problem in _value_problems(spec, condition):
         loading.report(path, at + ("value",), problem, "wrong-value")
+
+
+def _check_engine_fit(loading: _Loading, path: Path, at: Path_, condition: Condition, *, both: bool) -> None:
+    """The condition, compiled as the engine compiles it (a criterion both ways: met and not met),
+    fits durable-rules. The engine splits rulesets so that they fit; what it cannot split is one
+    rule too wide for durable-rules' fixed match stack, child lists or expression slots
+    (engineering notes §1.7), which would otherwise fail only when a sheet is made."""
+    from .engine import (  # the engine's own model of durable-rules' limits
+        compile_condition,
+        engine_fits,
+    )
+
+    if not all(engine_fits(compile_condition(condition, negate)) for negate in ((False, True) if both else (False,))):
+        loading.report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
+                       "a few hundred alternatives on one node, a 64-deep match stack or 15 all/any groups in one "
+                       "rule): split it, or add a derived fact to facts.py", "engine-limit")
 
 
 def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:

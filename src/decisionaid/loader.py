@@ -40,6 +40,7 @@ from .yamlpos import Document, Path_, ReadError, data_path, read_text
 
 M = TypeVar("M", bound=BaseModel)
 MAX_SEED_BYTES = 10_000_000  # a seed is a copied web page or paper, never more
+MAX_VALUE_PROBLEMS = 5  # wrong values reported for one list; the rest are counted
 
 OPS_BY_KIND = {
     "int": {"eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in"},
@@ -280,8 +281,12 @@ def _check_condition(loading: _Loading, path: Path, at: Path_, condition: Condit
         loading.report(path, at + ("op",), f"operator '{condition.op}' does not apply to {spec.kind} field '{spec.name}'; "
                        f"use one of {', '.join(sorted(allowed))}", "wrong-operator")
         return
-    for problem in _value_problems(spec, condition):
+    problems = _value_problems(spec, condition)
+    for problem in problems[:MAX_VALUE_PROBLEMS]:
         loading.report(path, at + ("value",), problem, "wrong-value")
+    if len(problems) > MAX_VALUE_PROBLEMS:  # a generated list can hold 100,000 wrong values
+        loading.report(path, at + ("value",), f"... and {len(problems) - MAX_VALUE_PROBLEMS} more wrong values in "
+                       "this list", "wrong-value")
 
 
 def _check_engine_fit(loading: _Loading, path: Path, at: Path_, condition: Condition, *, both: bool) -> None:

@@ -128,17 +128,19 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool,
     A profile that cannot be used is reported (file and reason) and the others still get their
     sheets; the exit code is then 1.
     """
-    from .batch import run_with_progress
+    from .batch import BatchInterrupted, run_with_progress
 
     day = sheet_date.date() if sheet_date else dt.date.today()
     try:
         result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
                                    rules_dir=rules_dir)
-    except KeyboardInterrupt:
-        written = len([p for p in out_dir.glob("*.pdf")]) if out_dir.is_dir() else 0
-        click.echo(f"interrupted: {written} sheets in {out_dir}; none is half written", err=True)
+    except BatchInterrupted as stopped:
+        click.echo(str(stopped), err=True)
         sys.exit(130)
-    sys.exit(1 if result.failed else 0)
+    except KeyboardInterrupt:  # before any sheet was started
+        click.echo("interrupted: no sheets were written", err=True)
+        sys.exit(130)
+    sys.exit(1 if result.failed or result.crashes else 0)
 
 
 

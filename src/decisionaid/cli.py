@@ -101,13 +101,15 @@ def assess(profile: str, fmt: str, rules_dir: Path | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--render-workers", type=click.IntRange(1, 64), default=None,
               help="Processes that make sheets at the same time (default: one per CPU).")
+@click.option("--max-requests", type=click.IntRange(1, 10_000), default=64, show_default=True,
+              help="Requests handled at once; more are answered 503 (busy).")
 @rules_option
 @reports_user_errors
-def serve(host: str, port: int, render_workers: int | None, rules_dir: Path | None) -> None:
+def serve(host: str, port: int, render_workers: int | None, max_requests: int, rules_dir: Path | None) -> None:
     """Run the web form, where a patient or carer fills in the profile and downloads the sheet."""
     from .web import serve as run_server
 
-    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers)
+    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers, max_requests=max_requests)
 
 
 @main.command()

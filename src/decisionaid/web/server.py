@@ -59,17 +59,22 @@ LOG_CONFIG: dict[str, Any] = {
 
 
 def serve(host: str = "127.0.0.1", port: int = 8080, rules_dir: str | Path | None = None,
-          render_workers: int | None = None) -> None:
+          render_workers: int | None = None, max_requests: int = 64) -> None:
     """Run the web form until interrupted. The rule pack is checked first (a RulePackError is a user error)."""
     import uvicorn
 
     from ..loader import load_rule_pack
     from .app import create_app
+    from .guard import MAX_HEADER_BYTES, GuardedH11Protocol
 
     pack = load_rule_pack(rules_dir)
-    app = create_app(rules_dir, render_workers=render_workers, pack=pack)
+    app = create_app(rules_dir, render_workers=render_workers, pack=pack, max_in_flight=max_requests)
+    # h11 (not httptools): its protocol carries the header deadline, and it buffers at most
+    # MAX_HEADER_BYTES of an incomplete request head.
     config = uvicorn.Config(app, host=host, port=port, log_config=LOG_CONFIG, access_log=True, lifespan="on",
-                            server_header=False, proxy_headers=False, timeout_graceful_shutdown=10)
+                            server_header=False, proxy_headers=False, timeout_graceful_shutdown=10,
+                            http=GuardedH11Protocol, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                            timeout_keep_alive=5)
     if not _is_loopback(host):  # uvicorn.Config has applied LOG_CONFIG by now
         log.warning("listening on %s: people on the network can reach the form; serve it over HTTPS", host)
     uvicorn.Server(config).run()

@@ -28,7 +28,7 @@ LIMIT = 60  # seconds: a hang guard, never a timed assertion
 
 def cli(*args: str, stdin: bytes | None = None, **options) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "decisionaid.cli", *args], input=stdin, capture_output=True,
-                          timeout=LIMIT, **options)
+                          timeout=LIMIT, check=False, **options)
 
 
 def one_line_error(result: subprocess.CompletedProcess[bytes], fragment: str, code: int = 2) -> str:
@@ -150,7 +150,9 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, profile):
     anywhere, so the folder is made immutable instead (chattr +i): the same refusal from the kernel."""
     folder = tmp_path / "locked"
     folder.mkdir()
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+    frozen = shutil.which("chattr") and not subprocess.run(["chattr", "+i", str(folder)], capture_output=True,
+                                                           check=False).returncode
+    if not frozen:
         folder.chmod(0o555)  # enough for a user who is not root
     try:
         result = cli("sheet", str(profile), "--html", str(folder / "sheet.html"))
@@ -159,7 +161,7 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, profile):
         one_line_error(result, "cannot write sheet.html: ")
         assert list(folder.iterdir()) == []
     finally:
-        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True, check=False)
         folder.chmod(0o755)
 
 
@@ -179,11 +181,11 @@ def test_special_profile_files_are_refused_at_once(tmp_path):
 def test_an_endless_stream_on_standard_input_is_cut_at_the_cap():
     """`cat /dev/zero | decisionaid assess -` ran out of memory: the 1 MB cap trusted the reported size."""
     result = subprocess.run(f"cat /dev/zero | {sys.executable} -m decisionaid.cli assess -", shell=True,
-                            capture_output=True, timeout=LIMIT)
+                            capture_output=True, timeout=LIMIT, check=False)
     one_line_error(result, "<stdin>: error: is larger than 1 MB")
     with open("/dev/zero", "rb") as zero:
         result = subprocess.run([sys.executable, "-m", "decisionaid.cli", "assess", "-"], stdin=zero,
-                                capture_output=True, timeout=LIMIT)
+                                capture_output=True, timeout=LIMIT, check=False)
     one_line_error(result, "is larger than 1 MB")
 
 
@@ -195,6 +197,7 @@ def test_standard_input_is_read_exactly_like_a_file(tmp_path):
     assert from_file.replace(str(tmp_path / "latin1.yaml"), "<stdin>") == from_stdin
     assert "<stdin>:3:10:" in from_stdin
     closed = subprocess.run(f"{sys.executable} -m decisionaid.cli assess - <&-", shell=True, capture_output=True,
+                            check=False,
                             timeout=LIMIT)
     one_line_error(closed, "<stdin>: error: cannot be read: it is closed")
 

@@ -130,6 +130,12 @@ BAD_FORMS = {
     "repeated comorbidity": {"comorbidities": ["hiv"] * 5000, "age": "x"},
     "unknown comorbidity": {"comorbidities": ["<img src=x onerror=alert(1)>"]},
     "markup in a number": {"age": '"><script>alert(1)</script>'},
+    # issue 13: control characters and writing-direction overrides in text answers
+    "escape in the name": {"name": "\x1b[31mred"},
+    "NUL in the name": {"name": "a\x00b"},
+    "next line in the name": {"name": "a\x85b"},
+    "right-to-left override in the name": {"name": "\u202eAlex Example"},
+    "escape in a drug": {"current_dmt": "Tysabri\x1b"},
 }
 
 

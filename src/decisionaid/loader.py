@@ -294,10 +294,7 @@ def _check_engine_fit(loading: _Loading, path: Path, at: Path_, condition: Condi
     fits durable-rules. The engine splits rulesets so that they fit; what it cannot split is one
     rule too wide for durable-rules' fixed match stack, child lists or expression slots
     (engineering notes §1.7), which would otherwise fail only when a sheet is made."""
-    from .engine import (  # the engine's own model of durable-rules' limits
-        compile_condition,
-        engine_fits,
-    )
+    from .engine import compile_condition, engine_fits  # lazily: the C extension loads with it
 
     if not all(engine_fits(compile_condition(condition, negate)) for negate in ((False, True) if both else (False,))):
         loading.report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "

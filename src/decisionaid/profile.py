@@ -13,7 +13,8 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 from .errors import Diagnostic, InputError, ProfileError
 from .safeio import read_input
@@ -40,18 +41,20 @@ COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__  # type: ignore[attr-defin
 StopReason = Literal["not_effective", "side_effects", "safety_risk", "pregnancy", "other"]
 NonNegativeInt = Annotated[int, Field(ge=0, le=1000)]
 MAX_REPORTED = 50  # problems listed for one profile; the rest are counted
-#: control characters (C0, DEL, C1), line and paragraph separators, and the bidi controls that
-#: could reverse or reorder the sheet's own text around what a patient typed ("\u202eAlex")
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: what a patient may not type into a text field: control characters (C0, DEL, C1) and line or
+#: paragraph separators, and the bidi controls that could reverse or reorder the sheet's own text
+#: around what they typed ("\u202eAlex")
+_UNPRINTABLE = (
+    (re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]"), "control"),
+    (re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"), "writing-direction"),
+)
 
 
 def _plain_text(value: str) -> str:
     """Text that prints as typed: no control characters, no writing-direction controls."""
-    found = _HIDDEN.search(value)
-    if found is not None:
-        char = found.group()
-        what = "writing-direction" if char in "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" else "control"
-        raise ValueError(f"{what} characters are not allowed (found U+{ord(char):04X}); type plain text")
+    for pattern, what in _UNPRINTABLE:
+        if found := pattern.search(value):
+            raise ValueError(f"{what} characters are not allowed (found U+{ord(found.group()):04X}); type plain text")
     return value
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .common import ROOT, Result, machine
 
-BENCHMARKS = ["engine", "load", "cold", "server", "batch"]
+BENCHMARKS = ["engine", "load", "check", "cold", "server", "batch"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +79,10 @@ def _run(name: str, args: argparse.Namespace) -> Result:
         from . import load_bench
 
         return load_bench.run(args.quick)
+    if name == "check":
+        from . import load_bench
+
+        return load_bench.run_check(args.quick)
     if name == "cold":
         from . import cold_bench
 

@@ -53,6 +53,8 @@ render._weasy(False)
 mark("import WeasyPrint, parse the CSS")
 pdf = render.html_to_pdf(html)
 mark("lay out and write the PDF (WeasyPrint)")
-render.write_atomically(__import__("pathlib").Path(sys.argv[2]), pdf)
+from decisionaid.safeio import write_output
+
+write_output(sys.argv[2], pdf)
 mark("write the file")
 print(json.dumps(stages))

@@ -126,3 +126,70 @@ def run(quick: bool = False) -> Result:
     result.tables.append((["pack", "YAML", "rules", "durable-rules rules in rulesets", "load + check", "compile + build",
                            "total", "÷ bare YAML parse", "growth"], rows))
     return result
+
+
+# ----------------------------------------------------------------------------- rules check on large decision tables
+TABLE_SIZES = (50, 100, 200, 400)
+#: integer facts the generated criteria test; each criterion is "field = value", several per field
+_TABLE_FIELDS = ("age", "relapses_last_12_months", "relapses_last_24_months", "failed_dmts_low", "failed_dmts_high",
+                 "mri_last_12_months.new_or_enlarging_t2_lesions", "mri_last_12_months.gadolinium_enhancing_lesions",
+                 "current_dmt_months")
+
+
+def table_pack(criteria: int, folder: Path) -> Path:
+    """The shipped pack with `criteria` generated criteria and as many decision rows in one option.
+
+    Row i needs criterion i met and criterion i+7 not met or unknown: every row is reachable, so
+    the check must prove each one live (the case issue 13 measured at 2 s for 50 and over 150 s
+    for 400 criteria, when rows were compared box by box).
+    """
+    rules = folder / "rules"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    shutil.rmtree(rules / "tests", ignore_errors=True)
+    path = rules / "options" / "nsc.yaml"
+    option = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = option["evidence"]["sources"][:1]
+    option["criteria"] = [{"id": f"c{i}", "label": "generated", "met": "m", "not_met": "n", "unknown": "u",
+                           "when": {"field": _TABLE_FIELDS[i % len(_TABLE_FIELDS)], "op": "eq",
+                                    "value": 10 + i // len(_TABLE_FIELDS)}, "sources": source}
+                          for i in range(criteria)]
+    rows = [{"when": {f"c{i}": "met", f"c{(i + 7) % criteria}": ["not_met", "unknown"]}, "status": "discuss"}
+            for i in range(criteria)]
+    option["decision"] = {"hit_policy": "first", "rows": [*rows, {"status": "research_only"}]}
+    path.write_text(yaml.dump(option, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=1000),
+                    encoding="utf-8")
+    return rules
+
+
+def run_check(quick: bool = False) -> Result:
+    """`rules check` time for 50-400 criteria with as many decision rows, against the shipped pack's."""
+    from decisionaid.checks import check_rules
+
+    result = Result("check")
+    repeats = 1 if quick else 3
+    with tempfile.TemporaryDirectory(prefix="decisionaid-bench-") as tmp:
+        packs = {n: table_pack(n, Path(tmp) / f"t{n}") for n in TABLE_SIZES}
+
+        def timed(rules: Path) -> float:
+            start = time.perf_counter()
+            found = check_rules(rules)
+            assert found.errors == 0, [str(d) for d in found.diagnostics][:5]
+            return time.perf_counter() - start
+
+        base = median([timed(RULES) for _ in range(repeats)])
+        times = {n: median([timed(rules) for _ in range(repeats)]) for n, rules in packs.items()}
+    first = TABLE_SIZES[0]
+    rows = []
+    for n, seconds in times.items():
+        rows.append([f"{n}", f"{n + 1}", f"{seconds * 1000:,.0f} ms", f"{seconds / base:.1f}×",
+                     f"{seconds / n * 1000:.2f} ms", f"{seconds / times[first]:.1f}× for {n / first:.0f}× the criteria"])
+        result.figures[f"{n} criteria, {n + 1} rows"] = f"{seconds:.3f} s"
+    growth = times[TABLE_SIZES[-1]] / times[first]
+    scale = TABLE_SIZES[-1] / first
+    result.target(f"rules check: {TABLE_SIZES[-1]} criteria no worse than linear from {first}", growth <= scale,
+                  f"{growth:.1f}× the time for {scale:.0f}× the criteria and rows")
+    result.figures["shipped pack (baseline)"] = f"{base:.3f} s"
+    result.tables.append((["criteria", "decision rows", "rules check", "÷ shipped pack", "per criterion",
+                           "growth"], rows))
+    return result

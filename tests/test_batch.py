@@ -92,33 +92,90 @@ def test_a_worker_that_dies_is_reported_and_the_others_still_run(tmp_path):
     tasks = [(str(tmp_path / f"{name}.yaml"), str(tmp_path / f"{name}.out")) for name in
              ["a", "b", "crash", "c", "d", "e"]]
     outcomes, crashes = run_in_workers(tasks, crash_on_request, jobs=2)
-    assert crashes >= 1
+    assert [(c.source.stem, c.how) for c in crashes] == [("crash", "exit code 3")] * 2  # tried twice, then reported
     failed = [o for o in outcomes if not o.ok]
     assert [o.source.stem for o in failed] == ["crash"] and "worker process died" in failed[0].problem
     assert sorted(o.source.stem for o in outcomes if o.ok) == ["a", "b", "c", "d", "e"]
     assert all((tmp_path / f"{n}.out").read_text().endswith(f"{n}.yaml") for n in "abcde")
 
 
-def test_ctrl_c_stops_the_batch_and_leaves_only_whole_pdfs(tmp_path):
-    folder, out = tmp_path / "in", tmp_path / "out"
-    folder.mkdir()
-    for index in range(6):
-        shutil.copy(ROOT / "examples" / GOOD[index % 3], folder / f"p{index}.yaml")
-    process = subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "batch", str(folder), "-o", str(out),
-                                "--jobs", "1", "--date", "2026-11-22"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _batch_in_its_own_group(folder: Path, out: Path, jobs: int) -> subprocess.Popen[str]:
+    """`decisionaid batch` as a terminal runs it: its own process group, which Ctrl-C signals whole."""
+    return subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "batch", str(folder), "-o", str(out),
+                             "--jobs", str(jobs), "--date", "2026-11-22"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _wait_for_a_sheet(process: subprocess.Popen[str], out: Path) -> None:
+    deadline = time.monotonic() + 240
+    while not (out.is_dir() and any(p.suffix == ".pdf" for p in out.iterdir())):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def _group_alive(group: int) -> bool:
     try:
-        deadline = time.monotonic() + 240
-        while not (out.is_dir() and any(p.suffix == ".pdf" for p in out.iterdir())):
-            assert process.poll() is None and time.monotonic() < deadline
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _profiles(folder: Path, count: int) -> None:
+    folder.mkdir()
+    for index in range(count):
+        shutil.copy(ROOT / "examples" / GOOD[index % 3], folder / f"p{index}.yaml")
+
+
+def test_three_ctrl_cs_stop_the_workers_and_the_count_is_what_is_on_disk(tmp_path):
+    """Issue 13: three SIGINTs a second apart ended in a KeyboardInterrupt traceback (in atexit),
+    and two workers and the resource tracker went on writing PDFs under PID 1."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    _profiles(folder, 8)
+    process = _batch_in_its_own_group(folder, out, jobs=2)
+    try:
+        _wait_for_a_sheet(process, out)
+        for _ in range(3):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(1)
+        _, stderr = process.communicate(timeout=120)
+        deadline = time.monotonic() + 30  # the resource tracker leaves once the workers are gone
+        while _group_alive(process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=240)
+        assert not _group_alive(process.pid), "a worker or the resource tracker outlived the batch"
     finally:
         if process.poll() is None:
             process.kill()
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 130, stderr
-    assert "Traceback" not in stderr and "interrupted" in stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     pdfs = sorted(out.iterdir())
-    assert 1 <= len(pdfs) < 6 and all(p.suffix == ".pdf" and whole_pdf(p) for p in pdfs), [p.name for p in pdfs]
-    assert not any(name.startswith(".") for name in os.listdir(out))
+    assert 1 <= len(pdfs) < 8 and all(p.suffix == ".pdf" and whole_pdf(p) for p in pdfs), [p.name for p in pdfs]
+    assert f"interrupted: {len(pdfs)} of 8 sheets written to {out}" in stderr, stderr
+    time.sleep(2)
+    assert sorted(out.iterdir()) == pdfs  # nothing is still writing
+
+
+def test_a_killed_worker_is_replaced_and_the_crash_and_its_profile_are_reported(tmp_path):
+    """Issue 13: after kill -9 of one worker the rest ran one at a time, and the summary said
+    "2 jobs" and nothing of the crash."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    _profiles(folder, 5)
+    process = _batch_in_its_own_group(folder, out, jobs=2)
+    try:
+        _wait_for_a_sheet(process, out)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 2, workers  # not the resource tracker
+        os.kill(workers[0], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in stderr, stderr
+    crashes = [line for line in stderr.splitlines() if "a worker process died while making this sheet" in line]
+    assert len(crashes) == 1 and "killed by signal 9" in crashes[0] and "p" in Path(crashes[0].split(":")[0]).name
+    assert "made 5 of 5 sheets" in stderr and "(2 jobs" in stderr and "1 worker crash" in stderr, stderr
+    assert process.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == [f"p{i}.pdf" for i in range(5)]

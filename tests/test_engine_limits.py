@@ -10,6 +10,7 @@ Few engines are built here on purpose: durable-rules leaks C memory per engine u
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -20,9 +21,10 @@ from decisionaid.engine import (
     _Alpha,
     compile_condition,
     compile_pack,
+    engine_fits,
 )
 from decisionaid.errors import EngineError
-from decisionaid.rulepack import AnyOf, Leaf
+from decisionaid.rulepack import AllOf, AnyOf, Leaf, NotOf
 
 
 def key(name: str, polarity: str = "met") -> RuleKey:
@@ -64,9 +66,39 @@ def _rulesets(compiled, engine):
 
 
 def test_one_rule_too_wide_for_durable_rules_is_refused_at_build_time():
-    too_wide = AnyOf(any=[Leaf(field="age", op="lt", value=k) for k in range(11, 101)])
+    inner = AnyOf(any=[Leaf(field="age", op="lt", value=k) for k in range(11, 101)])
+    too_wide = AllOf(all=[Leaf(field="ms_type", op="eq", value="RRMS"), inner])  # an `$or` inside: not split
     with pytest.raises(EngineError, match="too wide"):
         RuleEngine.from_rules([(key("too_wide"), compile_condition(too_wide))])
+
+
+def _shapes(width: int) -> dict[str, Any]:
+    leaves = [Leaf(field="age", op="eq", value=10 + k) if k % 2 else Leaf(field="edss", op="gte", value=k % 20 / 2)
+              for k in range(width)]
+    return {"any": AnyOf(any=leaves), "all": AllOf(all=leaves),
+            "all of any": AllOf(all=[Leaf(field="ms_type", op="eq", value="RRMS"), AnyOf(any=leaves)]),
+            "any of all": AnyOf(any=[AllOf(all=leaves[i:i + 2]) for i in range(0, width, 2)]),
+            "not any": NotOf(not_=AnyOf(any=leaves)), "in": Leaf(field="age", op="in", value=list(range(width)))}
+
+
+@pytest.mark.parametrize("width", [13, 14, 40, 150, 600])
+def test_what_the_limit_check_accepts_builds_and_evaluates_and_what_it_refuses_does_not(width):
+    """Issue 13: `any:` over 14-150 leaves passed the check and failed in durable-rules (error 113);
+    200-600 leaves ended in RecursionError. The check and the engine must agree, shape by shape."""
+    for name, condition in _shapes(width).items():
+        compiled = [compile_condition(condition, negate) for negate in (False, True)]
+        accepted = all(engine_fits(c) for c in compiled)
+        rules = [(key(name, polarity), c) for polarity, c in zip(("met", "not_met"), compiled, strict=True)]
+        if accepted:
+            engine = RuleEngine.from_rules(rules)
+            try:
+                engine.evaluate({"age": 11, "edss": 9.5, "ms_type": "RRMS"})
+            finally:
+                engine.close()
+        else:
+            with pytest.raises(EngineError, match="too wide"):
+                RuleEngine.from_rules(rules)
+        assert accepted or name in ("all of any", "any of all", "in") or width > 400, (name, width)
 
 
 def test_equal_tests_of_one_field_exclude_each_other_so_a_long_list_needs_no_split():

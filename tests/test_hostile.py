@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import shutil
 import threading
 import time
@@ -81,6 +82,21 @@ CASES = [
     ("tabs", "age:\t30\n\tms_type: RRMS\n", "tab character"),
     ("duplicate key", BASE + "age: 31\n", "duplicate key 'age'"),
     ("markup and URLs in the name", BASE + 'name: "<script>alert(1)</script><img src=http://127.0.0.1:9/x>"\n', None),
+    # issue 13: numbers written oddly are not numbers (YAML 1.1 read these as 30, or 036 as 30 in octal)
+    ("hexadecimal", "age: 0x1E\nms_type: RRMS\n", "not a whole number"),
+    ("underscores", "age: 3_0\nms_type: RRMS\n", "not a whole number"),
+    ("octal", "age: 0o36\nms_type: RRMS\n", "not a whole number"),
+    ("leading zero", "age: 036\nms_type: RRMS\n", "not a whole number"),
+    ("base 60", "age: 0:30\nms_type: RRMS\n", "not a whole number"),
+    ("binary", "age: 0b11110\nms_type: RRMS\n", "not a whole number"),
+    ("underscored decimal", BASE + "edss: 3_0.5\n", "not a number"),
+    # issue 13: control characters written as escapes, and text that changes the writing direction
+    ("escape character", BASE + 'name: "\\e[31mred"\n', "control characters are not allowed"),
+    ("NUL escape", BASE + 'name: "a\\0b"\n', "control characters are not allowed"),
+    ("next-line escape", BASE + 'name: "a\\Nb"\n', "control characters are not allowed"),
+    ("right-to-left override", BASE + 'name: "\\u202eAlex Example"\n', "writing-direction characters"),
+    ("isolate", BASE + 'name: "\\u2067Alex"\n', "writing-direction characters"),
+    ("escape in a drug", BASE + 'current_dmt: "Tysabri\\e"\n', "control characters are not allowed"),
 ]
 
 JSON_CASES = [
@@ -96,6 +112,11 @@ JSON_CASES = [
     ("null means unknown", '{"age": 30, "ms_type": "RRMS", "edss": null}', None),
     ("duplicate key", '{"age": 30, "age": 31, "ms_type": "RRMS"}', "duplicate key 'age'"),
     ("not an object", "[1, 2]", "must be a mapping"),
+    ("NUL escape", '{"age": 30, "ms_type": "RRMS", "name": "a\\u0000b"}', "control characters are not allowed"),
+    ("escape character", '{"age": 30, "ms_type": "RRMS", "name": "\\u001b[31m"}', "control characters are not allowed"),
+    ("right-to-left override", '{"age": 30, "ms_type": "RRMS", "name": "\\u202eAlex"}', "writing-direction"),
+    ("prior drug with a C1 control", '{"age": 30, "ms_type": "RRMS", "prior_dmts": [{"drug": "a\\u0085"}]}',
+     "control characters are not allowed"),
 ]
 
 
@@ -246,6 +267,8 @@ CLI_FILES = {
     "tag.yaml": CASES[9][1],
     "nul.yaml": "age: 30\x00\nms_type: RRMS\n",
     "types.json": '{"age": "30", "ms_type": 5, "comorbidities": "hiv", "edss": 3.3}',
+    "bidi.yaml": 'age: 30\nms_type: RRMS\nname: "\\u202eAlex Example"\n',
+    "hex.yaml": "age: 0x1E\nms_type: RRMS\n",
 }
 
 
@@ -285,6 +308,13 @@ def test_hostile_files_in_a_batch_are_reported_and_the_good_one_is_made(tmp_path
         (folder / name).write_text(text)
     (folder / "latin1.yaml").write_bytes(b"age: 30\nms_type: RRMS\nname: Jos\xe9\n")
     (folder / "markup.yaml").write_text(markup_profile(listener))
+    special = {"loop.yaml": "too many levels of symbolic links", "dangling.yml": "no such file",
+               "fifo.yaml": "named pipe", "zero.json": "character device", "folder.yaml": "is a folder"}
+    (folder / "loop.yaml").symlink_to("loop.yaml")  # issue 13: these five got no line at all
+    (folder / "dangling.yml").symlink_to(tmp_path / "gone.yml")
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "zero.json").symlink_to("/dev/zero")
+    (folder / "folder.yaml").mkdir()
     out = tmp_path / "out"
     start = time.monotonic()
     result = run_cli("batch", str(folder), "-o", str(out), "--jobs", "2", "--date", "2026-11-22")
@@ -293,7 +323,11 @@ def test_hostile_files_in_a_batch_are_reported_and_the_good_one_is_made(tmp_path
     assert sorted(p.name for p in out.iterdir()) == ["markup.pdf"]
     assert pypdf.PdfReader(out / "markup.pdf").attachments == {}
     reported = [line for line in result.stderr.splitlines() if line.startswith(str(folder))]
-    assert sorted(Path(line.split(":")[0]).name for line in reported) == sorted([*CLI_FILES, "latin1.yaml"])
+    assert sorted(Path(line.split(":")[0]).name for line in reported) == sorted([*CLI_FILES, "latin1.yaml", *special])
+    for name, reason in special.items():
+        assert any(line.startswith(str(folder / name)) and reason in line for line in reported), (name, reported)
+    total = len(CLI_FILES) + len(special) + 2
+    assert f"made 1 of {total} sheets" in result.stderr
     assert _Recorder.hits == []
     assert time.monotonic() - start < 300
 

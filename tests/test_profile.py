@@ -112,3 +112,10 @@ def test_profile_digest_ignores_layout(make_profile):
     a = make_profile("age: 30\nms_type: RRMS\nedss: 2.0\n")
     b = make_profile('{"edss": 2.0, "ms_type": "RRMS", "age": 30}', "b.json")
     assert a.digest() == b.digest() and a.digest().startswith("sha256:")
+
+
+def test_minus_zero_is_read_as_zero(make_profile):
+    """Issue 13: `edss: -0.0` was printed as "-0.0"."""
+    profile = make_profile("age: 30\nms_type: RRMS\nedss: -0.0\nyears_since_first_symptoms: -0.0\n")
+    assert str(profile.edss) == "0.0" and str(profile.years_since_first_symptoms) == "0.0"
+    assert profile.digest() == make_profile("age: 30\nms_type: RRMS\nedss: 0\nyears_since_first_symptoms: 0.0\n").digest()

@@ -33,6 +33,7 @@ from .conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "rrms-breakthrough-high-efficacy.yaml"
 FAST = 20.0  # seconds an error answer may take
+MAX_REQUESTS = 4  # the server under test answers 503 past this many requests at once
 RENDER = 120.0  # seconds a sheet may take on a loaded CI machine
 
 
@@ -70,8 +71,8 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "serve", "--port", str(port),
-                                    "--render-workers", "1"], cwd=folder, env=env, stdout=out, stderr=out,
-                                   stdin=subprocess.DEVNULL)
+                                    "--render-workers", "1", "--max-requests", str(MAX_REQUESTS)], cwd=folder,
+                                   env=env, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -129,6 +130,12 @@ BAD_FORMS = {
     "repeated comorbidity": {"comorbidities": ["hiv"] * 5000, "age": "x"},
     "unknown comorbidity": {"comorbidities": ["<img src=x onerror=alert(1)>"]},
     "markup in a number": {"age": '"><script>alert(1)</script>'},
+    # issue 13: control characters and writing-direction overrides in text answers
+    "escape in the name": {"name": "\x1b[31mred"},
+    "NUL in the name": {"name": "a\x00b"},
+    "next line in the name": {"name": "a\x85b"},
+    "right-to-left override in the name": {"name": "\u202eAlex Example"},
+    "escape in a drug": {"current_dmt": "Tysabri\x1b"},
 }
 
 
@@ -214,3 +221,106 @@ def test_the_server_is_still_well_and_logged_no_traceback(server):
     body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
     assert post(url, "/assess", body, "application/json").status_code == 200
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+# ----------------------------------------------------------------------------- every status, slow and vanishing clients
+SECURITY = {"content-security-policy": "frame-ancestors 'none'", "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer", "x-frame-options": "DENY", "cache-control": "no-store"}
+
+
+def raw(url: str, data: bytes, *, wait: float = FAST, close_after_send: bool = False) -> bytes:
+    """Send bytes on a fresh connection and read the answer until the server closes it."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        sock.sendall(data)
+        if close_after_send:
+            return b""
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def status_and_headers(answer: bytes) -> tuple[int, dict[str, str]]:
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in head[1:] if ": " in line)
+    return int(head[0].split()[1]), {k.lower(): v for k, v in headers.items()}
+
+
+def assert_secured(status: int, headers: dict[str, str]) -> None:
+    for name, fragment in SECURITY.items():
+        assert fragment in headers.get(name, ""), (status, name, headers)
+
+
+def slow_body(url: str) -> socket.socket:
+    """A request whose body never finishes arriving: it holds one request slot until the deadline."""
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=60)
+    sock.sendall(b"POST /sheet HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n"
+                 b"content-length: 100000\r\n\r\nage=34&")
+    return sock
+
+
+def read_to_end(sock: socket.socket) -> bytes:
+    chunks = []
+    with sock:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_every_status_the_server_sends_carries_the_security_headers(server):
+    """Issue 13: the 413 (and the 400 and 503) lacked CSP, nosniff, Referrer-Policy, framing and no-store."""
+    url, _ = server
+    seen = {}
+    for method, path, body, kind in [("GET", "/", b"", FORM), ("GET", "/form.css", b"", FORM),
+                                     ("GET", "/nope", b"", FORM), ("GET", "/sheet", b"", FORM),
+                                     ("POST", "/sheet", form(**{**BASE, "age": "x"}), FORM),
+                                     ("POST", "/sheet", form(**BASE, name="x" * 1_200_000), FORM),
+                                     ("POST", "/assess", b"[1]", "application/json"),
+                                     ("POST", "/assess", json.dumps({"age": 34, "ms_type": "RRMS"}).encode(),
+                                      "application/json")]:
+        response = httpx.request(method, url + path, content=body, headers={"content-type": kind}, timeout=FAST)
+        seen[response.status_code] = dict(response.headers)
+    held = [slow_body(url) for _ in range(MAX_REQUESTS)]  # every request slot taken: the next one is refused
+    try:
+        time.sleep(0.5)
+        busy = httpx.get(url + "/healthz", timeout=FAST)
+        seen[busy.status_code] = dict(busy.headers)
+    finally:
+        for sock in held:
+            sock.close()
+    for status, answer in [status_and_headers(raw(url, b"GARBAGE\r\n\r\n")),
+                           status_and_headers(raw(url, b"GET / HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 100_000
+                                                  + b"\r\n\r\n"))]:
+        seen[status] = answer
+    assert {200, 400, 404, 405, 413, 422, 431, 503} <= set(seen), sorted(seen)
+    for status, headers in seen.items():
+        assert_secured(status, headers)
+
+
+def test_slow_clients_are_cut_off_and_a_vanishing_one_is_one_log_line(server):
+    """Issue 13: slow headers and slow bodies were held with no timeout, a 100 KB header was
+    accepted, and each client gone mid-body logged a 49-line stack trace."""
+    url, log = server
+    host, port = url.removeprefix("http://").split(":")
+    before = log.read_text(errors="replace")
+    slow_head = socket.create_connection((host, int(port)), timeout=60)
+    slow_head.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n")  # and never the end of the headers
+    body = slow_body(url)
+    for _ in range(3):  # clients that go away mid-body
+        raw(url, b"POST /sheet HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n"
+            b"content-length: 100000\r\n\r\nage=34&ms_type=", close_after_send=True)
+    status, headers = status_and_headers(read_to_end(slow_head))  # hang guard: the socket's 60 s timeout
+    assert status == 408
+    assert_secured(status, headers)
+    status, headers = status_and_headers(read_to_end(body))
+    assert status == 408
+    assert_secured(status, headers)
+    deadline = time.monotonic() + FAST
+    while log.read_text(errors="replace").count("disconnected before sending its whole request") < 3:
+        assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.2)
+    after = log.read_text(errors="replace")[len(before):]
+    assert "Traceback" not in after and "ClientDisconnect" not in after, after[-3000:]
+    assert after.count("disconnected before sending its whole request") == 3

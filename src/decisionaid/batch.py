@@ -3,9 +3,12 @@
 Workers are *spawned* (never forked: forking after durable-rules or WeasyPrint are loaded can
 crash), each builds its rule engine once and then makes sheets one after another. Every PDF is
 written to a temporary file beside its target and renamed into place, so an interrupted run
-never leaves half a PDF. A bad profile is reported (file and a one-line reason) and never stops
-the others. If a worker process dies, the sheets it may have been making are retried one at a
-time in a fresh worker, so the profile that kills it is singled out and reported.
+never leaves half a PDF. Every *.yaml, *.yml and *.json entry gets a sheet or a one-line reason
+(a folder, a FIFO or a link to a device named like a profile included), and a bad profile never
+stops the others. Each worker makes one sheet at a time, so the pool knows which profile a worker
+that dies was making: it is reported, retried once, and the worker is replaced at once (the batch
+keeps its width). On Ctrl-C the workers are told to stop (a sheet being written removes its
+temporary file), killed if they do not, and the sheets on disk are counted.
 """
 
 from __future__ import annotations
@@ -19,10 +22,9 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +48,19 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Crash:
+    """A worker process that died, and the profile it was making."""
+
+    source: Path
+    how: str  # "killed by signal 9", "exit code 3"
+
+
+@dataclass(frozen=True)
 class BatchResult:
     outcomes: list[Outcome]  # in the order of the profile files
     jobs: int
     seconds: float
-    worker_crashes: int = 0
+    crashes: list[Crash] = field(default_factory=list)
     written: list[Path] = field(init=False)
     failed: list[Outcome] = field(init=False)
 
@@ -59,17 +69,21 @@ class BatchResult:
         object.__setattr__(self, "failed", [o for o in self.outcomes if not o.ok])
 
     @property
+    def worker_crashes(self) -> int:
+        return len(self.crashes)
+
+    @property
     def peak_worker_rss_kib(self) -> int:
         """The most memory any one worker process used (its peak resident set)."""
         return max((o.worker_peak_rss_kib for o in self.outcomes), default=0)
 
 
 def find_profiles(folder: Path) -> list[Path]:
-    """The profile files (.yaml, .yml, .json) directly inside `folder`, in name order."""
+    """The entries named like profiles (.yaml, .yml, .json) directly inside `folder`, in name order."""
     if not folder.is_dir():
         raise UsageError.single(str(folder), "no such folder" if not folder.exists() else "is not a folder", "not-a-folder")
-    found = sorted(p for p in folder.iterdir()
-                   if p.suffix.lower() in PROFILE_SUFFIXES and not p.name.startswith(".") and p.is_file())
+    # Every entry named like a profile, whatever it is: a folder, FIFO or dangling link gets its reason.
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in PROFILE_SUFFIXES and not p.name.startswith("."))
     if not found:
         raise UsageError.single(str(folder), "has no profile files (*.yaml, *.yml, *.json)", "no-profiles")
     return found
@@ -116,80 +130,188 @@ def render_batch(
         on_start(len(profiles))
     started = time.perf_counter()
     tasks = [(str(p), str(o)) for p, o in zip(profiles, output_paths(profiles, out_dir))]
+    before = {target: _identity(target) for _, target in tasks}
     init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print)
-    done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
-                                   on_done=on_done)
+    try:
+        done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
+                                       on_done=on_done)
+    except KeyboardInterrupt:  # the workers have stopped: what is on disk now stays as it is
+        written = sum(_identity(target) not in (None, was) for target, was in before.items())
+        raise BatchInterrupted(written, len(tasks), out_dir) from None
     by_source = {o.source: o for o in done}
     outcomes = [by_source[p] for p in profiles]
     return BatchResult(outcomes, jobs, time.perf_counter() - started, crashes)
 
 
+class BatchInterrupted(Exception):
+    """Ctrl-C (or SIGTERM) stopped the batch after its workers had stopped; `written` sheets are on disk."""
+
+    def __init__(self, written: int, total: int, out_dir: Path) -> None:
+        self.written, self.total, self.out_dir = written, total, out_dir
+        super().__init__(f"interrupted: {written} of {total} sheets written to {out_dir}, each one whole")
+
+
+def _identity(path: str) -> tuple[int, int, int] | None:
+    """Which file is at `path` now (a sheet is renamed into place, so a new one is a new inode)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_mtime_ns
+
+
 # ----------------------------------------------------------------------------- the pool
+Task = tuple[str, str]  # (profile, sheet)
+RETRIES = 1  # a profile whose worker died is tried once more in a fresh worker
+
+
 def run_in_workers(
-    tasks: list[tuple[str, str]],
+    tasks: list[Task],
     work: Callable[[str, str], Outcome],
     *,
     jobs: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     on_done: Callable[[Outcome], None] | None = None,
-) -> tuple[list[Outcome], int]:
-    """Run `work(*task)` for every task in spawned processes; return the outcomes and the number
-    of worker crashes. After a crash the unfinished tasks run one at a time, each in a worker of
-    its own if needed, so a task that kills its worker is reported and the others still run."""
+) -> tuple[list[Outcome], list[Crash]]:
+    """Run `work(*task)` for every task in `jobs` spawned processes, one task per process at a
+    time; return the outcomes and the crashes. A worker that dies is replaced at once; the task it
+    was running is retried once, then reported."""
     context = multiprocessing.get_context("spawn")
-    outcomes: list[Outcome] = []
-    crashes = 0
-    remaining = list(tasks)
-    one_at_a_time = False
-    while remaining:
-        width = 1 if one_at_a_time else jobs
-        with ProcessPoolExecutor(max_workers=width, mp_context=context, initializer=initializer,
-                                 initargs=initargs) as pool:
-            unfinished, crashed = _drain(pool, remaining, work, 1 if one_at_a_time else 2 * width, outcomes, on_done)
-        if crashed is None:
-            break
-        crashes += 1
-        if one_at_a_time:  # exactly one task was running: it killed its worker
-            outcome = Outcome(Path(crashed[0]), None, f"{crashed[0]}: the worker process died while making this "
-                              "sheet (a bug; please report it)")
-            outcomes.append(outcome)
-            if on_done is not None:
-                on_done(outcome)
-            unfinished = [t for t in unfinished if t != crashed]
-        one_at_a_time = True
-        remaining = unfinished
+    queue, outcomes, crashes = list(reversed(tasks)), [], []
+    tries: dict[Task, int] = {}
+    workers: list[_Worker] = []
+
+    def finish(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if on_done is not None:
+            on_done(outcome)
+
+    try:
+        workers = [_Worker(context, work, initializer, initargs) for _ in range(min(jobs, len(tasks)))]
+        while queue or any(w.task is not None for w in workers):
+            for worker in workers:
+                if worker.task is None and queue:
+                    worker.give(queue.pop())
+            busy = [w for w in workers if w.task is not None]
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for index, worker in enumerate(workers):
+                if worker.task is None or (worker.conn not in ready and worker.process.sentinel not in ready):
+                    continue
+                task, outcome = worker.task, worker.collect()
+                if outcome is not None:
+                    finish(outcome)
+                    continue
+                crashes.append(Crash(Path(task[0]), worker.how_it_died()))
+                tries[task] = tries.get(task, 0) + 1
+                if tries[task] <= RETRIES:
+                    queue.append(task)
+                else:
+                    finish(Outcome(Path(task[0]), None, f"{task[0]}: the worker process died while making this sheet "
+                                   f"({crashes[-1].how}) (a bug; please report it)"))
+                workers[index] = _Worker(context, work, initializer, initargs)  # at full strength again
+    except BaseException:
+        _stop(workers)
+        raise
+    for worker in workers:
+        worker.close()
     return outcomes, crashes
 
 
-def _drain(pool: ProcessPoolExecutor, tasks: list[tuple[str, str]], work: Callable[[str, str], Outcome],
-           in_flight: int, outcomes: list[Outcome], on_done: Callable[[Outcome], None] | None,
-           ) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
-    """Feed `tasks` to `pool`, at most `in_flight` at a time. Returns the tasks not finished and,
-    if the pool broke, one task that was running then."""
-    queue = list(reversed(tasks))
-    running: dict[Future[Outcome], tuple[str, str]] = {}
-    try:
-        while queue or running:
-            while queue and len(running) < in_flight:
-                task = queue.pop()
-                with _sigint_blocked():  # a worker may be spawned here: it starts deaf to Ctrl-C
-                    running[pool.submit(work, *task)] = task
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = running.pop(future)
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    return [task, *running.values(), *reversed(queue)], task
-                outcomes.append(outcome)
-                if on_done is not None:
-                    on_done(outcome)
-    except BaseException:  # Ctrl-C: let running sheets finish (their files stay whole), start no more
-        for future in running:
-            future.cancel()
-        raise
-    return [], None
+class _Worker:
+    """One spawned process making one sheet at a time over a pipe."""
+
+    def __init__(self, context: Any, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,
+                 initargs: tuple[Any, ...]) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, work, initializer, initargs),
+                                       name="decisionaid-batch", daemon=True)
+        with _sigint_blocked():  # it starts deaf to Ctrl-C, which is the parent's to handle
+            self.process.start()
+        child.close()
+        self.task: Task | None = None
+
+    def give(self, task: Task) -> None:
+        self.task = task
+        with suppress(OSError):  # a worker that died already is found by its sentinel
+            self.conn.send(task)
+
+    def collect(self) -> Outcome | None:
+        """The finished task's outcome, or None when the worker died."""
+        try:
+            outcome: Outcome | None = self.conn.recv() if self.conn.poll() else None
+        except (EOFError, OSError):
+            outcome = None
+        if outcome is None:
+            self.process.join(5)
+            self.conn.close()
+        else:
+            self.task = None
+        return outcome
+
+    def how_it_died(self) -> str:
+        code = self.process.exitcode
+        return f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.conn.send(None)
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self.conn.close()
+
+
+def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
+    """After Ctrl-C: ask every worker to stop (SIGTERM; the sheet being written removes its
+    temporary file), kill those still running after `grace`, and wait for all of them. Further
+    Ctrl-Cs are ignored meanwhile: stopping is already under way."""
+    with suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for worker in workers:
+        if worker.process.is_alive():
+            worker.process.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(5)
+            if worker.task is not None:
+                _remove_temporary(worker.task[1])
+        worker.conn.close()
+
+
+def _remove_temporary(target: str) -> None:
+    """A killed worker may leave the temporary file of the sheet it was writing (safeio's name)."""
+    path = Path(target)
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        with suppress(OSError):
+            leftover.unlink()
+
+
+def _serve(conn: Connection, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,
+           initargs: tuple[Any, ...]) -> None:
+    """The worker's loop: set up once, then make one sheet per task until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is now ignored
+    if initializer is not None:
+        initializer(*initargs)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(work(*task))
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through safeio, which removes a half-written temporary file
 
 
 # ----------------------------------------------------------------------------- in the worker
@@ -212,9 +334,6 @@ def _sigint_blocked() -> Iterator[None]:
 
 
 def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is now ignored
     from .pipeline import rule_pack_and_engine
 
     _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print)
@@ -224,7 +343,8 @@ def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> 
 def _make_sheet(source: str, target: str) -> Outcome:
     from .pipeline import make_sheet, rule_pack_and_engine
     from .profile import load_profile
-    from .render import render_pdf, write_atomically
+    from .render import render_pdf
+    from .safeio import write_output
 
     problem: str | None = None
     try:
@@ -232,7 +352,7 @@ def _make_sheet(source: str, target: str) -> Outcome:
         profile = load_profile(source, pack.catalogue, on=_settings["sheet_date"], rules_dir=_settings["rules_dir"])
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
                            rules_dir=_settings["rules_dir"])
-        write_atomically(Path(target), render_pdf(sheet))
+        write_output(target, render_pdf(sheet), inputs=(source,))
         if not _settings.get("frozen"):  # after the first sheet: see web/workers.py on gc.freeze
             gc.collect()
             gc.freeze()
@@ -276,7 +396,12 @@ def run_with_progress(profile_dir: Path, out_dir: Path, **options: Any) -> Batch
     total = len(result.outcomes)
     summary = (f"made {len(result.written)} of {total} sheets in {out_dir} ({result.jobs} "
                f"{'job' if result.jobs == 1 else 'jobs'}, {result.seconds:.1f} s)")
+    for crash in result.crashes:
+        console.print(f"{crash.source}: a worker process died while making this sheet ({crash.how}); "
+                      "it was replaced", markup=False, highlight=False, emoji=False, soft_wrap=True)
     if result.failed:
         summary += f"; {len(result.failed)} {'profile' if len(result.failed) == 1 else 'profiles'} could not be used (listed above)"
+    if result.crashes:
+        summary += f"; {len(result.crashes)} worker {'crash' if len(result.crashes) == 1 else 'crashes'} (listed above)"
     console.print(summary, markup=False, highlight=False, emoji=False, soft_wrap=True)
     return result

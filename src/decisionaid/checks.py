@@ -9,7 +9,8 @@ Stages, in the order a rule author meets them:
    natural frequencies with a denominator and a time frame, never as percentages, "1 in X" or
    relative risk alone;
 4. limits of the engine: durable-rules hangs or fails when one rule is too wide (engineering
-   notes §1.7); the checker asks the engine's own model of those limits about every condition;
+   notes §1.7); the loader asks the engine's own model of those limits about every condition, so
+   that `sheet --rules` refuses what `rules check` refuses;
 5. readability (warning): patient text above reading grade 8;
 6. currency: a pack past its next-review date (warning; an error with `strict`);
 7. the FHIR map (fhir-map.yaml, when the folder has one): its shape, fields and values the profile
@@ -25,7 +26,7 @@ import datetime as dt
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,7 +43,8 @@ from .readability import (
     reading_grade,
     word_count,
 )
-from .rulepack import Condition, Option, RulePack
+from .rulepack import Option, RulePack
+from .safeio import read_input
 from .tables import analyse_table
 from .yamlpos import read_text
 
@@ -99,7 +101,6 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
     for path, option in reading.options.items():
         if reading.documents[path].file not in failed:  # over broken conditions these would only echo the errors
             _check_table(report, path, option, reading)
-            _check_engine_fit(report, path, option)
         _check_balance(report, path, option)
         _check_numbers(report, path, option)
         _check_reading(report, path, option, functools.partial(silenced.at, path, code="reading-grade"))
@@ -135,7 +136,7 @@ def _case_problems(reading: PackReading) -> list[Diagnostic]:
     options = {o.id: o for o in reading.options.values()}
     problems = []
     for file in sorted({case.file for case in cases}):
-        doc = read_text(Path(file).read_text(encoding="utf-8"), file)
+        doc = read_text(read_input(file)[0], file)  # loaded a moment ago by load_cases
         option = options.get(doc.data["option"])
         if option is None:
             continue
@@ -198,33 +199,6 @@ def _check_numbers(report: Report, path: Path, option: Option) -> None:
                        "warning")
 
 
-# ----------------------------------------------------------------------------- engine limits
-def _check_engine_fit(report: Report, path: Path, option: Option) -> None:
-    """Each condition, compiled as the engine compiles it, fits durable-rules on its own.
-
-    The engine splits rulesets so that they fit; what it cannot split is one rule too wide for
-    durable-rules' fixed match stack or its child limits (engineering notes §1.7), which would
-    otherwise fail only when a sheet is made.
-    """
-    from .engine import compile_condition, fits  # the engine's own model of durable-rules' limits
-
-    for at, condition in _conditions(option):
-        polarities = (False, True) if at[0] == "criteria" else (False,)
-        if not all(fits([compile_condition(condition, negate)]) for negate in polarities):
-            report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
-                   "a few hundred alternatives on one node or a 64-deep match stack): split it, or add a "
-                   "derived fact to facts.py", "engine-limit")
-
-
-def _conditions(option: Option) -> Iterable[tuple[tuple[str | int, ...], Condition]]:
-    for index, criterion in enumerate(option.criteria):
-        yield ("criteria", index, "when"), criterion.when
-    for kind in ("benefits", "risks", "questions"):
-        for index, item in enumerate(getattr(option, kind)):
-            if item.when is not None:
-                yield (kind, index, "when"), item.when
-
-
 # ----------------------------------------------------------------------------- readability
 def _check_reading(report: Report, path: Path, option: Option, silenced: Callable[[tuple[str | int, ...]], bool]) -> None:
     texts = [(at, text) for at, text in patient_texts(option) if not silenced(at)]
@@ -276,7 +250,7 @@ class _Silencer:
 
     def _line_says(self, file: str, line: int, code: str) -> bool:
         if file not in self.lines:
-            self.lines[file] = self.paths[file].read_text(encoding="utf-8").splitlines()
+            self.lines[file] = self.reading.texts[self.paths[file]].splitlines()
         text = self.lines[file][line - 1] if line <= len(self.lines[file]) else ""
         noqa = _NOQA.search(text)
         return bool(noqa) and (noqa.group("codes") is None  # type: ignore[union-attr]

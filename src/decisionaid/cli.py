@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .cli_rules import reports_user_errors, rules, schema
-from .errors import UsageError
 from .pipeline import rule_pack_and_engine
 
 
@@ -49,7 +48,7 @@ date_option = click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%
 @main.command()
 @click.argument("profile", metavar="PROFILE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PDF file to write (default: sheet.pdf unless --html is given).")
+              help="PDF file to write, or - for standard output (default: sheet.pdf unless --html is given).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also (or only) write the sheet as HTML.")
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
@@ -61,21 +60,27 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, large_print
           sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Make the discussion sheet (PDF) for PROFILE (a .yaml/.json file, or - for standard input)."""
     from .pipeline import make_sheet
-    from .render import render_html, render_pdf, write_atomically
+    from .render import render_html, render_pdf
+    from .safeio import check_output, write_output
 
+    if output is None and html_path is None:
+        output = Path("sheet.pdf")
     for target in (output, html_path):
-        if target is not None and not target.parent.is_dir():
-            raise UsageError.single(str(target), "the folder for this output does not exist", "no-output-folder")
+        if target is not None:  # before any work: refuse to overwrite the profile, a folder, a device
+            check_output(target, inputs=(profile,))
     day = sheet_date.date() if sheet_date else dt.date.today()
     patient = _load(profile, rules_dir, day)
     model = make_sheet(patient, sheet_date=day, large_print=large_print, rules_dir=rules_dir)
     if html_path is not None:
-        write_atomically(html_path, render_html(model).encode("utf-8"))
-        click.echo(f"wrote {html_path}", err=True)
-    if output is not None or html_path is None:
-        target = output or Path("sheet.pdf")
-        write_atomically(target, render_pdf(model))
-        click.echo(f"wrote {target}", err=True)
+        write_output(html_path, render_html(model).encode("utf-8"), inputs=(profile,))
+        click.echo(f"wrote {_shown(html_path)}", err=True)
+    if output is not None:
+        write_output(output, render_pdf(model), inputs=(profile,))
+        click.echo(f"wrote {_shown(output)}", err=True)
+
+
+def _shown(target: Path) -> str:
+    return "standard output" if str(target) == "-" else str(target)
 
 
 @main.command()
@@ -103,15 +108,19 @@ def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Pa
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("--render-workers", type=click.IntRange(1, 64), default=None,
               help="Processes that make sheets at the same time (default: one per CPU).")
+@click.option("--max-requests", type=click.IntRange(1, 10_000), default=64, show_default=True,
+              help="Requests handled at once; more are answered 503 (busy).")
 @click.option("--cds-hooks", "cds_hooks", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="CONFIG", help="Also offer the CDS Hooks service, for the EHRs this file trusts (off by default).")
 @rules_option
 @reports_user_errors
-def serve(host: str, port: int, render_workers: int | None, cds_hooks: Path | None, rules_dir: Path | None) -> None:
+def serve(host: str, port: int, render_workers: int | None, max_requests: int, cds_hooks: Path | None,
+          rules_dir: Path | None) -> None:
     """Run the web form, where a patient or carer fills in the profile and downloads the sheet."""
     from .web import serve as run_server
 
-    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers, cds_hooks=cds_hooks)
+    run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers, max_requests=max_requests,
+               cds_hooks=cds_hooks)
 
 
 @main.command()
@@ -132,17 +141,19 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool,
     A profile that cannot be used is reported (file and reason) and the others still get their
     sheets; the exit code is then 1.
     """
-    from .batch import run_with_progress
+    from .batch import BatchInterrupted, run_with_progress
 
     day = sheet_date.date() if sheet_date else dt.date.today()
     try:
         result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
                                    rules_dir=rules_dir)
-    except KeyboardInterrupt:
-        written = len([p for p in out_dir.glob("*.pdf")]) if out_dir.is_dir() else 0
-        click.echo(f"interrupted: {written} sheets in {out_dir}; none is half written", err=True)
+    except BatchInterrupted as stopped:
+        click.echo(str(stopped), err=True)
         sys.exit(130)
-    sys.exit(1 if result.failed else 0)
+    except KeyboardInterrupt:  # before any sheet was started
+        click.echo("interrupted: no sheets were written", err=True)
+        sys.exit(130)
+    sys.exit(1 if result.failed or result.crashes else 0)
 
 @main.group()
 def profile() -> None:
@@ -163,10 +174,10 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
     """
     from .fhir import read_record_file
     from .fhir.write import profile_yaml
-    from .render import write_atomically
+    from .safeio import check_output, write_output
 
-    if output is not None and not output.parent.is_dir():
-        raise UsageError.single(str(output), "the folder for this output does not exist", "no-output-folder")
+    if output is not None:
+        check_output(output, inputs=(record,))
     pack, _ = rule_pack_and_engine(rules_dir)
     reading = read_record_file(record, pack.catalogue, on=sheet_date.date() if sheet_date else None,
                                rules_dir=rules_dir)
@@ -176,8 +187,8 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
     if output is None:
         click.echo(text, nl=False)
     else:
-        write_atomically(output, text.encode("utf-8"))
-        click.echo(f"wrote {output}", err=True)
+        write_output(output, text.encode("utf-8"), inputs=(record,))
+        click.echo(f"wrote {_shown(output)}", err=True)
 
 
 main.add_command(rules)

@@ -21,6 +21,7 @@ from .resources import default_rules_dir
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+MAX_PRINTED = 200  # problems printed at once; a generated pack can hold 100,000
 
 rules_dir_argument = click.argument("rules_dir", metavar="[DIR]", required=False,
                                     type=click.Path(file_okay=False, path_type=Path))
@@ -34,11 +35,19 @@ def reports_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except UserError as exc:
-            for diagnostic in exc.diagnostics:
-                click.echo(str(diagnostic), err=True)
+            for line in capped(exc.diagnostics):
+                click.echo(line, err=True)
             sys.exit(EXIT_USAGE)
 
     return wrapper
+
+
+def capped(diagnostics: list[Any], limit: int = MAX_PRINTED) -> list[str]:
+    """One line per problem, at most `limit` of them, then how many more there are."""
+    lines = [str(d) for d in diagnostics[:limit]]
+    if len(diagnostics) > limit:
+        lines.append(f"... and {len(diagnostics) - limit} more problems (fix these first)")
+    return lines
 
 
 def _folder(rules_dir: Path | None) -> Path:
@@ -72,8 +81,8 @@ def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | N
                              "message": d.message} for d in result.diagnostics],
         }, indent=2, ensure_ascii=False))
     else:
-        for diagnostic in result.diagnostics:
-            click.echo(str(diagnostic))
+        for line in capped(result.diagnostics):
+            click.echo(line)
         click.echo(f"{result.errors} error(s), {result.warnings} warning(s) in {result.files} file(s)", err=True)
     sys.exit(EXIT_PROBLEMS if result.errors else 0)
 

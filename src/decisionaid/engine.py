@@ -53,6 +53,8 @@ RULES_PER_RULESET = 100
 STACK_BUDGET = 56
 #: a node may have at most 512 hashed children (more hangs create_ruleset) and 128 listed ones.
 MAX_CHILDREN, MAX_LISTED = 400, 120
+#: a rule's `$and`/`$or` take two slots each of MAX_SEQUENCE_EXPRESSIONS (32); the 32nd fails (error 113).
+MAX_EXPRESSIONS = 31
 #: numbers beyond this are not exact in durable-rules' C parser (and no profile field gets near).
 MAX_SAFE_NUMBER = 2**53
 
@@ -110,10 +112,30 @@ def compile_condition(condition: Condition, negate: bool = False) -> dict[str, A
     if isinstance(condition, AllOf | AnyOf):
         children = condition.all if isinstance(condition, AllOf) else condition.any
         conjunction = isinstance(condition, AllOf) != negate  # De Morgan
-        return {"$and" if conjunction else "$or": [compile_condition(c, negate) for c in children]}
+        return _joined("$and" if conjunction else "$or", [compile_condition(c, negate) for c in children])
     assert isinstance(condition, Leaf)
     op = _NEGATE[condition.op] if negate else condition.op
     return _compile_leaf(condition.field, op, condition.value)
+
+
+def _joined(key: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """`$and` (or `$or`) of the parts, an inner `$and` in an `$and` merged into it: the same rule,
+    but durable-rules spends two of its 31 expression slots per rule on every `$and` and `$or`."""
+    flat: list[dict[str, Any]] = []
+    for part in parts:
+        flat.extend(part[key] if next(iter(part)) == key else [part])
+    return {key: flat}
+
+
+def alternatives(condition: dict[str, Any]) -> list[dict[str, Any]]:
+    """The durable-rules rules that together match `condition`: one per alternative of a top-level
+    `$or`, which fire for the same key (an `any:` of 150 leaves is 150 small rules, not one too wide)."""
+    return list(condition["$or"]) if next(iter(condition)) == "$or" else [condition]
+
+
+def engine_fits(condition: dict[str, Any]) -> bool:
+    """Whether a compiled condition fits durable-rules, as the engine will register it."""
+    return all(fits([rule]) for rule in alternatives(condition))
 
 
 def _compile_leaf(field: str, op: str, value: Any) -> dict[str, Any]:
@@ -188,18 +210,19 @@ class RuleEngine:
         conditions: list[dict[str, Any]] = []
         keys: list[list[RuleKey]] = []
         for key, condition in compiled:
-            posted = self._poster.rename(condition)
-            number = distinct.setdefault(_encode(posted), len(conditions))  # repr() of a float is exact
-            if number == len(conditions):
-                conditions.append(posted)
-                keys.append([])
-            keys[number].append(key)
+            for rule in alternatives(condition):
+                posted = self._poster.rename(rule)
+                number = distinct.setdefault(_encode(posted), len(conditions))  # repr() of a float is exact
+                if number == len(conditions):
+                    conditions.append(posted)
+                    keys.append([])
+                keys[number].append(key)
         # frozensets keep their members' hashes: a union of them re-hashes nothing
         self._keys = {f"r{number}": frozenset(group) for number, group in enumerate(keys)}
         self.ruleset_sizes: list[int] = []
         try:
             for chunk in _plan_rulesets(conditions):
-                ruleset: dict[str, Any] = {f"r{i}": {"all": [{"m": {"$and": [TYPE_TAG, conditions[i]]}}]} for i in chunk}
+                ruleset: dict[str, Any] = {f"r{i}": {"all": [{"m": _tagged(conditions[i])}]} for i in chunk}
                 ruleset[SENTINEL] = {"all": [{"m": TYPE_TAG}]}
                 name = f"decisionaid{len(self._handles)}"
                 self._handles.append(durable_rules_engine.create_ruleset(name, _dumps(ruleset)))
@@ -262,6 +285,11 @@ class RuleEngine:
                 self.close()
         except Exception:  # noqa: BLE001, S110 - never raise from a finaliser (e.g. at interpreter exit)
             pass
+
+
+def _tagged(condition: dict[str, Any]) -> dict[str, Any]:
+    """The rule as registered: the type tag first, so no rule can match the engine's own state message."""
+    return _joined("$and", [TYPE_TAG, condition])
 
 
 def _run_ruleset(handle: int, text: str, sid: str, record: Any,
@@ -469,10 +497,20 @@ class _Alpha:
     def stack_bound(self, memo: dict[int, int]) -> int:
         """The most stack entries matching below this node can need (every child assumed to match,
         except that equality tests of one property against different values of one type exclude
-        each other)."""
-        known = memo.get(id(self))
-        if known is not None:
-            return known
+        each other). Iterative: a `not_in` of thousands of values is a chain that deep."""
+        stack: list[tuple[_Alpha, bool]] = [(self, False)]
+        while stack:  # depth first, each node computed once all its children are
+            node, expanded = stack.pop()
+            if id(node) in memo:
+                continue
+            if expanded:
+                memo[id(node)] = node._bound(memo)
+                continue
+            stack.append((node, True))
+            stack.extend((child, False) for child in node.children() if id(child) not in memo)
+        return memo[id(self)]
+
+    def _bound(self, memo: dict[int, int]) -> int:
         equalities: dict[str, list[str]] = {}
         pushed = len(self.listed)
         for op, path, operand in self.hashed:
@@ -482,18 +520,28 @@ class _Alpha:
                 pushed += 1
         for types in equalities.values():
             pushed += 1 if len(set(types)) == 1 else len(types)
-        deepest = max((child.stack_bound(memo) for child in (*self.hashed.values(), *self.listed)), default=0)
-        bound = max(pushed, pushed - 1 + deepest)
-        memo[id(self)] = bound
-        return bound
+        deepest = max((memo[id(child)] for child in self.children()), default=0)
+        return max(pushed, pushed - 1 + deepest)
+
+    def children(self) -> tuple[_Alpha, ...]:
+        return (*self.hashed.values(), *self.listed)
 
     def too_many_children(self, seen: set[int]) -> bool:
-        if id(self) in seen:
-            return False
-        seen.add(id(self))
-        if len(self.hashed) > MAX_CHILDREN or len(self.listed) > MAX_LISTED:
-            return True
-        return any(child.too_many_children(seen) for child in (*self.hashed.values(), *self.listed))
+        return any(len(node.hashed) > MAX_CHILDREN or len(node.listed) > MAX_LISTED for node in self._below(seen))
+
+    def _below(self, seen: set[int] | None = None) -> list[_Alpha]:
+        """This node and every node below it, each once."""
+        seen = set() if seen is None else seen
+        order: list[_Alpha] = []
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            order.append(node)
+            stack.extend(node.children())
+        return order
 
 
 def _json_type(operand: str) -> str:
@@ -501,11 +549,26 @@ def _json_type(operand: str) -> str:
 
 
 def fits(conditions: list[dict[str, Any]]) -> bool:
-    """Whether these compiled conditions fit in one durable-rules ruleset (its stack and children limits)."""
+    """Whether these compiled conditions fit in one durable-rules ruleset (its stack, children and
+    per-rule expression limits)."""
+    if any(_expressions(_tagged(condition)) > MAX_EXPRESSIONS for condition in conditions):
+        return False
     tag = _Alpha()
     for condition in conditions:
         tag.add(condition)
     return tag.stack_bound({}) <= STACK_BUDGET and not tag.too_many_children(set())
+
+
+def _expressions(condition: dict[str, Any]) -> int:
+    """The expression slots a rule takes: durable-rules records two (begin and end) per `$and` and
+    `$or` in a fixed array of 32 per rule, and fails with error 113 when it fills (rete.c)."""
+    count, stack = 0, [condition]
+    while stack:
+        (key, value), = stack.pop().items()
+        if key in ("$and", "$or"):
+            count += 2
+            stack.extend(value)
+    return count
 
 
 def _plan_rulesets(conditions: list[dict[str, Any]]) -> list[list[int]]:

@@ -4,7 +4,9 @@
     ├── UserError                 bad input from a person: reported as one line per problem, exit 2
     │   ├── ProfileError          a patient profile (file, form or stdin) is invalid
     │   ├── RulePackError         the rule pack (rules/ YAML) is invalid
-    │   └── UsageError            a command was called wrongly (missing file, bad option)
+    │   ├── UsageError            a command was called wrongly (missing file, bad option)
+    │   ├── InputError            a file or stream cannot be read as text (safeio.read_input)
+    │   └── OutputError           an output cannot be written safely (safeio.write_output)
     └── EngineError               the rule engine failed: a bug, keeps its traceback
 
 Every UserError carries a list of Diagnostics, so that *all* problems are reported at once,
@@ -65,6 +67,14 @@ class RulePackError(UserError):
 
 class UsageError(UserError):
     """The command line was used wrongly."""
+
+
+class InputError(UserError):
+    """A file or stream could not be read as text: not a regular file, too large, not UTF-8, unreadable."""
+
+
+class OutputError(UserError):
+    """An output could not be written: it is the input, not a file we may replace, or the write failed."""
 
 
 class EngineError(DecisionAidError):

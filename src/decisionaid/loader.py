@@ -12,14 +12,14 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .catalogue import DrugCatalogue
-from .errors import Diagnostic, RulePackError
+from .errors import Diagnostic, InputError, RulePackError
 from .facts import FIELDS, FieldSpec
 from .resources import default_rules_dir
 from .rulepack import (
@@ -36,10 +36,13 @@ from .rulepack import (
     SafetyFile,
     SourcesFile,
 )
+from .safeio import read_input
 from .safety import declared, weighing_criteria
 from .yamlpos import Document, Path_, ReadError, data_path, read_text
 
 M = TypeVar("M", bound=BaseModel)
+MAX_SEED_BYTES = 10_000_000  # a seed is a copied web page or paper, never more
+MAX_VALUE_PROBLEMS = 5  # wrong values reported for one list; the rest are counted
 
 OPS_BY_KIND = {
     "int": {"eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in"},
@@ -78,6 +81,7 @@ class PackReading:
     catalogue: DrugCatalogue | None
     options: dict[Path, Option]  # every option file that passed the structure stage
     seeds_dir: Path
+    texts: dict[Path, str] = field(default_factory=dict)  # every file as read (never read twice)
 
 
 def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
@@ -130,10 +134,11 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
             catalogue=catalogue,
             options={i: options[i] for i in OPTION_IDS},
             safety=list(safety.facts),
-            digest=_digest(root),
+            digest=_digest(root, loading.texts),
             seeds_dir=str(seeds_dir),
         )
-    return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir)
+    return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir,
+                       loading.texts)
 
 
 class _Loading:
@@ -142,6 +147,7 @@ class _Loading:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.docs: dict[Path, Document] = {}
+        self.texts: dict[Path, str] = {}  # as read once, for the digest
         self.diagnostics: list[Diagnostic] = []
 
     def errors(self) -> bool:
@@ -150,13 +156,12 @@ class _Loading:
     def model(self, path: Path, model: type[M]) -> M | None:
         name = _display(path)
         try:
-            doc = read_text(path.read_text(encoding="utf-8"), name)
-        except FileNotFoundError:
-            self.diagnostics.append(Diagnostic(name, None, None, "file not found", "not-found"))
-            return None
-        except ReadError as exc:
+            text, _ = read_input(path, display=name)  # a folder, FIFO or device named *.yaml is refused here
+            doc = read_text(text, name)
+        except (InputError, ReadError) as exc:
             self.diagnostics.extend(exc.diagnostics)
             return None
+        self.texts[path] = text
         self.docs[path] = doc
         try:
             return model.model_validate(doc.data)
@@ -193,8 +198,20 @@ def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_di
         if source.id in seen:
             loading.report(path, ("sources", index, "id"), f"source '{source.id}' is listed twice", "duplicate-source")
         seen.add(source.id)
-        if source.seed and not (seeds_dir / source.seed).is_file():
+        if not source.seed:
+            continue
+        seed = seed_path(seeds_dir, source.seed)
+        if seed is None:
+            loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' is outside the seeds folder "
+                           f"{_display(seeds_dir)}: name a file inside it", "seed-outside")
+        elif not seed.exists():
             loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' not found in {_display(seeds_dir)}", "seed-not-found")
+        else:
+            try:
+                _seed_text(seed)
+            except InputError as exc:
+                loading.report(path, ("sources", index, "seed"), f"seed file '{source.seed}' {exc.diagnostics[0].message}",
+                               "seed-unreadable")
 
 
 def _check_safety(loading: _Loading, path: Path, safety: SafetyFile, source_ids: set[str]) -> None:
@@ -242,7 +259,10 @@ def _check_option(
             [(kind, i, "id", s.id) for kind in ("benefits", "risks") for i, s in enumerate(getattr(option, kind))],
             "statement")
     for at, condition in _conditions(option):
+        found = len(loading.diagnostics)
         _check_condition(loading, path, at, condition)
+        if len(loading.diagnostics) == found:  # over a broken condition this would only echo its errors
+            _check_engine_fit(loading, path, at, condition, both=at[0] == "criteria")
     rows = option.decision.rows
     for index, row in enumerate(rows):
         for criterion in row.when:
@@ -304,8 +324,25 @@ def _check_condition(loading: _Loading, path: Path, at: Path_, condition: Condit
         loading.report(path, at + ("op",), f"operator '{condition.op}' does not apply to {spec.kind} field '{spec.name}'; "
                        f"use one of {', '.join(sorted(allowed))}", "wrong-operator")
         return
-    for problem in _value_problems(spec, condition):
+    problems = _value_problems(spec, condition)
+    for problem in problems[:MAX_VALUE_PROBLEMS]:
         loading.report(path, at + ("value",), problem, "wrong-value")
+    if len(problems) > MAX_VALUE_PROBLEMS:  # a generated list can hold 100,000 wrong values
+        loading.report(path, at + ("value",), f"... and {len(problems) - MAX_VALUE_PROBLEMS} more wrong values in "
+                       "this list", "wrong-value")
+
+
+def _check_engine_fit(loading: _Loading, path: Path, at: Path_, condition: Condition, *, both: bool) -> None:
+    """The condition, compiled as the engine compiles it (a criterion both ways: met and not met),
+    fits durable-rules. The engine splits rulesets so that they fit; what it cannot split is one
+    rule too wide for durable-rules' fixed match stack, child lists or expression slots
+    (engineering notes §1.7), which would otherwise fail only when a sheet is made."""
+    from .engine import compile_condition, engine_fits  # lazily: the C extension loads with it
+
+    if not all(engine_fits(compile_condition(condition, negate)) for negate in ((False, True) if both else (False,))):
+        loading.report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
+                       "a few hundred alternatives on one node, a 64-deep match stack or 15 all/any groups in one "
+                       "rule): split it, or add a derived fact to facts.py", "engine-limit")
 
 
 def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
@@ -337,11 +374,19 @@ def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
                 yield (kind, index, "quotes", q), quote
 
 
+def seed_path(seeds_dir: Path, name: str) -> Path | None:
+    """The seed file `name` inside `seeds_dir`, or None when it would lie outside (`../../etc/passwd`,
+    an absolute path, or a link that leads out)."""
+    root = seeds_dir.resolve()
+    candidate = (root / name).resolve()
+    return candidate if candidate != root and root in candidate.parents else None
+
+
 def _seed_text(path: Path) -> tuple[str, str]:
     """A seed's text, as is and with its spaces normalised (read once per check: rules quote seeds often)."""
     key = (path, path.stat().st_mtime_ns)
     if key not in _SEEDS:
-        text = path.read_text(encoding="utf-8")
+        text, _ = read_input(path, cap=MAX_SEED_BYTES)
         _SEEDS[key] = (text, normalise_space(text))
     return _SEEDS[key]
 
@@ -361,9 +406,12 @@ def _check_quote(loading: _Loading, path: Path, at: Path_, quote: Quote, sources
         loading.report(path, at + ("source",), f"source '{quote.source}' is not a seed document; quotes must come from seeds",
                        "quote-not-seed")
         return
+    seed = seed_path(seeds_dir, source.seed)
     try:
-        seed_text, flat_seed = _seed_text(seeds_dir / source.seed)
-    except OSError:
+        if seed is None:
+            return  # reported with the source
+        seed_text, flat_seed = _seed_text(seed)
+    except (OSError, InputError):
         return  # reported with the source
     if normalise_space(quote.text) not in flat_seed:
         loading.report(path, at + ("text",), f"quote not found verbatim in seed '{source.seed}'{_quote_hint(quote.text, seed_text)}",
@@ -452,11 +500,10 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _digest(root: Path) -> str:
-    """A fingerprint of everything that can change an assessment (rule tests excluded)."""
+def _digest(root: Path, texts: dict[Path, str]) -> str:
+    """A fingerprint of everything that can change an assessment (rule tests excluded), from the
+    bytes as they were read and checked: the files are not read a second time."""
     hasher = hashlib.sha256()
-    files = [root / "pack.yaml", root / "sources.yaml", root / "drugs.yaml", root / "safety.yaml",
-             *(root / "options").glob("*.yaml")]
-    for path in sorted(files):
-        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(texts):
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + texts[path].encode("utf-8") + b"\0")
     return "sha256:" + hasher.hexdigest()

@@ -11,8 +11,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-import sys
-from pathlib import Path
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,9 +24,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.functional_validators import AfterValidator
 
-from .errors import Diagnostic, ProfileError
-from .yamlpos import Document, ReadError, data_path, read_text
+from .errors import Diagnostic, InputError, ProfileError
+from .safeio import read_input
+from .yamlpos import MAX_BYTES, Document, ReadError, data_path, read_text
 
 YesNo = Literal["yes", "no"]
 YesNoUnsure = Literal["yes", "no", "unsure"]
@@ -50,6 +51,24 @@ COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__  # type: ignore[attr-defin
 StopReason = Literal["not_effective", "side_effects", "safety_risk", "pregnancy", "other"]
 NonNegativeInt = Annotated[int, Field(ge=0, le=1000)]
 MAX_REPORTED = 50  # problems listed for one profile; the rest are counted
+#: what a patient may not type into a text field: control characters (C0, DEL, C1) and line or
+#: paragraph separators, and the bidi controls that could reverse or reorder the sheet's own text
+#: around what they typed ("\u202eAlex")
+_UNPRINTABLE = (
+    (re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]"), "control"),
+    (re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"), "writing-direction"),
+)
+
+
+def _plain_text(value: str) -> str:
+    """Text that prints as typed: no control characters, no writing-direction controls."""
+    for pattern, what in _UNPRINTABLE:
+        if found := pattern.search(value):
+            raise ValueError(f"{what} characters are not allowed (found U+{ord(found.group()):04X}); type plain text")
+    return value
+
+
+PLAIN_TEXT = AfterValidator(_plain_text)
 
 
 class _Strict(BaseModel):
@@ -67,7 +86,7 @@ def _check_drug(value: str, info: ValidationInfo, allow_none: bool) -> str:
 
 
 class PriorDmt(_Strict):
-    drug: Annotated[str, Field(min_length=1, max_length=100)]
+    drug: Annotated[str, Field(min_length=1, max_length=100), PLAIN_TEXT]
     months: NonNegativeInt | None = None
     stopped_because: StopReason | None = None
 
@@ -85,7 +104,7 @@ class MriLast12Months(_Strict):
 class Profile(_Strict):
     """One patient, as described by themselves or their neurologist."""
 
-    name: Annotated[str, Field(max_length=200)] | None = None
+    name: Annotated[str, Field(max_length=200), PLAIN_TEXT] | None = None
     age: Annotated[int, Field(ge=10, le=100)]
     sex: Literal["female", "male", "other", "undisclosed"] | None = None
     ms_type: Literal["CIS", "RRMS", "SPMS", "PPMS", "unknown"]
@@ -96,7 +115,7 @@ class Profile(_Strict):
     relapses_last_24_months: NonNegativeInt | None = None
     mri_last_12_months: MriLast12Months | None = None
     disability_worsening_last_12_months: Literal["yes", "no", "unknown"] | None = None
-    current_dmt: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    current_dmt: Annotated[str, Field(min_length=1, max_length=100), PLAIN_TEXT] | None = None
     current_dmt_months: NonNegativeInt | None = None
     prior_dmts: Annotated[list[PriorDmt], Field(max_length=50)] | None = None
     comorbidities: Annotated[list[Comorbidity], Field(max_length=len(COMORBIDITIES))] | None = None
@@ -116,6 +135,11 @@ class Profile(_Strict):
         if value is not None and (value * 2) != int(value * 2):
             raise ValueError("EDSS goes in steps of 0.5 (for example 3.5 or 4.0)")
         return value
+
+    @field_validator("years_since_first_symptoms", "edss")
+    @classmethod
+    def _no_negative_zero(cls, value: float | None) -> float | None:
+        return None if value is None else value + 0.0  # -0.0 would print as "-0.0"
 
     @field_validator("current_dmt")
     @classmethod
@@ -185,23 +209,10 @@ def load_profile(source: str, catalogue: Any, *, on: dt.date | None = None, rule
     A FHIR Bundle is read as the patient's record as of `on` (default today) with the FHIR map of
     `rules_dir` (default: the shipped rules).
     """
-    if source == "-":
-        text, name = sys.stdin.read(), "<stdin>"
-    else:
-        path = Path(source)
-        try:
-            if path.stat().st_size > 1_000_000:
-                raise ProfileError.single(source, "file is larger than 1 MB", "too-large")
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ProfileError.single(source, "no such file", "not-found") from None
-        except IsADirectoryError:
-            raise ProfileError.single(source, "is a folder, not a profile file", "not-a-file") from None
-        except UnicodeDecodeError:
-            raise ProfileError.single(source, "is not UTF-8 text", "not-text") from None
-        except OSError as exc:
-            raise ProfileError.single(source, f"cannot be read ({exc.strerror})", "unreadable") from None
-        name = source
+    try:
+        text, name = read_input(source, cap=MAX_BYTES)
+    except InputError as exc:
+        raise ProfileError(exc.diagnostics) from None
     return parse_profile(text, name, catalogue, as_json=name.lower().endswith(".json"), on=on, rules_dir=rules_dir)
 
 

@@ -99,12 +99,3 @@ def _weasy(large_print: bool) -> tuple[Any, Any, Any, list[CSS]]:
     ]
     return weasyprint, fetcher, font_config, stylesheets
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

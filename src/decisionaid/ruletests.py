@@ -28,9 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .assess import assess
 from .catalogue import DrugCatalogue
 from .engine import RuleEngine
-from .errors import Diagnostic, ProfileError, UserError
+from .errors import Diagnostic, InputError, ProfileError, UserError
 from .profile import Profile, validate_profile
 from .rulepack import OptionId, RulePack, State, Status
+from .safeio import read_input
 from .yamlpos import Document, ReadError, data_path, read_text
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,79}$")]
@@ -139,9 +140,9 @@ def load_cases(rules_dir: str | Path) -> list[RuleCase]:
     for path in sorted((Path(rules_dir) / "tests").glob("*.yaml")):
         name = str(path)
         try:
-            doc = read_text(path.read_text(encoding="utf-8"), name)
+            doc = read_text(read_input(path, display=name)[0], name)
             parsed = CaseFile.model_validate(doc.data)
-        except ReadError as exc:
+        except (InputError, ReadError) as exc:
             problems.extend(exc.diagnostics)
             continue
         except ValidationError as exc:
@@ -172,8 +173,8 @@ def load_cases(rules_dir: str | Path) -> list[RuleCase]:
 def _catalogue(path: Path) -> DrugCatalogue | None:
     """The drug catalogue that case profiles name drugs from (None if it cannot be read: `rules check` says why)."""
     try:
-        return DrugCatalogue.model_validate(read_text(path.read_text(encoding="utf-8"), str(path)).data)
-    except (OSError, ReadError, ValidationError):
+        return DrugCatalogue.model_validate(read_text(read_input(path)[0], str(path)).data)
+    except (InputError, ReadError, ValidationError):
         return None
 
 

@@ -64,14 +64,14 @@ def analyse_table(criteria: list[Criterion], rows: list[DecisionRow], hit_policy
         if conflict is not None:
             problems.append(RowProblem(index, "unreachable-row", f"this row can never match: no profile has {conflict}"))
             continue
-        if hit_policy == "first" and not space.any_feasible(_subtract_all(box, [b for _, b in boxes])):
-            covering = _needed(space, box, [(j, b) for j, b in boxes if space.feasible(_intersect(box, b))])
+        if hit_policy == "first" and _covered(space, box, boxes):
+            covering = _needed(space, box, space.overlapping(box, boxes))
             lines = ", ".join(_where(j, row_lines) for j in covering)
             problems.append(RowProblem(index, "unreachable-row", "this row can never match: "
                                        + (f"the earlier row at {lines} matches every profile it matches" if len(covering) == 1
                                           else f"the earlier rows at {lines} together match every profile it matches")))
         elif hit_policy == "unique":
-            for j, earlier in boxes:
+            for j, earlier in space.overlapping(box, boxes):
                 both = _intersect(box, earlier)
                 witness = space.witness(both)
                 if witness is not None:
@@ -81,6 +81,14 @@ def analyse_table(criteria: list[Criterion], rows: list[DecisionRow], hit_policy
                     break
         boxes.append((index, box))
     return problems
+
+
+def _covered(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> bool:
+    """Whether the earlier rows together match every profile in `box`. A quick witness settles
+    most live rows; only the rows that overlap `box` are subtracted for the rest."""
+    if space.escapes(box, [b for _, b in earlier]):
+        return False
+    return not space.any_feasible(_subtract_all(box, [b for _, b in space.overlapping(box, earlier)]))
 
 
 def _needed(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> list[int]:
@@ -142,21 +150,64 @@ class _StateSpace:
         fields = {c.id: {leaf.field for leaf in iter_leaves(c.when) if leaf.field in FIELDS} for c in criteria}
         self.groups: list[tuple[str, ...]] = _groups(fields)
         self.group_of = {c: g for g in self.groups for c in g}
-        self._reachable: dict[tuple[str, ...], set[tuple[str, ...]] | None] = {}
+        self.position = {c: i for g in self.groups for i, c in enumerate(g)}
+        self._reachable: dict[tuple[str, ...], list[tuple[str, ...]] | None] = {}
+        self._quiet: dict[str, str] | None = None
 
-    def reachable(self, group: tuple[str, ...]) -> set[tuple[str, ...]] | None:
-        """Every tuple of states the group's criteria can take together (None: too many to try)."""
+    def reachable(self, group: tuple[str, ...]) -> list[tuple[str, ...]] | None:
+        """Every tuple of states the group's criteria can take together, fewest "met" first
+        (None: too many to try)."""
         if group not in self._reachable:
-            self._reachable[group] = _enumerate(group, self.conditions)
+            found = _enumerate(group, self.conditions)
+            self._reachable[group] = None if found is None else sorted(found, key=lambda t: (t.count("met"), t))
         return self._reachable[group]
 
     def _matches(self, box: Box) -> Iterator[tuple[tuple[str, ...], list[tuple[str, ...]] | None]]:
-        for group in {self.group_of[c] for c in box if c in self.group_of}:
+        by_group: dict[tuple[str, ...], list[tuple[int, frozenset[str]]]] = {}
+        for c, states in box.items():
+            if c in self.group_of:
+                by_group.setdefault(self.group_of[c], []).append((self.position[c], states))
+        for group, demands in by_group.items():  # only the positions the box constrains are tested
             reachable = self.reachable(group)
             if reachable is None:
                 yield group, None
                 continue
-            yield group, [t for t in reachable if all(s in box.get(c, ALL_STATES) for c, s in zip(group, t, strict=True))]
+            yield group, [t for t in reachable if all(t[i] in states for i, states in demands)]
+
+    def overlapping(self, box: Box, earlier: list[tuple[int, Box]]) -> list[tuple[int, Box]]:
+        """The earlier rows that some profile in `box` also matches."""
+        return [(j, b) for j, b in earlier
+                if all(box.get(c, ALL_STATES) & s for c, s in b.items()) and self.feasible(_intersect(box, b))]
+
+    def escapes(self, box: Box, earlier: list[Box]) -> bool:
+        """True when one profile's states in `box` lie in none of the earlier boxes (so the row is
+        reachable), found without subtracting boxes: every group takes, among the states it can
+        reach inside `box`, those with the fewest criteria met, which rows usually demand. False
+        means "not shown this way", not "covered"."""
+        point = self._quiet_point()
+        if point is None:
+            return False
+        point = dict(point)
+        for group, found in self._matches(box):
+            if not found:
+                return False
+            point.update(zip(group, found[0], strict=True))
+        for c, states in box.items():
+            if c not in self.group_of:
+                point[c] = min(states)
+        return not any(all(point.get(c, "unknown") in s for c, s in b.items()) for b in earlier)
+
+    def _quiet_point(self) -> dict[str, str] | None:
+        """Each group's reachable states with the fewest criteria met (computed once)."""
+        if self._quiet is None:
+            quiet: dict[str, str] = {}
+            for group in self.groups:
+                reachable = self.reachable(group)
+                if not reachable:
+                    return None
+                quiet.update(zip(group, reachable[0], strict=True))
+            self._quiet = quiet
+        return self._quiet
 
     def feasible(self, box: Box) -> bool:
         if any(not states for states in box.values()):
@@ -327,6 +378,8 @@ def _compile(condition: Condition) -> Test:
         return combination
     assert isinstance(condition, Leaf)
     name, compare, target = condition.field, _OPERATORS[condition.op], condition.value
+    if condition.op in ("in", "not_in") and isinstance(target, list):
+        target = frozenset(target)  # a list of 100,000 values is tested once per candidate value
 
     def comparison(facts: dict[str, Any]) -> bool | None:
         value = facts.get(name, _ABSENT)

@@ -2,6 +2,7 @@
 
 Profiles and rule files are read the same way:
 - YAML 1.2 booleans only: `yes`, `no`, `on`, `off` stay text (the profile contract uses `yes`/`no`);
+- plain decimal numbers only: `0x1E`, `3_0`, `036` and `0:30` stay text (and so are refused as numbers);
 - a duplicate key is an error, not a silent overwrite;
 - anchors and aliases are refused (no "billion laughs" expansion);
 - every mapping key and list item gets a (line, column) so later errors can point at it.
@@ -35,13 +36,22 @@ class _StrictLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-# Replace YAML 1.1's many booleans with YAML 1.2's true/false.
+# Replace YAML 1.1's many booleans with YAML 1.2's true/false, and its numbers with plain decimals:
+# YAML 1.1 reads `0x1E`, `3_0`, `0b11110`, `036` (octal!) and `0:30` (base 60) as 30.
+_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$"
+               r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
+    list("-+0123456789."),
 )
 
 if getattr(yaml, "__with_libyaml__", False):

@@ -36,20 +36,15 @@ def reading_of(data: Any, file: str, catalogue: DrugCatalogue, *, on: dt.date | 
 def read_record_file(source: str, catalogue: DrugCatalogue, *, on: dt.date | None = None,
                      rules_dir: str | Path | None = None) -> RecordReading:
     """Read a record from a JSON file (or standard input, '-'), with the profile file's size and depth limits."""
-    import sys
-
-    from ..errors import ProfileError
-    from ..yamlpos import ReadError, read_text
+    from ..errors import InputError, ProfileError
+    from ..safeio import read_input
+    from ..yamlpos import MAX_BYTES, ReadError, read_text
 
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        doc = read_text(text, source, as_json=True)
-    except FileNotFoundError:
-        raise ProfileError.single(source, "no such file", "not-found") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise ProfileError.single(source, "is not a JSON text file", "not-text") from None
-    except OSError as exc:
-        raise ProfileError.single(source, f"cannot be read ({exc.strerror})", "unreadable") from None
+        text, name = read_input(source, cap=MAX_BYTES)
+        doc = read_text(text, name, as_json=True)
+    except InputError as exc:
+        raise ProfileError(exc.diagnostics) from None
     except ReadError as exc:
         raise ProfileError(exc.diagnostics) from None
     if not is_record(doc.data):

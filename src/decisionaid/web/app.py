@@ -8,7 +8,9 @@
     GET  /cds-services, POST /cds-services/{id}   the CDS Hooks service, with --cds-hooks (cds.py)
 
 Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access log keeps
-method, path and status only). Request bodies over 1 MB are refused (413). Evaluation and rendering
+method, path and status only). Request bodies over 1 MB are refused (413); every response carries
+the security headers, and slow or oversized requests are cut short (`guard.py`); a client that goes
+away mid-request is one log line. Evaluation and rendering
 run in spawned worker processes (`workers.py`), so the event loop never blocks and several patients
 are served at once, each by an engine of their own.
 """
@@ -24,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from ..errors import UserError
 from ..loader import load_rule_pack
@@ -35,6 +37,7 @@ from ..profile import validate_profile
 from ..rulepack import RulePack
 from ..yamlpos import ReadError, read_text
 from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
+from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
 from .page import form_css, render_form
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
@@ -44,18 +47,11 @@ if TYPE_CHECKING:
 MAX_BODY = 1_000_000
 _PRIVATE = {"cache-control": "no-store"}  # answers and sheets are never cached by the browser
 log = logging.getLogger("decisionaid.web")
-_SECURITY_HEADERS = [
-    (b"content-security-policy",
-     (b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-      b"frame-ancestors 'none'")),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-]
 
 
 def create_app(rules_dir: str | Path | None = None, *, render_workers: int | None = None,
-               job_timeout: float = 60.0, pack: RulePack | None = None, cds: CdsConfig | None = None) -> Starlette:
+               job_timeout: float = 60.0, pack: RulePack | None = None, max_in_flight: int = 64,
+               cds: CdsConfig | None = None) -> Starlette:
     """The ASGI application. Render workers start with the app and stop with it; the CDS Hooks
     service is there only when `cds` is given."""
 
@@ -93,9 +89,28 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         from .cds import cds_routes
 
         routes += cds_routes(cds)
-    app = Starlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY)
-    app.add_middleware(_SecurityHeaders)
-    return app
+    return _GuardedStarlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY, max_in_flight=max_in_flight,
+                             exception_handlers={ClientDisconnect: _client_gone})
+
+
+class _GuardedStarlette(Starlette):
+    """Starlette inside the Guard: the guard sees every response, Starlette's own 413 and 500 included."""
+
+    def __init__(self, *args: Any, max_in_flight: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_in_flight = max_in_flight
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Guard(super().build_middleware_stack(), max_in_flight=self.max_in_flight)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """A body that stopped arriving: one log line (never a stack trace), and 408 if the client still listens."""
+    if request.scope.get(BODY_TIMED_OUT):
+        log.info("a request body did not arrive within %.0f s; answered 408", BODY_TIMEOUT)
+        return PlainTextResponse("The request took too long to arrive.", status_code=408)
+    log.info("a client disconnected before sending its whole request")
+    return Response(status_code=400)
 
 
 async def show_form(request: Request) -> Response:
@@ -103,8 +118,7 @@ async def show_form(request: Request) -> Response:
 
 
 async def stylesheet(request: Request) -> Response:
-    return Response(request.app.state.css, media_type="text/css",
-                    headers={"cache-control": "public, max-age=3600"})
+    return Response(request.app.state.css, media_type="text/css")
 
 
 async def healthz(request: Request) -> Response:
@@ -210,22 +224,3 @@ def _is_json(request: Request) -> bool:
     """JSON: a profile, or a FHIR record (application/fhir+json)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return kind in ("application/json", "application/fhir+json")
-
-
-class _SecurityHeaders:
-    """Adds the security headers to every response (pure ASGI, so streaming is unaffected)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

@@ -20,7 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import Diagnostic, UsageError
+from ..errors import Diagnostic, InputError, UsageError
+from ..safeio import read_input
 from ..yamlpos import ReadError, data_path, read_text
 
 #: asymmetric algorithms only (the specification forbids `none` and shared-secret HMAC); ES384 and
@@ -56,13 +57,11 @@ class CdsConfig(_Strict):
 
 def load_cds_config(path: Path) -> CdsConfig:
     """Read the configuration and check that every issuer's JWKS file loads; raises UsageError."""
-    name = str(path)
     try:
-        doc = read_text(path.read_text(encoding="utf-8"), name, as_json=path.suffix.lower() == ".json")
-    except FileNotFoundError:
-        raise UsageError.single(name, "no such file", "not-found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError.single(name, f"cannot be read ({type(exc).__name__})", "unreadable") from None
+        text, name = read_input(path)
+        doc = read_text(text, name, as_json=path.suffix.lower() == ".json")
+    except InputError as exc:
+        raise UsageError(exc.diagnostics) from None
     except ReadError as exc:
         raise UsageError(exc.diagnostics) from None
     if not isinstance(doc.data, dict):
@@ -87,8 +86,10 @@ class Verifier:
         for number, issuer in enumerate(config.issuers):
             file = Path(config.folder) / issuer.jwks
             try:
-                keyset = jwt.PyJWKSet.from_dict(json.loads(file.read_text(encoding="utf-8")))
-            except (OSError, ValueError, jwt.PyJWTError) as exc:
+                keyset = jwt.PyJWKSet.from_dict(json.loads(read_input(file)[0]))
+            except InputError as exc:
+                raise UsageError(exc.diagnostics) from None
+            except (ValueError, jwt.PyJWTError) as exc:
                 raise UsageError([Diagnostic(str(file), None, None, f"issuers[{number}].jwks: not a JWK Set that "
                                              f"loads ({type(exc).__name__})", "cds-jwks")]) from None
             self.keys[issuer.iss] = {key.key_id: key for key in keyset.keys if key.key_id}

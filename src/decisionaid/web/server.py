@@ -59,7 +59,7 @@ LOG_CONFIG: dict[str, Any] = {
 
 
 def serve(host: str = "127.0.0.1", port: int = 8080, rules_dir: str | Path | None = None,
-          render_workers: int | None = None, cds_hooks: Path | None = None) -> None:
+          render_workers: int | None = None, max_requests: int = 64, cds_hooks: Path | None = None) -> None:
     """Run the web form until interrupted. The rule pack (and the CDS Hooks configuration, when
     given) is checked first: a problem there is a user error, not a traceback."""
     import uvicorn
@@ -68,15 +68,20 @@ def serve(host: str = "127.0.0.1", port: int = 8080, rules_dir: str | Path | Non
     from ..loader import load_rule_pack
     from .app import create_app
     from .cds_auth import load_cds_config
+    from .guard import MAX_HEADER_BYTES, GuardedH11Protocol
 
     pack = load_rule_pack(rules_dir)
     cds = None
     if cds_hooks is not None:
         cds = load_cds_config(cds_hooks)
         load_fhir_map(rules_dir, pack.catalogue)
-    app = create_app(rules_dir, render_workers=render_workers, pack=pack, cds=cds)
+    app = create_app(rules_dir, render_workers=render_workers, pack=pack, max_in_flight=max_requests, cds=cds)
+    # h11 (not httptools): its protocol carries the header deadline, and it buffers at most
+    # MAX_HEADER_BYTES of an incomplete request head.
     config = uvicorn.Config(app, host=host, port=port, log_config=LOG_CONFIG, access_log=True, lifespan="on",
-                            server_header=False, proxy_headers=False, timeout_graceful_shutdown=10)
+                            server_header=False, proxy_headers=False, timeout_graceful_shutdown=10,
+                            http=GuardedH11Protocol, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                            timeout_keep_alive=5)
     if not _is_loopback(host):  # uvicorn.Config has applied LOG_CONFIG by now
         log.warning("listening on %s: people on the network can reach the form; serve it over HTTPS", host)
     uvicorn.Server(config).run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from decisionaid.sheettext import sheet_text
+from decisionaid.sheet.text import sheet_text
 
 from . import sheets
 

@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from decisionaid.pipeline import make_sheet, sheet_pdf
-from decisionaid.render import render_html
+from decisionaid.sheet.render import render_html
 
 from . import sheets
 from .conftest import EXAMPLES, ROOT
@@ -79,7 +79,7 @@ def test_patient_text_is_escaped_and_nothing_is_fetched(make_profile):
 
 
 def test_rendering_logs_no_weasyprint_warnings(caplog):
-    from decisionaid.render import html_to_pdf
+    from decisionaid.sheet.render import html_to_pdf
 
     with caplog.at_level("WARNING", logger="weasyprint"):
         html_to_pdf(sheets.html(FIRST))

@@ -224,7 +224,8 @@ def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> 
 def _make_sheet(source: str, target: str) -> Outcome:
     from .pipeline import make_sheet, rule_pack_and_engine
     from .profile import load_profile
-    from .render import render_pdf, write_atomically
+    from .sheet import render_pdf
+    from .sheet.render import write_atomically
 
     problem: str | None = None
     try:

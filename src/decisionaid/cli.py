@@ -54,7 +54,8 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, large_print
           sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Make the discussion sheet (PDF) for PROFILE (a .yaml/.json file, or - for standard input)."""
     from .pipeline import make_sheet
-    from .render import render_html, render_pdf, write_atomically
+    from .sheet import render_html, render_pdf
+    from .sheet.render import write_atomically
 
     for target in (output, html_path):
         if target is not None and not target.parent.is_dir():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .assess import Assessment
-from .sheet import STATUS_TEXT
+from .sheet.options import STATUS_TEXT
 
 MARK = {"met": "+", "not_met": "-", "unknown": "?"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from .rulepack import RulePack
-from .sheettext import SheetSource
+from ..rulepack import RulePack
+from .text import SheetSource
 
 KIND_TEXT = {
     "guideline": "guideline",

@@ -1,0 +1,214 @@
+"""The visit sheet: three pages for a 20-minute consultation, made by default.
+
+Page 1, at a glance: the Option Grid of all seven options under names patients know, with one
+denominator, and where to get the booklet. Page 2, for the patient: each option's status with the
+reason that decided it, what is missing and what each answer would give ("what would change this",
+computed by the engine), the questions that matter most for this profile, a short values exercise,
+the SURE test and, when it applies, the warning signs of unproven clinics. Page 3, for the MS team:
+the same in clinical words (clinical.py), the stamp and the numbered sources of all three pages.
+Sources are numbered in the order these pages cite them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from ..assess import Assessment, OptionResult
+from ..changes import Change
+from ..profile import Profile
+from ..rulepack import RulePack
+from .clinical import ClinicalOption, clinical_options, clinical_profile, contraindications
+from .fields import missing_text
+from .grid import Grid, build_grids
+from .parts import ChecklistView, SureView, checklist_view, sure_view
+from .sources import RefView, SourceNumbering
+from .text import SheetText
+from .words import join_words, lower_first
+
+MAX_QUESTIONS = 8
+TRIAL_CELL_THERAPIES = ("msc", "msc_np", "nsc", "ipsc")
+ANSWERS_PER_OPTION = 3  # answers shown on page 2 for one option; the MS team's page has them all
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FitLine(_Frozen):
+    """An option's status and the one reason that decided it."""
+
+    option: str
+    status: str
+    reason: str
+    refs: list[RefView]
+
+
+class ChangeView(_Frozen):
+    """For an option that needs information: what is missing, the question that settles it, and
+    what the answers would give."""
+
+    option: str
+    missing: str
+    ask: list[str]
+    answers: list[str]
+    clinical: list[str]
+
+
+class Visit(_Frozen):
+    booklet_note: str
+    fits: list[FitLine]
+    changes: list[ChangeView]
+    questions: list[str]
+    question_refs: list[RefView]
+    values_help: str
+    values: list[str]
+    checklist: ChecklistView | None
+    clinical_profile: str
+    clinical_options: list[ClinicalOption]
+    contraindications: list[str]
+    missing_clinical: list[str]
+
+
+def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,
+                numbering: SourceNumbering, text: SheetText) -> tuple[list[Grid], SureView, Visit]:
+    """The visit sheet's grid, SURE test and own parts, numbered in the order the three pages cite them."""
+    names = {r.id: text.grid_names.get(r.id, pack.options[r.id].short_title) for r in results}
+    grids = build_grids(results, pack, numbering, text, names=names, fit="missing")
+    fits = [FitLine(option=names[r.id], status=text.status_short[r.status], reason=r.reason,
+                    refs=numbering.refs([s for c in r.criteria if c.id in r.deciding_criteria for s in c.sources]))
+            for r in results]
+    changes = [_change_view(r, names[r.id], profile, pack, text) for r in results if r.status == "needs_information"]
+    questions = _questions(results, names, profile, pack, text, bool(assessment.missing_information))
+    question_refs = numbering.refs(text.general_questions_sources)
+    sure = sure_view(text, numbering)
+    abroad = profile.considering_clinic_abroad == "yes"
+    trial_only = any(r.id in TRIAL_CELL_THERAPIES and r.status == "trial_only" for r in results)
+    checklist = checklist_view(text, numbering, abroad=abroad, short=True) if abroad or trial_only else None
+    visit = Visit(
+        booklet_note=text.visit.booklet_note,
+        fits=fits,
+        changes=changes,
+        questions=questions,
+        question_refs=question_refs,
+        values_help=text.visit.values_help,
+        values=list(text.visit.values),
+        checklist=checklist,
+        clinical_profile=clinical_profile(profile, pack),
+        clinical_options=clinical_options(results, pack, names, numbering),
+        contraindications=contraindications(profile, results, names),
+        missing_clinical=[missing_text(f) for f in assessment.missing_information],
+    )
+    return grids, sure, visit
+
+
+def _questions(results: list[OptionResult], names: dict[str, str], profile: Profile, pack: RulePack,
+               text: SheetText, missing: bool) -> list[str]:
+    """At most eight, the most particular to this profile first: the missing facts, a clinic abroad,
+    each option that is open to this patient, the rules' questions for this profile, then general ones."""
+    asked: list[str] = []
+    if missing:
+        asked.append(text.missing_question)
+    if profile.considering_clinic_abroad == "yes":
+        asked.append(text.abroad_question)
+    for r in results:
+        template = text.status_questions.get(r.status)
+        if template and r.status != "unlikely_to_fit":
+            asked.append(template.format(option=names[r.id]))
+    asked += [q.text for r in results for q in pack.options[r.id].questions if q.when is not None and q.text in r.questions]
+    asked += list(text.general_questions)
+    return list(dict.fromkeys(asked))[:MAX_QUESTIONS]
+
+
+def _change_view(result: OptionResult, name: str, profile: Profile, pack: RulePack, text: SheetText) -> ChangeView:
+    fields = list(dict.fromkeys(c.field for c in result.what_would_change))
+    wording = text.visit.fields
+    missing = [f for f in (fields or result.missing_information)]
+    answers: list[str] = []
+    clinical: list[str] = []
+    for field in fields:
+        groups = _grouped(field, [c for c in result.what_would_change if c.field == field])
+        for status, values in groups:
+            answers.append(f"If {answer_words(field, values, profile, pack, text)}: {lower_first(text.status_short[status])}.")
+            clinical.append(f"{missing_text(field)} {clinical_values(field, values, pack)}: {text.status_short[status].lower()}")
+    return ChangeView(
+        option=name,
+        missing=join_words([wording[_generic(f)].name if _generic(f) in wording else lower_first(missing_text(f))
+                            for f in missing]),
+        ask=[wording[_generic(f)].ask for f in fields if _generic(f) in wording][:2],
+        answers=answers[:ANSWERS_PER_OPTION],
+        clinical=clinical,
+    )
+
+
+def _generic(field: str) -> str:
+    return "prior_dmts." + field.rsplit(".", 1)[1] if field.startswith("prior_dmts.") else field
+
+
+def _grouped(field: str, changes: list[Change]) -> list[tuple[str, list[object]]]:
+    """Answers that give the same status, together; numbers as runs of neighbouring values."""
+    groups: list[tuple[str, list[object]]] = []
+    numeric = all(isinstance(c.value, int | float) for c in changes)
+    for change in changes:
+        if groups and groups[-1][0] == change.status and (not numeric or _neighbours(groups[-1][1][-1], change)):
+            groups[-1][1].append(change.value)
+        elif not numeric and any(g[0] == change.status for g in groups):
+            next(g for g in groups if g[0] == change.status)[1].append(change.value)
+        else:
+            groups.append((change.status, [change.value]))
+    return groups
+
+
+def _neighbours(previous: object, change: Change) -> bool:
+    return isinstance(previous, int | float) and isinstance(change.value, int | float) and change.value - previous <= 1
+
+
+def _range(values: list[object], all_values: list[float] | None = None) -> str:
+    low, high = values[0], values[-1]
+    return f"{low:g}" if low == high else f"{low:g} to {high:g}"
+
+
+def answer_words(field: str, values: list[object], profile: Profile, pack: RulePack, text: SheetText) -> str:
+    """An answer (or several with the same result) as the patient reads it: 'your EDSS is 6 to 6.5'."""
+    wording = text.visit.fields[_generic(field)].answer
+    drug = _drug_for(field, profile, pack)
+    if all(isinstance(v, int | float) for v in values):
+        return wording["range"].format(value=_range(values), drug=drug)
+    if field == "comorbidities":
+        named = [text.visit.conditions[v[0]] for v in values if isinstance(v, list) and v]
+        parts = ([wording["none"]] if [] in values else []) + ([wording["some"].format(value=join_words(named, "or"))]
+                                                              if named else [])
+        return join_words(parts, "or")
+    if field == "current_dmt":
+        return join_words([wording["none"] if v == "none" else wording["drug"].format(
+            value=v, tier=_tier(str(v), pack)) for v in values], "or")
+    if field == "prior_dmts":
+        return wording["none"]
+    return join_words([wording[str(v)].format(drug=drug) for v in values], "or")
+
+
+def clinical_values(field: str, values: list[object], pack: RulePack) -> str:
+    """Answers in the MS team's words: '= 6 to 6.5', 'none', 'heart disease or HIV'."""
+    if all(isinstance(v, int | float) for v in values):
+        return _range(values)
+    if field == "comorbidities":
+        return join_words(["none" if v == [] else str(v[0]).replace("_", " ") for v in values  # type: ignore[index]
+                           ], "or")
+    if field == "prior_dmts":
+        return "none"
+    return join_words([str(v).replace("_", " ") for v in values], "or")
+
+
+def _tier(drug: str, pack: RulePack) -> str:
+    found = pack.catalogue.resolve(drug)
+    return found.tier if found else ""
+
+
+def _drug_for(field: str, profile: Profile, pack: RulePack) -> str:
+    """The drug a field is about: an earlier one, or the current one, by its generic name."""
+    name = ""
+    if field.startswith("prior_dmts.") and profile.prior_dmts:
+        name = profile.prior_dmts[int(field.split(".")[1])].drug
+    elif profile.current_dmt:
+        name = profile.current_dmt
+    found = pack.catalogue.resolve(name) if name else None
+    return found.generic if found else (name or "your current drug")

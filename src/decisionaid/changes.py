@@ -38,6 +38,18 @@ CHOICES = {"disability_worsening_last_12_months": ("yes", "no"), "activity_on_cu
            "prior_dmts.stopped_because": ("not_effective", "side_effects", "safety_risk", "pregnancy", "other")}
 
 
+class Answers(BaseModel):
+    """Answers to one field that give the same status: the values, or for a number the range
+    (`low` None: that value or less; `high` None: that value or more)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: Status
+    values: list[Value]
+    low: float | None = None
+    high: float | None = None
+
+
 class Change(BaseModel):
     """Setting `field` to `value` (and nothing else) gives the option `status`."""
 
@@ -79,6 +91,33 @@ def what_would_change(profile: Profile, pack: RulePack, engine: RuleEngine,
                 if status != "needs_information":
                     out[option.id].append(Change(field=field, value=value, status=status))
     return out
+
+
+def grouped(field: str, changes: list[Change], pack: RulePack) -> list[Answers]:
+    """The changes for one field, answers with the same status together. Numbers are grouped in runs
+    over every value tried, so a range holds exactly the values between two thresholds."""
+    found = {json_key(c.value): c.status for c in changes if c.field == field}
+    tried = list(_values(field, pack))
+    if not all(isinstance(v, int | float) for v in tried):
+        out: dict[Status, list[Value]] = {}
+        for value in tried:
+            if (status := found.get(json_key(value))) is not None:
+                out.setdefault(status, []).append(value)
+        return [Answers(status=status, values=values) for status, values in out.items()]
+    runs: list[tuple[Status | None, list[Value]]] = []
+    for value in tried:
+        status = found.get(json_key(value))
+        if runs and runs[-1][0] == status:
+            runs[-1][1].append(value)
+        else:
+            runs.append((status, [value]))
+    return [Answers(status=status, values=values, low=None if i == 0 else float(values[0]),  # type: ignore[arg-type]
+                    high=None if i == len(runs) - 1 else float(values[-1]))  # type: ignore[arg-type]
+            for i, (status, values) in enumerate(runs) if status is not None]
+
+
+def json_key(value: Value) -> str:
+    return repr(value)
 
 
 def _open_fields(entered: dict[str, Any], options: list[Option]) -> list[str]:

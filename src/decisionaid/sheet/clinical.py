@@ -3,6 +3,8 @@ option's deciding criteria with their thresholds, and the contraindications pres
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from ..assess import OptionResult
@@ -20,6 +22,8 @@ STATUS_WORDS = {
     "needs_information": "needs information",
 }
 STATE_MARK = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+# Rule text written for rule authors names files ("the high-efficacy tier of rules/drugs.yaml"); not on the sheet.
+_FILE = re.compile(r"\s+(?:of|in|from)\s+\S+\.ya?ml\b")
 SEX_WORDS = {"female": "woman", "male": "man"}
 WALKING_WORDS = {"unaided": "walks unaided", "one_aid": "walks with one aid", "two_aids": "walks with two aids",
                  "wheelchair": "uses a wheelchair"}
@@ -36,8 +40,7 @@ class _Frozen(BaseModel):
 
 class CriterionLine(_Frozen):
     state: str
-    label: str
-    threshold: str
+    text: str  # the threshold and who sets it, or the criterion's name when it has no threshold
     refs: list[RefView]
 
 
@@ -127,7 +130,7 @@ def clinical_options(results: list[OptionResult], pack: RulePack, names: dict[st
         shown = deciding or [c for c in result.criteria if c.state == "unknown"]
         out.append(ClinicalOption(
             name=names[result.id], status=STATUS_WORDS[result.status],
-            criteria=[CriterionLine(state=STATE_MARK[c.state], label=c.label, threshold=c.threshold,
+            criteria=[CriterionLine(state=STATE_MARK[c.state], text=_FILE.sub("", c.threshold or c.label),
                                     refs=numbering.refs(c.sources)) for c in shown]))
     return out
 

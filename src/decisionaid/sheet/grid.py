@@ -19,7 +19,8 @@ from .sources import RefView, SourceNumbering
 from .text import SheetText
 from .words import first_sentence, join_words, sentence
 
-QUESTIONS = (
+Questions = tuple[tuple[str, str], ...]
+QUESTIONS: Questions = (
     ("what", "What is it?"),
     ("fit", "Does it fit me, and why?"),
     ("works", "How well does it work? (out of {denominator})"),
@@ -27,6 +28,15 @@ QUESTIONS = (
     ("like", "What is it like to go through?"),
     ("where", "Where is it available?"),
     ("evidence", "How strong is the evidence?"),
+)
+#: the visit sheet's shorter grid: the column heads name the options, page 2 says why each fits or not,
+#: and the booklet has where each is available
+VISIT_QUESTIONS: Questions = (
+    ("fit", "Does it fit me?"),
+    ("works", "How well does it work? (out of {denominator})"),
+    ("risks", "What are the main risks? (out of {denominator})"),
+    ("like", "What is it like?"),
+    ("evidence", "How sure are we?"),
 )
 CERTAINTY_LEAD = {
     "high": "High certainty.",
@@ -38,6 +48,7 @@ CERTAINTY_LEAD = {
 #: at most this many missing facts are named in a "needs information" cell; the rest are counted
 NAMED_MISSING = 2
 Fit = Literal["reason", "missing"]
+Evidence = Literal["stage", "certainty"]  # the evidence row: certainty and stage (booklet), or certainty only
 
 
 class _Frozen(BaseModel):
@@ -88,18 +99,20 @@ class Grid(_Frozen):
 
 
 def build_grids(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText, *,
-                names: dict[str, str], fit: Fit = "reason", columns: int | None = None) -> list[Grid]:
+                names: dict[str, str], fit: Fit = "reason", columns: int | None = None,
+                questions: Questions = QUESTIONS, evidence: Evidence = "stage") -> list[Grid]:
     """The grid as one table, or as tables of `columns` options each; `names` heads the columns, and
-    the fit row gives the status with its reason, or (`missing`) names what a needs-information option lacks."""
+    the fit row gives the status with its reason, or (`missing`) names what a needs-information option lacks;
+    the evidence row gives the certainty with the stage of research, or the certainty alone."""
     headlines = [n for r in results for n in _headline(r.benefits) + _headline(r.risks)]
     denominator = max((n.denominator for n in headlines), default=100)
     size = columns or len(results)
-    return [_grid(results[i:i + size], pack, numbering, text, names, fit, denominator)
+    return [_grid(results[i:i + size], pack, numbering, text, names, (fit, evidence), denominator, questions)
             for i in range(0, len(results), size)]
 
 
 def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText,
-          names: dict[str, str], fit: Fit, denominator: int) -> Grid:
+          names: dict[str, str], style: tuple[Fit, Evidence], denominator: int, questions: Questions) -> Grid:
     groups: list[GridGroup] = []
     for result in results:
         label = text.status_short[result.status]
@@ -108,15 +121,16 @@ def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumberin
         else:
             groups.append(GridGroup(label=label, span=1))
     rows = [GridRow(key=key, question=question.format(denominator=f"{denominator:,}"),
-                    cells=[_cell(key, r, pack, numbering, text, fit, denominator) for r in results])
-            for key, question in QUESTIONS]
+                    cells=[_cell(key, r, pack, numbering, text, style, denominator) for r in results])
+            for key, question in questions]
     return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id]) for r in results], rows=rows,
                 denominator=denominator)
 
 
-def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbering, text: SheetText, fit: Fit,
-          denominator: int) -> GridCell:
+def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbering, text: SheetText,
+          style: tuple[Fit, Evidence], denominator: int) -> GridCell:
     option = pack.options[result.id]
+    fit, evidence = style
     if key == "what":
         return GridCell(lead="", text=result.title, refs=[])
     if key == "fit":
@@ -133,11 +147,12 @@ def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbe
                             refs=numbering.refs(statements[0].sources))
         return GridCell(lead="None listed.", text="", refs=[])
     if key == "like":
-        return GridCell(lead="", text=option.what_it_is_like[0], refs=[])
+        like = option.what_it_is_like[0]
+        return GridCell(lead="", text=like if evidence == "stage" else first_sentence(like), refs=[])
     if key == "where":
         return GridCell(lead="", text=first_sentence(option.availability), refs=[])
-    return GridCell(lead=CERTAINTY_LEAD[result.evidence.certainty],
-                    text=first_sentence(result.evidence.maturity, clause=True), refs=[])
+    stage = first_sentence(result.evidence.maturity, clause=True) if evidence == "stage" else ""
+    return GridCell(lead=CERTAINTY_LEAD[result.evidence.certainty], text=stage, refs=[])
 
 
 def missing_cell(result: OptionResult) -> str:

@@ -30,9 +30,10 @@ class ChecklistView(_Frozen):
     items: list[ChecklistItemView]
 
 
-def sure_view(text: SheetText, numbering: SourceNumbering) -> SureView:
+def sure_view(text: SheetText, numbering: SourceNumbering, *, short: bool = False) -> SureView:
+    """The SURE test, its items word for word; `short`: the visit sheet's shorter scoring line."""
     return SureView(intro=text.sure.intro, items=[(i.letter, i.text) for i in text.sure.items],
-                    scoring=text.sure.scoring, refs=numbering.refs(text.sure.sources))
+                    scoring=text.visit.sure_scoring if short else text.sure.scoring, refs=numbering.refs(text.sure.sources))
 
 
 def checklist_view(text: SheetText, numbering: SourceNumbering, *, abroad: bool, short: bool = False) -> ChecklistView:
@@ -41,6 +42,6 @@ def checklist_view(text: SheetText, numbering: SourceNumbering, *, abroad: bool,
     items = [i for i in checklist.items if i.visit or not short]
     return ChecklistView(
         intro=checklist.visit_intro if short else checklist.intro,
-        abroad=checklist.abroad if abroad else "",
+        abroad=(text.visit.abroad if short else checklist.abroad) if abroad else "",
         items=[ChecklistItemView(text=i.text, refs=numbering.refs(i.sources)) for i in items],
     )

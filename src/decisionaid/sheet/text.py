@@ -61,7 +61,12 @@ class FieldWords(_Strict):
 
 class VisitText(_Strict):
     booklet_note: Text
+    numbers_help: Text
+    grid_help: Text
+    decision: Text
     values_help: Text
+    abroad: Text
+    sure_scoring: Text
     values: list[Text]
     fields: dict[str, FieldWords]
     conditions: dict[str, Text]

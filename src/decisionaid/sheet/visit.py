@@ -14,20 +14,21 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from ..assess import Assessment, OptionResult
-from ..changes import Change
+from ..changes import Answers, grouped
 from ..profile import Profile
 from ..rulepack import RulePack
 from .clinical import ClinicalOption, clinical_options, clinical_profile, contraindications
 from .fields import missing_text
-from .grid import Grid, build_grids
+from .grid import VISIT_QUESTIONS, Grid, build_grids
 from .parts import ChecklistView, SureView, checklist_view, sure_view
 from .sources import RefView, SourceNumbering
 from .text import SheetText
-from .words import join_words, lower_first
+from .words import first_sentence, join_words, lower_first
 
-MAX_QUESTIONS = 8
+MAX_QUESTIONS = 4  # the issue allows eight; four keep pages 1 and 2 within 1,200 words
 TRIAL_CELL_THERAPIES = ("msc", "msc_np", "nsc", "ipsc")
-ANSWERS_PER_OPTION = 3  # answers shown on page 2 for one option; the MS team's page has them all
+ANSWERS_PER_OPTION = 2  # answers shown on page 2 for one option; the MS team's page has them all
+NAMED_MISSING = 3  # missing facts named for one option on page 2; the rest are counted
 
 
 class _Frozen(BaseModel):
@@ -56,6 +57,9 @@ class ChangeView(_Frozen):
 
 class Visit(_Frozen):
     booklet_note: str
+    numbers_help: str
+    grid_help: str
+    decision: str
     fits: list[FitLine]
     changes: list[ChangeView]
     questions: list[str]
@@ -73,19 +77,24 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
                 numbering: SourceNumbering, text: SheetText) -> tuple[list[Grid], SureView, Visit]:
     """The visit sheet's grid, SURE test and own parts, numbered in the order the three pages cite them."""
     names = {r.id: text.grid_names.get(r.id, pack.options[r.id].short_title) for r in results}
-    grids = build_grids(results, pack, numbering, text, names=names, fit="missing")
+    grids = build_grids(results, pack, numbering, text, names=names, fit="missing", questions=VISIT_QUESTIONS,
+                        evidence="certainty")
     fits = [FitLine(option=names[r.id], status=text.status_short[r.status], reason=r.reason,
                     refs=numbering.refs([s for c in r.criteria if c.id in r.deciding_criteria for s in c.sources]))
             for r in results]
     changes = [_change_view(r, names[r.id], profile, pack, text) for r in results if r.status == "needs_information"]
     questions = _questions(results, names, profile, pack, text, bool(assessment.missing_information))
-    question_refs = numbering.refs(text.general_questions_sources)
-    sure = sure_view(text, numbering)
+    general = any(q in text.general_questions for q in questions)
+    question_refs = numbering.refs(text.general_questions_sources) if general else []
+    sure = sure_view(text, numbering, short=True)
     abroad = profile.considering_clinic_abroad == "yes"
     trial_only = any(r.id in TRIAL_CELL_THERAPIES and r.status == "trial_only" for r in results)
     checklist = checklist_view(text, numbering, abroad=abroad, short=True) if abroad or trial_only else None
     visit = Visit(
         booklet_note=text.visit.booklet_note,
+        numbers_help=text.visit.numbers_help,
+        grid_help=text.visit.grid_help.format(denominator=f"{grids[0].denominator:,}"),
+        decision=text.visit.decision,
         fits=fits,
         changes=changes,
         questions=questions,
@@ -107,34 +116,40 @@ def _questions(results: list[OptionResult], names: dict[str, str], profile: Prof
     each option that is open to this patient, the rules' questions for this profile, then general ones."""
     asked: list[str] = []
     if missing:
-        asked.append(text.missing_question)
+        asked.append(first_sentence(text.missing_question))  # its second sentence points at the booklet's list
     if profile.considering_clinic_abroad == "yes":
         asked.append(text.abroad_question)
     for r in results:
         template = text.status_questions.get(r.status)
         if template and r.status != "unlikely_to_fit":
-            asked.append(template.format(option=names[r.id]))
+            asked.append(template.format(option=in_sentence(names[r.id])))
     asked += [q.text for r in results for q in pack.options[r.id].questions if q.when is not None and q.text in r.questions]
     asked += list(text.general_questions)
     return list(dict.fromkeys(asked))[:MAX_QUESTIONS]
 
 
+def in_sentence(name: str) -> str:
+    """An option's short name inside a sentence: 'high-efficacy drug', but 'MSC' and 'aHSCT'."""
+    return name if name[1:2].isupper() else lower_first(name)
+
+
 def _change_view(result: OptionResult, name: str, profile: Profile, pack: RulePack, text: SheetText) -> ChangeView:
     fields = list(dict.fromkeys(c.field for c in result.what_would_change))
     wording = text.visit.fields
-    missing = [f for f in (fields or result.missing_information)]
+    missing = [wording[_generic(f)].name if _generic(f) in wording else lower_first(missing_text(f))
+               for f in (fields or result.missing_information)]
+    named = missing[:NAMED_MISSING] + ([f"{len(missing) - NAMED_MISSING} more facts"] if len(missing) > NAMED_MISSING else [])
     answers: list[str] = []
     clinical: list[str] = []
     for field in fields:
-        groups = _grouped(field, [c for c in result.what_would_change if c.field == field])
-        for status, values in groups:
-            answers.append(f"If {answer_words(field, values, profile, pack, text)}: {lower_first(text.status_short[status])}.")
-            clinical.append(f"{missing_text(field)} {clinical_values(field, values, pack)}: {text.status_short[status].lower()}")
+        for group in grouped(field, result.what_would_change, pack):
+            status = text.status_short[group.status]
+            answers.append(f"If {answer_words(field, group, profile, pack, text)}: {lower_first(status)}.")
+            clinical.append(f"{missing_text(field)} {clinical_values(field, group)}: {status.lower()}")
     return ChangeView(
         option=name,
-        missing=join_words([wording[_generic(f)].name if _generic(f) in wording else lower_first(missing_text(f))
-                            for f in missing]),
-        ask=[wording[_generic(f)].ask for f in fields if _generic(f) in wording][:2],
+        missing=join_words(named),
+        ask=[wording[_generic(f)].ask for f in fields if _generic(f) in wording][:1],
         answers=answers[:ANSWERS_PER_OPTION],
         clinical=clinical,
     )
@@ -144,35 +159,23 @@ def _generic(field: str) -> str:
     return "prior_dmts." + field.rsplit(".", 1)[1] if field.startswith("prior_dmts.") else field
 
 
-def _grouped(field: str, changes: list[Change]) -> list[tuple[str, list[object]]]:
-    """Answers that give the same status, together; numbers as runs of neighbouring values."""
-    groups: list[tuple[str, list[object]]] = []
-    numeric = all(isinstance(c.value, int | float) for c in changes)
-    for change in changes:
-        if groups and groups[-1][0] == change.status and (not numeric or _neighbours(groups[-1][1][-1], change)):
-            groups[-1][1].append(change.value)
-        elif not numeric and any(g[0] == change.status for g in groups):
-            next(g for g in groups if g[0] == change.status)[1].append(change.value)
-        else:
-            groups.append((change.status, [change.value]))
-    return groups
+def _range(group: Answers) -> str:
+    if group.low is None and group.high is None:
+        return "any number"
+    if group.low is None:
+        return f"{group.high:g} or less"
+    if group.high is None:
+        return f"{group.low:g} or more"
+    return f"{group.low:g}" if group.low == group.high else f"{group.low:g} to {group.high:g}"
 
 
-def _neighbours(previous: object, change: Change) -> bool:
-    return isinstance(previous, int | float) and isinstance(change.value, int | float) and change.value - previous <= 1
-
-
-def _range(values: list[object], all_values: list[float] | None = None) -> str:
-    low, high = values[0], values[-1]
-    return f"{low:g}" if low == high else f"{low:g} to {high:g}"
-
-
-def answer_words(field: str, values: list[object], profile: Profile, pack: RulePack, text: SheetText) -> str:
+def answer_words(field: str, group: Answers, profile: Profile, pack: RulePack, text: SheetText) -> str:
     """An answer (or several with the same result) as the patient reads it: 'your EDSS is 6 to 6.5'."""
     wording = text.visit.fields[_generic(field)].answer
     drug = _drug_for(field, profile, pack)
+    values = group.values
     if all(isinstance(v, int | float) for v in values):
-        return wording["range"].format(value=_range(values), drug=drug)
+        return wording["range"].format(value=_range(group), drug=drug)
     if field == "comorbidities":
         named = [text.visit.conditions[v[0]] for v in values if isinstance(v, list) and v]
         parts = ([wording["none"]] if [] in values else []) + ([wording["some"].format(value=join_words(named, "or"))]
@@ -186,16 +189,12 @@ def answer_words(field: str, values: list[object], profile: Profile, pack: RuleP
     return join_words([wording[str(v)].format(drug=drug) for v in values], "or")
 
 
-def clinical_values(field: str, values: list[object], pack: RulePack) -> str:
-    """Answers in the MS team's words: '= 6 to 6.5', 'none', 'heart disease or HIV'."""
-    if all(isinstance(v, int | float) for v in values):
-        return _range(values)
-    if field == "comorbidities":
-        return join_words(["none" if v == [] else str(v[0]).replace("_", " ") for v in values  # type: ignore[index]
-                           ], "or")
-    if field == "prior_dmts":
-        return "none"
-    return join_words([str(v).replace("_", " ") for v in values], "or")
+def clinical_values(field: str, group: Answers) -> str:
+    """Answers in the MS team's words: '6 to 6.5', 'none', 'heart disease or HIV'."""
+    if all(isinstance(v, int | float) for v in group.values):
+        return _range(group)
+    words = ["none" if v == [] else (v[0] if isinstance(v, list) else str(v)).replace("_", " ") for v in group.values]
+    return join_words(words, "or")
 
 
 def _tier(drug: str, pack: RulePack) -> str:

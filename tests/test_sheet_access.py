@@ -41,7 +41,7 @@ def test_tagged_pdf_ua_with_title_language_figures_and_table_headers(name):
         elements = _struct(pdf)
         tags = [str(e.S) for e in elements]
         figures = [e for e in elements if e.S == "/Figure"]
-        arrays = sum(len(n.numbers) for o in sheets.sheet(name).options for n in o.benefits + o.risks)
+        arrays = sum(len(n.numbers) for o in sheets.sheet(name).booklet.options for n in o.benefits + o.risks)
         assert len(figures) == arrays
         assert all(str(f.get("/Alt", "")).startswith("Picture of ") for f in figures)
         assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI"} <= set(tags)
@@ -121,6 +121,6 @@ def test_no_meaning_in_colour_no_italics_no_capital_blocks():
         assert not re.search(r"<(i|em)\b", html)
         for _, block in sheets.patient_blocks(html):
             assert not re.search(r"\b[A-Z]{2,}(?:[\s,]+[A-Z]{2,}){2,}\b", block), block  # 3+ capitalised words in a row
-    statuses = {o.status_text for n in sheets.NAMES for o in sheets.sheet(n).options}
+    statuses = {o.status_text for n in sheets.NAMES for o in sheets.sheet(n).booklet.options}
     assert all(any(s in page for page in sheets.pages(n)) for n in sheets.NAMES for s in statuses
-               if s in {o.status_text for o in sheets.sheet(n).options})
+               if s in {o.status_text for o in sheets.sheet(n).booklet.options})

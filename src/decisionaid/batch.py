@@ -24,9 +24,12 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, UserError
+
+if TYPE_CHECKING:
+    from .sheet import Document
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -92,11 +95,13 @@ def render_batch(
     sheet_date: dt.date,
     jobs: int | None = None,
     large_print: bool = False,
+    document: Document = "visit",
     rules_dir: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> BatchResult:
-    """Make a sheet for every profile in `profile_dir`, writing `out_dir/<name>.pdf`.
+    """Make a sheet (the visit sheet, or `document="booklet"`) for every profile in `profile_dir`,
+    writing `out_dir/<name>.pdf`.
 
     Raises UserError for problems with the call itself (folders, rule pack); problems with single
     profiles are in the result.
@@ -116,7 +121,7 @@ def render_batch(
         on_start(len(profiles))
     started = time.perf_counter()
     tasks = [(str(p), str(o)) for p, o in zip(profiles, output_paths(profiles, out_dir))]
-    init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print)
+    init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print, document)
     done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
                                    on_done=on_done)
     by_source = {o.source: o for o in done}
@@ -211,13 +216,14 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> None:
+def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool, document: Document) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is now ignored
     from .pipeline import rule_pack_and_engine
 
-    _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print)
+    _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print,
+                     document=document)
     rule_pack_and_engine(rules_dir)  # once per worker
 
 
@@ -232,7 +238,7 @@ def _make_sheet(source: str, target: str) -> Outcome:
         pack, _ = rule_pack_and_engine(_settings["rules_dir"])
         profile = load_profile(source, pack.catalogue)
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
-                           rules_dir=_settings["rules_dir"])
+                           document=_settings["document"], rules_dir=_settings["rules_dir"])
         write_atomically(Path(target), render_pdf(sheet))
         if not _settings.get("frozen"):  # after the first sheet: see web/workers.py on gc.freeze
             gc.collect()

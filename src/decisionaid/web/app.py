@@ -1,6 +1,6 @@
 """The web application: a form that a patient or carer fills in, and the sheet as a download.
 
-    GET  /          the form (server-rendered, works without JavaScript)
+    GET  /          the form (server-rendered, works without JavaScript; /form.js shows that the sheet is being made)
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
     GET  /healthz   200 when the render workers are up
@@ -33,7 +33,7 @@ from ..profile import validate_profile
 from ..rulepack import RulePack
 from ..yamlpos import ReadError, read_text
 from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
-from .page import form_css, render_form
+from .page import form_asset, render_form
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
 MAX_BODY = 1_000_000
@@ -41,8 +41,8 @@ _PRIVATE = {"cache-control": "no-store"}  # answers and sheets are never cached 
 log = logging.getLogger("decisionaid.web")
 _SECURITY_HEADERS = [
     (b"content-security-policy",
-     (b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-      b"frame-ancestors 'none'")),
+     (b"default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; "
+      b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -64,7 +64,7 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         app.state.drug_names = sorted({n for d in pack.catalogue.drugs for n in (d.generic, *d.brands)},
                                       key=str.casefold)
         app.state.pool = pool
-        app.state.css = form_css()
+        app.state.css, app.state.js, app.state.icon = form_asset("form.css"), form_asset("form.js"), form_asset("favicon.svg")
         try:
             yield
         finally:
@@ -73,6 +73,8 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
     routes = [
         Route("/", show_form, methods=["GET"]),
         Route("/form.css", stylesheet, methods=["GET"]),
+        Route("/form.js", script, methods=["GET"]),
+        Route("/favicon.svg", favicon, methods=["GET"]),
         Route("/sheet", post_sheet, methods=["POST"]),
         Route("/assess", post_assess, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -89,6 +91,14 @@ async def show_form(request: Request) -> Response:
 async def stylesheet(request: Request) -> Response:
     return Response(request.app.state.css, media_type="text/css",
                     headers={"cache-control": "public, max-age=3600"})
+
+
+async def script(request: Request) -> Response:
+    return Response(request.app.state.js, media_type="text/javascript", headers={"cache-control": "public, max-age=3600"})
+
+
+async def favicon(request: Request) -> Response:
+    return Response(request.app.state.icon, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
 
 
 async def healthz(request: Request) -> Response:
@@ -126,7 +136,8 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
         return _json_errors([("", d.message) for d in exc.diagnostics])
     if kind == "assess":
         return await _assess_response(request, profile.entered_fields())
-    reading = FormReading(large_print=request.query_params.get("large_print") == "yes")
+    reading = FormReading(large_print=request.query_params.get("large_print") == "yes",
+                          booklet=request.query_params.get("document") == "booklet")
     if day := request.query_params.get("sheet_date"):
         reading.sheet_date = parse_date(day)
         if reading.sheet_date is None:
@@ -136,13 +147,15 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
 
 async def _sheet_response(request: Request, profile: dict[str, Any], reading: FormReading) -> Response:
     day = reading.sheet_date or dt.date.today()
-    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print}
+    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
+               "document": "booklet" if reading.booklet else "visit"}
     try:
         pdf = await _work(request, "sheet", payload)
     except _JobFailed as failed:
         return failed.response
+    name = f"ms-options-sheet-{day.isoformat()}-{payload['document']}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
-        **_PRIVATE, "content-disposition": f'attachment; filename="ms-options-sheet-{day.isoformat()}.pdf"'})
+        **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"'})
 
 
 async def _assess_response(request: Request, profile: dict[str, Any]) -> Response:

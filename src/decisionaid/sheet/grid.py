@@ -77,25 +77,11 @@ class GridColumn(_Frozen):
     short_title: str
 
 
-class GridBlock(_Frozen):
-    """One option with every question of the grid, in the grid's order (large print)."""
-
-    column: GridColumn
-    status: str
-    answers: list[tuple[str, GridCell]]
-
-
 class Grid(_Frozen):
     groups: list[GridGroup]
     columns: list[GridColumn]
     rows: list[GridRow]
     denominator: int
-
-    @property
-    def blocks(self) -> list[GridBlock]:
-        statuses = [g.label for g in self.groups for _ in range(g.span)]
-        return [GridBlock(column=c, status=statuses[i], answers=[(r.question, r.cells[i]) for r in self.rows])
-                for i, c in enumerate(self.columns)]
 
 
 def build_grids(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText, *,

@@ -19,7 +19,7 @@ from ..profile import Profile
 from ..rulepack import RulePack
 from .clinical import ClinicalOption, clinical_options, clinical_profile, contraindications
 from .fields import missing_text
-from .grid import VISIT_QUESTIONS, Grid, build_grids
+from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids
 from .parts import ChecklistView, SureView, checklist_view, sure_view
 from .sources import RefView, SourceNumbering
 from .text import SheetText
@@ -55,12 +55,21 @@ class ChangeView(_Frozen):
     clinical: list[str]
 
 
+class Block(_Frozen):
+    """Large print: one option with every question of the grid in the grid's order, its fit answer
+    carrying the reason that decided it (so page 2 need not list the fits again)."""
+
+    name: str
+    answers: list[tuple[str, GridCell]]
+
+
 class Visit(_Frozen):
     booklet_note: str
     numbers_help: str
     grid_help: str
     decision: str
     fits: list[FitLine]
+    blocks: list[Block]
     changes: list[ChangeView]
     questions: list[str]
     question_refs: list[RefView]
@@ -96,6 +105,7 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
         grid_help=text.visit.grid_help.format(denominator=f"{grids[0].denominator:,}"),
         decision=text.visit.decision,
         fits=fits,
+        blocks=_blocks(grids[0], fits),
         changes=changes,
         questions=questions,
         question_refs=question_refs,
@@ -108,6 +118,19 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
         missing_clinical=[missing_text(f) for f in assessment.missing_information],
     )
     return grids, sure, visit
+
+
+def _blocks(grid: Grid, fits: list[FitLine]) -> list[Block]:
+    blocks = []
+    for i, (column, fit) in enumerate(zip(grid.columns, fits, strict=True)):
+        answers = []
+        for row in grid.rows:
+            cell = row.cells[i]
+            if row.key == "fit":
+                cell = GridCell(lead=fit.status + ".", text=" ".join(filter(None, [fit.reason, cell.text])), refs=fit.refs)
+            answers.append((row.question, cell))
+        blocks.append(Block(name=column.short_title, answers=answers))
+    return blocks
 
 
 def _questions(results: list[OptionResult], names: dict[str, str], profile: Profile, pack: RulePack,

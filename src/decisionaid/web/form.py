@@ -117,6 +117,10 @@ SECTIONS: tuple[Section, ...] = (
                  short="the medicine you take now", size=24),
         Question("current_dmt_months", "For how many months have you taken it?", "In whole months, like 18.",
                  "integer", short="months on the current medicine"),
+        Question("activity_on_current_dmt",
+                 "After your first 6 months on it, did you have a relapse or new lesions on an MRI scan?",
+                 "A medicine needs about 6 months to work fully, so only count what happened after that.", "radio",
+                 choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
     )),
 )
 

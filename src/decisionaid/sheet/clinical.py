@@ -136,15 +136,20 @@ def clinical_options(results: list[OptionResult], pack: RulePack, names: dict[st
 
 
 def contraindications(profile: Profile, results: list[OptionResult], names: dict[str, str]) -> list[str]:
-    """Health conditions and pregnancy present in the profile, and for each option unlikely to fit the
-    criteria that made it so."""
+    """Health conditions and pregnancy present in the profile (or that they are not known), and for
+    each option unlikely to fit the met criteria that made it so."""
     present = [_condition(c) for c in profile.comorbidities or []]
     if profile.pregnant_or_breastfeeding == "yes":
         present.append("pregnant or breastfeeding")
-    lines = [f"Present: {join_words(present)}." if present else "None of the listed conditions, pregnancy or "
-             "breastfeeding is recorded."]
+    unknown = [what for what, value in (("comorbidities", profile.comorbidities),
+                                        ("pregnancy or breastfeeding", profile.pregnant_or_breastfeeding)) if value is None]
+    lines = [f"Present: {join_words(present)}."] if present else []
+    if unknown:
+        lines.append(f"Not known: {join_words(unknown)}.")
+    elif not present:
+        lines.append("None: no listed comorbidity, not pregnant or breastfeeding.")
     for result in results:
-        if result.status == "unlikely_to_fit":
-            why = [f"{c.label} ({STATE_MARK[c.state]})" for c in result.criteria if c.id in result.deciding_criteria]
-            lines.append(f"{names[result.id]}: {join_words(why)}.")
+        met = [c.label for c in result.criteria if c.id in result.deciding_criteria and c.state == "met"]
+        if result.status == "unlikely_to_fit" and met:
+            lines.append(f"{names[result.id]}: {join_words(met)}.")
     return lines

@@ -44,8 +44,8 @@ def sheet_command() -> list[str]:
 
 def bare_command(html: Path, out: Path, document: str, *extra: str) -> list[str]:
     """The bare WeasyPrint script over `html`, with the stylesheets `document` uses."""
-    from decisionaid.sheet import render
     from decisionaid.resources import templates_dir
+    from decisionaid.sheet import render
 
     css = [arg for name in render.STYLESHEETS[document, False] for arg in ("--css", name)]
     return [sys.executable, str(Path(__file__).with_name("bare_weasyprint.py")), str(html), str(templates_dir()),
@@ -67,7 +67,7 @@ def run(quick: bool = False) -> Result:
             bare_cmd = bare_command(html, bare, document)
             _wall(bare_cmd)  # warm the page cache and .pyc files for both
             identical = ours.read_bytes() == bare.read_bytes()
-            samples = alternate(3 if quick else 7, cli=lambda: _wall(cli), bare=lambda: _wall(bare_cmd))
+            samples = alternate(3 if quick else 7, cli=lambda cli=cli: _wall(cli), bare=lambda bare=bare_cmd: _wall(bare))
             t_cli, t_bare = median(samples["cli"]), median(samples["bare"])
             ratio = t_cli / t_bare
             pages = len(pypdf.PdfReader(ours).pages)

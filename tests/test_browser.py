@@ -12,9 +12,8 @@ import shutil
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 import pypdf
+import pytest
 
 from .helpers import pdf_text
 from .web_server import Server, web_server_fixture  # noqa: F401 - the fixture

@@ -57,10 +57,15 @@ def test_every_icon_array_has_a_text_alternative_in_the_html():
 
 
 @pytest.mark.parametrize("name", LARGE)
-def test_large_print_has_all_text_16pt_or_more_and_the_same_content(name):
+def test_large_print_has_all_text_16pt_or_more_and_the_same_content_and_no_near_empty_page(name):
+    footer = 30 * 72 / 25.4  # the bottom margin, where the footer is
     with pdfplumber.open(io.BytesIO(sheets.pdf(name, True))) as pdf:
         sizes = {round(c["size"], 1) for page in pdf.pages for c in page.chars}
+        lowest = [max((c["bottom"] for c in p.chars if c["bottom"] < p.height - footer), default=0) / p.height
+                  for p in pdf.pages]
     assert min(sizes) >= 16.0
+    # every page but the last (which holds the clinician's note lines) is at least half full
+    assert not [(n, f) for n, f in enumerate(lowest[:-1], start=1) if f < 0.5]
     with pdfplumber.open(io.BytesIO(sheets.pdf(name))) as pdf:
         assert min(round(c["size"], 1) for c in pdf.pages[1].chars) < 16  # normal print is normal
     def words(large_print):  # the whole sheet: patient pages, reference list and clinician page

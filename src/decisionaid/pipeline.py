@@ -14,9 +14,9 @@ from .assess import Assessment, assess
 from .engine import RuleEngine
 from .loader import load_rule_pack
 from .profile import Profile
-from .sheet import Document, Sheet, build_sheet, render_html, render_pdf
 from .resources import default_rules_dir
 from .rulepack import RulePack
+from .sheet import Document, Sheet, build_sheet, render_html, render_pdf
 
 _engines: dict[Path, tuple[RulePack, RuleEngine]] = {}
 _lock = threading.Lock()

@@ -87,7 +87,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         grids, sure, visit = build_visit(results, assessment, pack, profile, numbering, text)
         booklet = None
     meta = pack.meta
-    options = "" if document == "visit" else " --booklet"
+    flags = ("" if document == "visit" else " --booklet") + (" --large-print" if large_print else "")
     return Sheet(
         document=document,
         title=text.title,
@@ -122,8 +122,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         profile_digest=assessment.profile_digest,
         pack_digest=assessment.rule_pack_digest,
         program_version=__version__,
-        remake_command=f"decisionaid sheet PROFILE --date {sheet_date.isoformat()}{options}"
-                       + (" --large-print" if large_print else ""),
+        remake_command=f"decisionaid sheet PROFILE --date {sheet_date.isoformat()}{flags}",
         booklet=booklet,
         visit=visit,
     )

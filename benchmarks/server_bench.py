@@ -154,11 +154,7 @@ def _at_once(tmp: Path, body: str, rounds: int, result: Result) -> list[list[str
                 barrier.wait()
                 latencies[i] = requests[i]()
 
-            threads = [threading.Thread(target=one, args=(i,)) for i in range(AT_ONCE)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            _in_threads(one, range(AT_ONCE))
             served.extend(latencies)
             spans["served"].append(max(latencies))
             return max(latencies)
@@ -172,11 +168,7 @@ def _at_once(tmp: Path, body: str, rounds: int, result: Result) -> list[list[str
                     elapsed += renderer.render()
                     done.append(elapsed)
 
-            threads = [threading.Thread(target=share, args=(r,)) for r in renderers]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            _in_threads(share, renderers)
             bare_latencies.extend(done)
             spans["bare"].append(max(done))
             return max(done)
@@ -204,6 +196,15 @@ def _at_once(tmp: Path, body: str, rounds: int, result: Result) -> list[list[str
             [f"{AT_ONCE} at once: ratio (median; time to the last sheet of a round: {ratio:.2f}×)",
              f"{median(served) / median(bare_latencies):.2f}×",
              f"{percentile(served, 0.95) / percentile(bare_latencies, 0.95):.2f}×", ""]]
+
+
+def _in_threads(work: Callable[[Any], None], items: Any) -> None:
+    """`work(item)` for every item, each in a thread of its own, all at once."""
+    threads = [threading.Thread(target=work, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _wait(url: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:

@@ -54,7 +54,7 @@ def clinical_profile(profile: Profile, pack: RulePack) -> str:
     """'34-year-old woman. RRMS, 6 years, EDSS 3.5, walks unaided; 2 relapses and 4 new T2 / 2 Gd+ lesions
     in 12 months; natalizumab 18 months; dimethyl fumarate 20 months, stopped: not effective.'"""
     who = f"{profile.age}-year-old {SEX_WORDS.get(profile.sex or '', 'person')}"
-    disease = [profile.ms_type if profile.ms_type != "unknown" else "MS type not known"]
+    disease: list[str] = [profile.ms_type if profile.ms_type != "unknown" else "MS type not known"]
     years = profile.years_since_first_symptoms
     disease.append(f"{years:g} years since first symptoms" if years is not None else "duration not known")
     disease.append(f"EDSS {profile.edss:g}" if profile.edss is not None else "EDSS not known")

@@ -7,7 +7,8 @@ fonts, the same PDF options) and nothing else: no rules, no profile, no template
 
 With --repeat, it renders N times in one process and prints each render's seconds (JSON).
 With --serve, it renders once for every line read from standard input and answers each with the
-render's seconds: a warm, long-lived renderer that a benchmark can interleave with a server.
+render's seconds: a warm, long-lived renderer that a benchmark can interleave with a server. A line
+that names an HTML file renders that file instead (a batch of different sheets).
 """
 
 import json
@@ -45,14 +46,16 @@ def main() -> None:
               for name in css]
     html = html_path.read_text(encoding="utf-8")
 
-    def render() -> bytes:
-        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf(
+    def render(source: str = html) -> bytes:
+        return weasyprint.HTML(string=source, base_url=None, url_fetcher=fetcher).write_pdf(
             stylesheets=sheets, font_config=fonts, pdf_variant=variant, presentational_hints=False)
 
     if "--serve" in rest:
-        for _ in sys.stdin:
+        for line in sys.stdin:
+            name = line.strip()
+            source = Path(name).read_text(encoding="utf-8") if name.endswith(".html") else html
             start = time.perf_counter()
-            out.write_bytes(render())
+            out.write_bytes(render(source))
             print(time.perf_counter() - start, flush=True)
         return
     if not repeat:

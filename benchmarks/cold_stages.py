@@ -1,6 +1,6 @@
 """Where a cold `decisionaid sheet` spends its time, stage by stage (run in a fresh process).
 
-    python -m benchmarks.cold_stages PROFILE OUT.pdf DATE  ->  JSON {stage: seconds}
+    python -m benchmarks.cold_stages PROFILE OUT.pdf DATE [visit|booklet]  ->  JSON {stage: seconds}
 """
 
 import json
@@ -43,15 +43,17 @@ assessment = assess(profile, pack, engine)
 mark("assess")
 from decisionaid.sheet import build_sheet
 
-sheet = build_sheet(assessment, pack, profile, sheet_date=dt.date.fromisoformat(sys.argv[3]), large_print=False)
+document = sys.argv[4] if len(sys.argv) > 4 else "visit"
+sheet = build_sheet(assessment, pack, profile, sheet_date=dt.date.fromisoformat(sys.argv[3]), document=document)
 mark("build the sheet model")
-from decisionaid import render
+from decisionaid.sheet import render
 
 html = render.render_html(sheet)
 mark("render the HTML (jinja2)")
-render._weasy(False)
+stylesheets = render.STYLESHEETS[document, False]
+render._weasy(stylesheets)
 mark("import WeasyPrint, parse the CSS")
-pdf = render.html_to_pdf(html)
+pdf = render.html_to_pdf(html, stylesheets)
 mark("lay out and write the PDF (WeasyPrint)")
 from decisionaid.safeio import write_output
 

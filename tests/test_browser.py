@@ -6,11 +6,13 @@ On CI (CI=true) these tests never skip: a missing Chromium or Playwright is a fa
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
 
+import pypdf
 import pytest
 
 from .helpers import pdf_text
@@ -58,14 +60,15 @@ def group(page: Any, legend: str) -> Any:
     return page.get_by_role("group", name=legend, exact=True)
 
 
-def download_sheet(page: Any, press: str | None = None) -> bytes:
+def download_sheet(page: Any, press: str | None = None, ending: str = "-visit.pdf") -> bytes:
+    """Press the button (or a key) and return the PDF the browser saves; its name ends in `ending`."""
     with page.expect_download(timeout=120_000) as info:
         if press:
             page.keyboard.press(press)
         else:
             page.get_by_role("button", name="Download my sheet (PDF)").click()
     download = info.value
-    assert download.suggested_filename.endswith(".pdf")
+    assert download.suggested_filename.startswith("ms-options-sheet-") and download.suggested_filename.endswith(ending)
     with open(download.path(), "rb") as handle:
         return handle.read()
 
@@ -96,11 +99,49 @@ def test_a_patient_fills_in_the_form_and_downloads_the_sheet(page: Any) -> None:
     page.get_by_label("Thyroid disease").check()
     group(page, "Do you plan to have children?").get_by_label("Not sure yet", exact=True).check()
     group(page, "Would you think about joining a clinical trial?").get_by_label("Yes", exact=True).check()
-    pdf = download_sheet(page)
+    page.get_by_label("Full booklet: every option in detail, about 28 pages").check()
+    pdf = download_sheet(page, ending="-booklet.pdf")
     text = pdf_text(pdf)
     assert pdf.startswith(b"%PDF") and "Robin Browser-Test" in text
     assert "Worth discussing" in text and "does not tell you what to choose" in text
-    assert "Tecfidera" in text and "thyroid" in text.lower()
+    assert "Tecfidera" in text and "thyroid" in text.lower()  # the booklet's clinician page: as entered
+    assert "For the clinician" in text and len(pypdf.PdfReader(io.BytesIO(pdf)).pages) > 10
+
+
+def test_the_form_says_it_is_making_the_sheet_then_that_it_is_ready(page: Any) -> None:
+    held: list[Any] = []
+    page.route("**/sheet", lambda route: held.append(route))  # hold the request while we look
+    page.goto("/")
+    page.get_by_label("How old are you?").fill("52")
+    page.get_by_label("PPMS: primary progressive MS").check()
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Download my sheet (PDF)").click()
+        status = page.get_by_role("status")
+        status.wait_for(state="visible")
+        assert "Making your sheet" in status.inner_text()
+        assert page.get_by_role("button", name="Download my sheet (PDF)").is_disabled()
+        assert page.locator("form").get_attribute("aria-busy") == "true"
+        assert len(held) == 1  # the request is on its way, and nothing has come back yet
+        held[0].continue_()
+    assert info.value.suggested_filename.endswith("-visit.pdf")
+    page.get_by_text("Your sheet is ready.").wait_for()
+    assert page.get_by_role("button", name="Download my sheet (PDF)").is_enabled()
+    with open(info.value.path(), "rb") as handle:
+        text = pdf_text(handle.read())
+    assert "primary progressive" in text and "For your MS team" in text
+
+
+def test_without_javascript_the_form_still_downloads_the_sheet(browser: Any, web_server: Server) -> None:
+    context = browser.new_context(accept_downloads=True, base_url=web_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("How old are you?").fill("29")
+        page.get_by_label("CIS: a first attack (clinically isolated syndrome)").check()
+        text = pdf_text(download_sheet(page))
+        assert "first episode" in text and "Page 1 of 3" in text
+    finally:
+        context.close()
 
 
 def test_wrong_answers_show_errors_beside_the_questions(page: Any) -> None:
@@ -190,5 +231,5 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page: Any) -> None:
     assert page.locator("[name=ms_type][value=RRMS]").is_checked()
     assert page.locator("[name=sex][value=female]").is_checked()
     _tab_to(page, "button[type=submit]")
-    text = pdf_text(download_sheet(page, press="Enter"))
+    text = pdf_text(download_sheet(page, press="Enter", ending="-visit-large-print.pdf"))
     assert "Kim Keyboard-Only" in text and "does not tell you what to choose" in text

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from decisionaid.sheet import STATUS_TEXT
+from decisionaid.sheet.text import sheet_text
 
 from .conftest import EXAMPLES, ROOT
 from .helpers import pdf_text, run_cli
@@ -20,10 +20,18 @@ def test_sheet_writes_a_real_pdf(tmp_path):
     assert result.returncode == 0, result.stderr
     text = pdf_text(out.read_bytes())
     statuses = json.loads(run_cli("assess", str(EXAMPLE), "--format", "json").stdout)["options"]
-    expected = [STATUS_TEXT[o["status"]] for o in statuses]
-    for phrase in ["does not tell you what to choose", "Alex Example", "Page 1 of", *expected]:
-        assert phrase in text
+    expected = [sheet_text().status_short[o["status"]] for o in statuses]
+    for phrase in ["does not tell you what to choose", "Alex Example", "Page 1 of 3", "For your MS team", *expected]:
+        assert phrase in text  # the visit sheet, by default
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_booklet_on_request(tmp_path):
+    out = tmp_path / "booklet.html"
+    result = run_cli("sheet", str(EXAMPLE), "--booklet", "--html", str(out), "--date", "2026-11-22")
+    assert result.returncode == 0, result.stderr
+    html = out.read_text()
+    assert html.count('<section class="option"') == 7 and "--booklet" in html
 
 
 def test_sheet_reads_standard_input_and_writes_html(tmp_path):

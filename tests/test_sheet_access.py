@@ -41,7 +41,7 @@ def test_tagged_pdf_ua_with_title_language_figures_and_table_headers(name):
         elements = _struct(pdf)
         tags = [str(e.S) for e in elements]
         figures = [e for e in elements if e.S == "/Figure"]
-        arrays = sum(len(n.numbers) for o in sheets.sheet(name).options for n in o.benefits + o.risks)
+        arrays = sum(len(n.numbers) for o in sheets.sheet(name).booklet.options for n in o.benefits + o.risks)
         assert len(figures) == arrays
         assert all(str(f.get("/Alt", "")).startswith("Picture of ") for f in figures)
         assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI"} <= set(tags)
@@ -57,10 +57,15 @@ def test_every_icon_array_has_a_text_alternative_in_the_html():
 
 
 @pytest.mark.parametrize("name", LARGE)
-def test_large_print_has_all_text_16pt_or_more_and_the_same_content(name):
+def test_large_print_has_all_text_16pt_or_more_and_the_same_content_and_no_near_empty_page(name):
+    footer = 30 * 72 / 25.4  # the bottom margin, where the footer is
     with pdfplumber.open(io.BytesIO(sheets.pdf(name, True))) as pdf:
         sizes = {round(c["size"], 1) for page in pdf.pages for c in page.chars}
+        lowest = [max((c["bottom"] for c in p.chars if c["bottom"] < p.height - footer), default=0) / p.height
+                  for p in pdf.pages]
     assert min(sizes) >= 16.0
+    # every page but the last (which holds the clinician's note lines) is at least half full
+    assert not [(n, f) for n, f in enumerate(lowest[:-1], start=1) if f < 0.5]
     with pdfplumber.open(io.BytesIO(sheets.pdf(name))) as pdf:
         assert min(round(c["size"], 1) for c in pdf.pages[1].chars) < 16  # normal print is normal
     def words(large_print):  # the whole sheet: patient pages, reference list and clinician page
@@ -121,6 +126,6 @@ def test_no_meaning_in_colour_no_italics_no_capital_blocks():
         assert not re.search(r"<(i|em)\b", html)
         for _, block in sheets.patient_blocks(html):
             assert not re.search(r"\b[A-Z]{2,}(?:[\s,]+[A-Z]{2,}){2,}\b", block), block  # 3+ capitalised words in a row
-    statuses = {o.status_text for n in sheets.NAMES for o in sheets.sheet(n).options}
+    statuses = {o.status_text for n in sheets.NAMES for o in sheets.sheet(n).booklet.options}
     assert all(any(s in page for page in sheets.pages(n)) for n in sheets.NAMES for s in statuses
-               if s in {o.status_text for o in sheets.sheet(n).options})
+               if s in {o.status_text for o in sheets.sheet(n).booklet.options})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from decisionaid.sheettext import sheet_text
+from decisionaid.sheet.text import sheet_text
 
 from . import sheets
 
@@ -18,8 +18,8 @@ def _text(name):
 def test_values_sure_role_and_notes_to_fill_in(name):
     text, model = _text(name), sheets.sheet(name)
     assert "Your values and your readiness" in text and "How much it matters (0 to 5 stars)" in text
-    rated = [(v.option, v.kind, v.text) for v in model.values]
-    expected = [(o.short_title, kind, statements[0].text) for o in model.options if o.status != "research_only"
+    rated = [(v.option, v.kind, v.text) for v in model.booklet.values]
+    expected = [(o.short_title, kind, statements[0].text) for o in model.booklet.options if o.status != "research_only"
                 for kind, statements in (("Benefit", o.benefits), ("Harm", o.risks)) if statements]
     assert len(rated) == len(expected)  # each option's first benefit and first harm, in sheet order
     assert all(full.startswith(short) for (_, _, short), (_, _, full) in zip(rated, expected))
@@ -35,13 +35,13 @@ def test_values_sure_role_and_notes_to_fill_in(name):
 def test_questions_follow_the_statuses_and_the_clinic_checklist_cites_its_sources(name):
     text, model = _text(name), sheets.sheet(name)
     fixed = sheet_text()
-    for option in model.options:
+    for option in model.booklet.options:
         template = fixed.status_questions.get(option.status)
         if template:
             assert sheets.fold(template.format(option=option.short_title)) in text
-    assert model.checklist is not None  # cell therapies are on every sheet
+    assert model.booklet.checklist is not None  # cell therapies are on every sheet
     assert "Warning signs of unproven stem cell clinics" in text
-    numbers = {r.number for item in model.checklist.items for r in item.refs}
+    numbers = {r.number for item in model.booklet.checklist.items for r in item.refs}
     titles = {s.title for s in model.sources if s.number in numbers}
     assert {"Stem Cell Clinics: Questions to Ask", "Having HSCT outside the NHS"} <= titles
 
@@ -49,8 +49,11 @@ def test_questions_follow_the_statuses_and_the_clinic_checklist_cites_its_source
 def test_clinic_abroad_gets_its_own_warning(make_profile):
     from decisionaid.pipeline import make_sheet
 
-    abroad = make_sheet(make_profile("age: 40\nms_type: RRMS\nconsidering_clinic_abroad: 'yes'\n"), sheet_date=sheets.DAY)
-    home = make_sheet(make_profile("age: 40\nms_type: RRMS\nconsidering_clinic_abroad: 'no'\n"), sheet_date=sheets.DAY)
+    def booklet(abroad):
+        profile = make_profile(f"age: 40\nms_type: RRMS\nconsidering_clinic_abroad: '{abroad}'\n")
+        return make_sheet(profile, sheet_date=sheets.DAY, document="booklet").booklet
+
+    abroad, home = booklet("yes"), booklet("no")
     assert abroad.checklist.abroad and not home.checklist.abroad
     assert any(sheet_text().abroad_question in g.questions for g in abroad.questions)
 
@@ -60,9 +63,9 @@ def test_clinician_page_comes_last_with_profile_criteria_missing_facts_and_stamp
     pages, model = sheets.pages(name), sheets.sheet(name)
     start = next(i for i, p in enumerate(pages) if "For the clinician" in p and "exactly as entered" in p)
     last = " ".join(pages[start:])
-    for row in model.profile_entered:
+    for row in model.booklet.profile_entered:
         assert row.label in last
-    for option in model.options:
+    for option in model.booklet.options:
         for c in option.criteria:
             assert sheets.fold(c.label)[:25] in last
     assert f"{pack.meta.name}" in last and pack.meta.version in last and str(pack.meta.reviewed) in last
@@ -78,9 +81,9 @@ def test_sources_are_numbered_with_kind_and_commercial_ones_flagged(name):
     assert [s.number for s in model.sources] == list(range(1, len(model.sources) + 1))
     commercial = [s for s in model.sources if s.commercial]
     assert commercial and text.count("⚠ Commercial: sells treatment") == len(commercial)
-    for c in model.corrections:
+    for c in model.booklet.corrections:
         assert c.check in text and sheets.fold(c.comment)[:40] in text
-    assert any(c.check == "Published studies say otherwise" for c in model.corrections)
+    assert any(c.check == "Published studies say otherwise" for c in model.booklet.corrections)
 
 
 @pytest.mark.parametrize("name", sheets.NAMES)
@@ -91,7 +94,7 @@ def test_page_one_shows_the_range_where_studies_disagree_and_both_arms_of_a_comp
     grid = model.grids[0]
     scale = grid.denominator
     for row in (r for r in grid.rows if r.key in ("works", "risks")):
-        for option, cell in zip(model.options, row.cells):
+        for option, cell in zip(model.booklet.options, row.cells):
             statements = option.benefits if row.key == "works" else option.risks
             numbers = next((s.numbers for s in statements if s.numbers), [])
             if not numbers:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from decisionaid.icons import LAYOUTS, icon_array, people_positions
+from decisionaid.sheet.icons import LAYOUTS, icon_array, people_positions
 
 
 @pytest.mark.parametrize("denominator", sorted(LAYOUTS))

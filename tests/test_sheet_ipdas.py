@@ -48,7 +48,7 @@ def test_q3_describes_every_option_available(name, pack):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_q4_describes_positive_features_of_each_option(name):
-    for option in sheets.sheet(name).options:
+    for option in sheets.sheet(name).booklet.options:
         assert option.benefits, f"{option.id} shows no benefit"
         for statement in option.benefits:
             assert statement.text[:40] in sheets.fold(_text(name)), option.id
@@ -56,7 +56,7 @@ def test_q4_describes_positive_features_of_each_option(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_q5_describes_negative_features_of_each_option(name):
-    for option in sheets.sheet(name).options:
+    for option in sheets.sheet(name).booklet.options:
         assert option.risks, f"{option.id} shows no harm"
         for statement in option.risks:
             assert statement.text[:40] in sheets.fold(_text(name)), option.id
@@ -65,7 +65,7 @@ def test_q5_describes_negative_features_of_each_option(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_q6_describes_what_it_is_like_to_go_through_each_option(name):
     html = sheets.html(name)
-    for option in sheets.sheet(name).options:
+    for option in sheets.sheet(name).booklet.options:
         section = html.split(f'id="option-{option.id}"', 1)[1].split("</section>", 1)[0]
         assert "<h3>What it is like to go through</h3>" in section
         assert all(line in sheets.fold(_text(name)) for line in option.what_it_is_like), option.id
@@ -76,7 +76,7 @@ def test_q6_describes_what_it_is_like_to_go_through_each_option(name):
 def test_c1_benefits_and_harms_in_equal_detail(name):
     """Same layout for both (same block, same framing, same certainty label, same pictures)."""
     html = sheets.html(name)
-    for option in sheets.sheet(name).options:
+    for option in sheets.sheet(name).booklet.options:
         section = html.split(f'id="option-{option.id}"', 1)[1].split("</section>", 1)[0]
         benefits, harms = section.split("<h3>Possible benefits</h3>", 1)[1].split("<h3>Possible harms</h3>", 1)
         harms = harms.split("<h3>What it is like", 1)[0]
@@ -94,7 +94,7 @@ def test_c2_citations_to_the_evidence(name):
     assert "Sources" in text and model.sources
     cited = {int(n) for group in re.findall(r"\[([\d, :a-z]+)\]", text) for n in re.findall(r"\d+", group)}
     assert cited == {s.number for s in model.sources}  # every source is cited and every citation is listed
-    for option in model.options:
+    for option in model.booklet.options:
         for statement in option.benefits + option.risks:
             assert statement.refs and all(n.refs for n in statement.numbers), option.id
 
@@ -116,7 +116,7 @@ def test_c4_update_policy(name, pack):
 def test_c5_levels_of_uncertainty_around_probabilities(name):
     text = _text(name)
     assert "Numbers are our best guess from studies of other people. Your own chance may be higher or lower." in text
-    for option in sheets.sheet(name).options:
+    for option in sheets.sheet(name).booklet.options:
         for statement in option.benefits + option.risks:
             assert statement.certainty  # how sure we are, printed with the statement and all of its numbers
             for number in statement.numbers:

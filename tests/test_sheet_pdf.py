@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from decisionaid.pipeline import make_sheet, sheet_pdf
-from decisionaid.render import render_html
+from decisionaid.sheet.render import render_html
 
 from . import sheets
 from .conftest import EXAMPLES, ROOT
@@ -38,16 +38,17 @@ def test_sheet_made_after_the_next_review_date_warns_on_every_page(pack):
     assert "Warning: out of date" not in " ".join(sheets.pages(FIRST))
 
 
-def test_same_profile_and_rules_give_byte_identical_pdfs_even_in_another_process(tmp_path):
-    first = sheets.pdf(FIRST)
-    assert sheets.sheet(FIRST) == sheets.sheet(FIRST)
-    again = sheet_pdf(_profile(FIRST), sheet_date=sheets.DAY, rules_dir=sheets.RULES)
+@pytest.mark.parametrize("document", ["booklet", "visit"])
+def test_same_profile_and_rules_give_byte_identical_pdfs_even_in_another_process(tmp_path, document):
+    first = sheets.pdf(FIRST, document=document)
+    assert sheets.sheet(FIRST, document=document) == sheets.sheet(FIRST, document=document)
+    again = sheet_pdf(_profile(FIRST), sheet_date=sheets.DAY, document=document, rules_dir=sheets.RULES)
     assert again == first
     out = tmp_path / "s.pdf"
     example = next(p for p in EXAMPLES if p.stem == FIRST)
     run = subprocess.run([sys.executable, "-m", "decisionaid.cli", "sheet", str(example), "-o", str(out), "--date",
-                          str(sheets.DAY), "--rules", str(ROOT / "rules")], capture_output=True, text=True, timeout=120,
-                         env={"PYTHONHASHSEED": "12345", **_env()})
+                          str(sheets.DAY), "--rules", str(ROOT / "rules"), *(["--booklet"] if document == "booklet" else [])],
+                         capture_output=True, text=True, timeout=120, env={"PYTHONHASHSEED": "12345", **_env()})
     assert run.returncode == 0, run.stderr
     assert out.read_bytes() == first
 
@@ -80,11 +81,12 @@ def test_patient_text_is_escaped_and_nothing_is_fetched(make_profile):
 
 
 def test_rendering_logs_no_weasyprint_warnings(caplog):
-    from decisionaid.render import html_to_pdf
+    from decisionaid.sheet.render import STYLESHEETS, html_to_pdf
 
     with caplog.at_level("WARNING", logger="weasyprint"):
-        html_to_pdf(sheets.html(FIRST))
-        html_to_pdf(sheets.html(FIRST, True), large_print=True)
+        for document in ("booklet", "visit"):
+            for large_print in (False, True):
+                html_to_pdf(sheets.html(FIRST, large_print, document=document), STYLESHEETS[document, large_print])
     assert not [r for r in caplog.records if r.name.startswith("weasyprint")], caplog.text
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 import pytest
 
 from decisionaid.readability import MAX_GRADE, PASSAGE_WORDS, as_sentence, reading_grade, sheet_grade, word_count
-from decisionaid.sheettext import sheet_text
+from decisionaid.sheet.text import sheet_text
 
 from . import sheets
 

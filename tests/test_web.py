@@ -74,14 +74,22 @@ def test_the_form_asks_for_every_contract_field(web_server: Server) -> None:
     assert {"large_print", "name", "prior_dmts_answer", "comorbidities_answer"} <= names
 
 
-def test_every_answer_has_a_label_and_the_page_needs_no_script(web_server: Server) -> None:
+def test_every_answer_has_a_label_and_the_page_has_one_same_origin_script(web_server: Server) -> None:
     html = httpx.get(web_server.url + "/").text
     page = _Elements(html)
     labelled = {a["for"] for a in page.find("label")}
     controls = [a for t, a in page.tags if t in ("input", "select") and a.get("type") != "hidden"]
     assert controls and all(a.get("id") in labelled for a in controls), [a for a in controls if a.get("id") not in labelled]
     assert len(page.find("fieldset")) >= 10 and len(page.find("legend")) == len(page.find("fieldset"))
-    assert not page.find("script") and "http://" not in html and "https://" not in html
+    assert page.find("script") == [{"src": "/form.js", "defer": ""}]  # no inline script; the form works without it
+    assert "http://" not in html and "https://" not in html
+    assert page.find("link", rel="icon", href="/favicon.svg")
+    script = httpx.get(web_server.url + "/form.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "Making your sheet" in script.text and "http" not in script.text
+    icon = httpx.get(web_server.url + "/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and icon.text.startswith("<svg")
+    assert {a["value"] for a in page.find("input", type="radio", name="document")} == {"visit", "booklet"}
     assert page.find("html", lang="en") and page.find("form", method="post", action="/sheet")
     # plain-language help: what EDSS means and how to find it
     assert "EDSS is a score from 0 to 10" in html and "clinic letters" in html
@@ -92,7 +100,8 @@ def test_every_answer_has_a_label_and_the_page_needs_no_script(web_server: Serve
 
 def test_security_headers(web_server: Server) -> None:
     response = httpx.get(web_server.url + "/")
-    assert "default-src 'none'" in response.headers["content-security-policy"]
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "'unsafe-inline'" not in policy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
     assert "server" not in response.headers
@@ -157,10 +166,11 @@ def test_model_errors_land_on_their_question(pack) -> None:
 # ----------------------------------------------------------------------------- POST /sheet
 def test_a_valid_form_downloads_the_patients_sheet(web_server: Server) -> None:
     profile = example("rrms-breakthrough-high-efficacy.yaml") | {"name": "Zoë Ålvarez-Test"}
-    response = post(web_server, "/sheet", profile_form(profile))
+    response = post(web_server, "/sheet", profile_form(profile) + [("sheet_date", DAY)])
     assert response.status_code == 200, response.text[:500]
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.headers["content-disposition"] == f'attachment; filename="ms-options-sheet-{DAY}-visit.pdf"'
+    assert len(pypdf.PdfReader(io.BytesIO(response.content)).pages) == 3  # the visit sheet by default
     assert "Zo" not in response.headers["content-disposition"]  # the file name carries no patient data
     assert response.headers["cache-control"] == "no-store"
     text = pdf_text(response.content)
@@ -279,6 +289,8 @@ def test_the_forms_sheet_is_byte_identical_to_the_clis(web_server: Server, tmp_p
     response = post(web_server, "/sheet", answers)
     assert response.status_code == 200, response.text[:500]
     assert response.content == out.read_bytes()
+    kind = "visit-large-print" if large_print else "visit"
+    assert response.headers["content-disposition"] == f'attachment; filename="ms-options-sheet-{DAY}-{kind}.pdf"'
 
 
 # ----------------------------------------------------------------------------- several patients at once

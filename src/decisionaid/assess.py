@@ -11,10 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .changes import Change, decide, what_would_change
 from .engine import PACK, Fired, RuleEngine
 from .facts import FIELDS, profile_facts
 from .profile import PROFILE_FIELDS, Profile
-from .rulepack import Certainty, DecisionRow, Frequency, Option, RulePack, Statement, Status, iter_leaves
+from .rulepack import Certainty, Frequency, Option, RulePack, Statement, Status, iter_leaves
 
 StateName = Literal["met", "not_met", "unknown"]
 
@@ -64,6 +65,8 @@ class OptionResult(_Frozen):
     risks: list[StatementResult]
     questions: list[str]
     sources: list[str]
+    missing_information: list[str]  # what this option's unknown criteria needed, as in Assessment
+    what_would_change: list[Change]  # for an option that needs information: single answers that decide it
 
 
 class SafetyResult(_Frozen):
@@ -87,22 +90,26 @@ def assess(profile: Profile, pack: RulePack, engine: RuleEngine) -> Assessment:
     """Evaluate one profile against every option of the rule pack."""
     facts = profile_facts(profile, pack.catalogue)
     fired = engine.evaluate(facts)
-    options = [_option_result(option, fired) for option in pack.options.values()]
+    entered = profile.entered_fields()
+    missing = {o.id: _missing(o, fired, set(facts), entered) for o in pack.options.values()}
+    options = [_option_result(option, fired, missing[option.id]) for option in pack.options.values()]
+    changes = what_would_change(profile, pack, engine, [o.id for o in options if o.status == "needs_information"])
+    options = [o.model_copy(update={"what_would_change": changes[o.id]}) if o.id in changes else o for o in options]
     meta = pack.meta
     return Assessment(
         rule_pack=PackInfo(name=meta.name, version=meta.version, reviewed=meta.reviewed, next_review=meta.next_review),
         rule_pack_digest=pack.digest,
         profile_digest=profile.digest(),
-        missing_information=_missing(profile, pack, fired, set(facts)),
+        missing_information=_in_contract_order(set().union(*missing.values())),
         safety_facts_present=[SafetyResult(id=f.id, label=f.label) for f in pack.safety
                               if fired.shown(PACK, "safety", f.id)],
         options=options,
     )
 
 
-def _option_result(option: Option, fired: Fired) -> OptionResult:
+def _option_result(option: Option, fired: Fired, missing: set[str]) -> OptionResult:
     states = {c.id: fired.state(option.id, c.id) for c in option.criteria}
-    row = _first_matching_row(option.decision.rows, states)
+    row = decide(option.decision.rows, states)
     criteria = [
         CriterionResult(
             id=c.id, label=c.label, state=states[c.id], text=getattr(c, states[c.id]),
@@ -127,14 +134,9 @@ def _option_result(option: Option, fired: Fired) -> OptionResult:
         risks=risks,
         questions=questions,
         sources=list(dict.fromkeys(used)),
+        missing_information=_in_contract_order(missing),
+        what_would_change=[],
     )
-
-
-def _first_matching_row(rows: list[DecisionRow], states: dict[str, StateName]) -> DecisionRow:
-    for row in rows:
-        if all(states[c] in (want if isinstance(want, list) else [want]) for c, want in row.when.items()):
-            return row
-    raise AssertionError("the loader guarantees a final catch-all row")
 
 
 def _statement(statement: Statement) -> StatementResult:
@@ -142,25 +144,27 @@ def _statement(statement: Statement) -> StatementResult:
                            certainty=statement.certainty, sources=list(statement.sources))
 
 
-def _missing(profile: Profile, pack: RulePack, fired: Fired, known_facts: set[str]) -> list[str]:
-    """Profile fields that were not given and that an unknown criterion needed, in contract order;
-    and derived facts that stayed unknown although their inputs were given."""
-    entered = profile.entered_fields()
+def _missing(option: Option, fired: Fired, known_facts: set[str], entered: dict[str, object]) -> set[str]:
+    """Profile fields that were not given and that an unknown criterion of `option` needed; and
+    derived facts that stayed unknown although their inputs were given."""
     needed: set[str] = set()
-    for option in pack.options.values():
-        for criterion in option.criteria:
-            if fired.state(option.id, criterion.id) != "unknown":
+    for criterion in option.criteria:
+        if fired.state(option.id, criterion.id) != "unknown":
+            continue
+        for leaf in iter_leaves(criterion.when):
+            if leaf.field in known_facts:
                 continue
-            for leaf in iter_leaves(criterion.when):
-                if leaf.field in known_facts:
-                    continue
-                spec = FIELDS[leaf.field]
-                absent = [f for f in spec.inputs if not _given(entered, f)]
-                needed.update(absent or ([leaf.field] if spec.derived else []))
-                if spec.derived and "prior_dmts" in spec.inputs:
-                    needed.update(_incomplete_prior_dmts(entered))
+            spec = FIELDS[leaf.field]
+            absent = [f for f in spec.inputs if not _given(entered, f)]
+            needed.update(absent or ([leaf.field] if spec.derived else []))
+            if spec.derived and "prior_dmts" in spec.inputs:
+                needed.update(_incomplete_prior_dmts(entered))
+    return needed
+
+
+def _in_contract_order(fields: set[str]) -> list[str]:
     order = [*PROFILE_FIELDS, *(f for f in FIELDS if f not in PROFILE_FIELDS)]
-    return sorted(needed, key=lambda f: (_rank(order, f), f))
+    return sorted(fields, key=lambda f: (_rank(order, f), f))
 
 
 def _given(entered: dict[str, object], field: str) -> bool:

@@ -26,9 +26,12 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, UserError
+
+if TYPE_CHECKING:
+    from .sheet import Document
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -106,11 +109,13 @@ def render_batch(
     sheet_date: dt.date,
     jobs: int | None = None,
     large_print: bool = False,
+    document: Document = "visit",
     rules_dir: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> BatchResult:
-    """Make a sheet for every profile in `profile_dir`, writing `out_dir/<name>.pdf`.
+    """Make a sheet (the visit sheet, or `document="booklet"`) for every profile in `profile_dir`,
+    writing `out_dir/<name>.pdf`.
 
     Raises UserError for problems with the call itself (folders, rule pack); problems with single
     profiles are in the result.
@@ -131,7 +136,7 @@ def render_batch(
     started = time.perf_counter()
     tasks = [(str(p), str(o)) for p, o in zip(profiles, output_paths(profiles, out_dir))]
     before = {target: _identity(target) for _, target in tasks}
-    init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print)
+    init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print, document)
     try:
         done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
                                        on_done=on_done)
@@ -333,25 +338,26 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool) -> None:
+def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool, document: Document) -> None:
     from .pipeline import rule_pack_and_engine
 
-    _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print)
+    _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print,
+                     document=document)
     rule_pack_and_engine(rules_dir)  # once per worker
 
 
 def _make_sheet(source: str, target: str) -> Outcome:
     from .pipeline import make_sheet, rule_pack_and_engine
     from .profile import load_profile
-    from .render import render_pdf
     from .safeio import write_output
+    from .sheet import render_pdf
 
     problem: str | None = None
     try:
         pack, _ = rule_pack_and_engine(_settings["rules_dir"])
         profile = load_profile(source, pack.catalogue, on=_settings["sheet_date"], rules_dir=_settings["rules_dir"])
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
-                           rules_dir=_settings["rules_dir"])
+                           document=_settings["document"], rules_dir=_settings["rules_dir"])
         write_output(target, render_pdf(sheet), inputs=(source,))
         if not _settings.get("frozen"):  # after the first sheet: see web/workers.py on gc.freeze
             gc.collect()

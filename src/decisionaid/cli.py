@@ -51,17 +51,19 @@ date_option = click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%
               help="PDF file to write, or - for standard output (default: sheet.pdf unless --html is given).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also (or only) write the sheet as HTML.")
+@click.option("--booklet", is_flag=True, help="The full booklet instead of the three-page visit sheet.")
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
 @click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date printed on the sheet, YYYY-MM-DD (default: today).")
 @rules_option
 @reports_user_errors
-def sheet(profile: str, output: Path | None, html_path: Path | None, large_print: bool,
+def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bool, large_print: bool,
           sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
-    """Make the discussion sheet (PDF) for PROFILE (a .yaml/.json file, or - for standard input)."""
+    """Make the visit sheet (PDF, three pages) for PROFILE (a .yaml/.json file, or - for standard input);
+    with --booklet, the full booklet."""
     from .pipeline import make_sheet
-    from .render import render_html, render_pdf
     from .safeio import check_output, write_output
+    from .sheet import render_html, render_pdf
 
     if output is None and html_path is None:
         output = Path("sheet.pdf")
@@ -70,7 +72,8 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, large_print
             check_output(target, inputs=(profile,))
     day = sheet_date.date() if sheet_date else dt.date.today()
     patient = _load(profile, rules_dir, day)
-    model = make_sheet(patient, sheet_date=day, large_print=large_print, rules_dir=rules_dir)
+    model = make_sheet(patient, sheet_date=day, large_print=large_print, document="booklet" if booklet else "visit",
+                       rules_dir=rules_dir)
     if html_path is not None:
         write_output(html_path, render_html(model).encode("utf-8"), inputs=(profile,))
         click.echo(f"wrote {_shown(html_path)}", err=True)
@@ -129,14 +132,15 @@ def serve(host: str, port: int, render_workers: int | None, max_requests: int, c
               help="Folder for the sheets, OUT/<profile name>.pdf (made if missing).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
               help="Processes making sheets at the same time (default: all cores).")
+@click.option("--booklet", is_flag=True, help="The full booklet instead of the three-page visit sheet.")
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
 @click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date printed on the sheets, YYYY-MM-DD (default: today).")
 @rules_option
 @reports_user_errors
-def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool, sheet_date: dt.datetime | None,
-          rules_dir: Path | None) -> None:
-    """Make a sheet for every profile (.yaml, .yml, .json) in PROFILE_DIR.
+def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, large_print: bool,
+          sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+    """Make a visit sheet (or with --booklet the booklet) for every profile (.yaml, .yml, .json) in PROFILE_DIR.
 
     A profile that cannot be used is reported (file and reason) and the others still get their
     sheets; the exit code is then 1.
@@ -146,7 +150,7 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool,
     day = sheet_date.date() if sheet_date else dt.date.today()
     try:
         result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
-                                   rules_dir=rules_dir)
+                                   document="booklet" if booklet else "visit", rules_dir=rules_dir)
     except BatchInterrupted as stopped:
         click.echo(str(stopped), err=True)
         sys.exit(130)
@@ -154,6 +158,7 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, large_print: bool,
         click.echo("interrupted: no sheets were written", err=True)
         sys.exit(130)
     sys.exit(1 if result.failed or result.crashes else 0)
+
 
 @main.group()
 def profile() -> None:

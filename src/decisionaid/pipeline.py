@@ -14,10 +14,9 @@ from .assess import Assessment, assess
 from .engine import RuleEngine
 from .loader import load_rule_pack
 from .profile import Profile
-from .render import render_html, render_pdf
 from .resources import default_rules_dir
 from .rulepack import RulePack
-from .sheet import Sheet, build_sheet
+from .sheet import Document, Sheet, build_sheet, render_html, render_pdf
 
 _engines: dict[Path, tuple[RulePack, RuleEngine]] = {}
 _lock = threading.Lock()
@@ -38,17 +37,21 @@ def assess_profile(profile: Profile, rules_dir: str | Path | None = None) -> Ass
     return assess(profile, pack, engine)
 
 
-def make_sheet(profile: Profile, *, sheet_date: dt.date, large_print: bool = False,
+def make_sheet(profile: Profile, *, sheet_date: dt.date, large_print: bool = False, document: Document = "visit",
                rules_dir: str | Path | None = None) -> Sheet:
+    """The visit sheet (default) or the booklet for `profile`."""
     pack, engine = rule_pack_and_engine(rules_dir)
-    return build_sheet(assess(profile, pack, engine), pack, profile, sheet_date=sheet_date, large_print=large_print)
+    return build_sheet(assess(profile, pack, engine), pack, profile, sheet_date=sheet_date, large_print=large_print,
+                       document=document)
 
 
-def sheet_pdf(profile: Profile, *, sheet_date: dt.date, large_print: bool = False,
+def sheet_pdf(profile: Profile, *, sheet_date: dt.date, large_print: bool = False, document: Document = "visit",
               rules_dir: str | Path | None = None) -> bytes:
-    return render_pdf(make_sheet(profile, sheet_date=sheet_date, large_print=large_print, rules_dir=rules_dir))
+    return render_pdf(make_sheet(profile, sheet_date=sheet_date, large_print=large_print, document=document,
+                                 rules_dir=rules_dir))
 
 
-def sheet_html(profile: Profile, *, sheet_date: dt.date, large_print: bool = False,
+def sheet_html(profile: Profile, *, sheet_date: dt.date, large_print: bool = False, document: Document = "visit",
                rules_dir: str | Path | None = None) -> str:
-    return render_html(make_sheet(profile, sheet_date=sheet_date, large_print=large_print, rules_dir=rules_dir))
+    return render_html(make_sheet(profile, sheet_date=sheet_date, large_print=large_print, document=document,
+                                  rules_dir=rules_dir))

@@ -233,6 +233,11 @@ class Option(_Strict):
     not_relevant: Annotated[list[NotRelevant], Field(
         description="Safety facts of rules/safety.yaml that this option does not weigh, each with a reason and a source.")] = []
 
+    @property
+    def name_in_sentence(self) -> str:
+        """The option inside a sentence ("Do you agree that neural stem cell treatment does not fit me?")."""
+        return self.in_sentence or self.short_title
+
 
 # ----------------------------------------------------------------------------- pack files
 class Change(_Strict):

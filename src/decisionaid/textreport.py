@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from .assess import Assessment
-from .sheet import STATUS_TEXT
+from .sheet.options import STATUS_TEXT
 
 MARK = {"met": "+", "not_met": "-", "unknown": "?"}
 
@@ -24,6 +26,11 @@ def assessment_text(assessment: Assessment) -> str:
             lines.append(f"  [{MARK[criterion.state]}] {criterion.label}: {criterion.state.replace('_', ' ')}")
         for risk in option.risks:
             lines.append(f"  risk: {risk.text}")
+        groups: dict[tuple[str, str], list[str]] = {}  # (field, status) -> the values that give it
+        for change in option.what_would_change:
+            groups.setdefault((change.field, change.status), []).append(json.dumps(change.value))
+        for (field, status), values in groups.items():
+            lines.append(f"  would change it: {field} = {' or '.join(values)} -> {status}")
         lines.append("")
     if assessment.missing_information:
         lines.append("Missing information: " + ", ".join(assessment.missing_information))

@@ -1,6 +1,6 @@
 """The web application: a form that a patient or carer fills in, and the sheet as a download.
 
-    GET  /          the form (server-rendered, works without JavaScript)
+    GET  /          the form (server-rendered, works without JavaScript; /form.js shows that the sheet is being made)
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
                     (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
@@ -38,7 +38,7 @@ from ..rulepack import RulePack
 from ..yamlpos import ReadError, read_text
 from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
-from .page import form_css, render_form
+from .page import form_asset, render_form
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         app.state.drug_names = sorted({n for d in pack.catalogue.drugs for n in (d.generic, *d.brands)},
                                       key=str.casefold)
         app.state.pool = pool
-        app.state.css = form_css()
+        app.state.css, app.state.js, app.state.icon = form_asset("form.css"), form_asset("form.js"), form_asset("favicon.svg")
         try:
             yield
         finally:
@@ -81,6 +81,8 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
     routes = [
         Route("/", show_form, methods=["GET"]),
         Route("/form.css", stylesheet, methods=["GET"]),
+        Route("/form.js", script, methods=["GET"]),
+        Route("/favicon.svg", favicon, methods=["GET"]),
         Route("/sheet", post_sheet, methods=["POST"]),
         Route("/assess", post_assess, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -121,6 +123,14 @@ async def stylesheet(request: Request) -> Response:
     return Response(request.app.state.css, media_type="text/css")
 
 
+async def script(request: Request) -> Response:
+    return Response(request.app.state.js, media_type="text/javascript")
+
+
+async def favicon(request: Request) -> Response:
+    return Response(request.app.state.icon, media_type="image/svg+xml")
+
+
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -150,7 +160,8 @@ async def post_assess(request: Request) -> Response:
 async def _json_request(request: Request, kind: JobKind) -> Response:
     """A profile posted as JSON (the profile contract's shape), or a FHIR Bundle read as of the
     sheet date; the options of /sheet in the query."""
-    reading = FormReading(large_print=request.query_params.get("large_print") == "yes")
+    reading = FormReading(large_print=request.query_params.get("large_print") == "yes",
+                          booklet=request.query_params.get("document") == "booklet")
     if day := request.query_params.get("sheet_date"):
         reading.sheet_date = parse_date(day)
         if reading.sheet_date is None:
@@ -170,13 +181,14 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
                           not_in_record: tuple[str, ...] = ()) -> Response:
     day = reading.sheet_date or dt.date.today()
     payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
-               "not_in_record": list(not_in_record)}
+               "not_in_record": list(not_in_record), "document": "booklet" if reading.booklet else "visit"}
     try:
         pdf = await _work(request, "sheet", payload)
     except _JobFailed as failed:
         return failed.response
+    name = f"ms-options-sheet-{day.isoformat()}-{payload['document']}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
-        **_PRIVATE, "content-disposition": f'attachment; filename="ms-options-sheet-{day.isoformat()}.pdf"'})
+        **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"'})
 
 
 async def _assess_response(request: Request, profile: dict[str, Any]) -> Response:

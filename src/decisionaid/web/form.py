@@ -198,6 +198,7 @@ class FormReading:
     data: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     large_print: bool = False
+    booklet: bool = False  # the full booklet instead of the visit sheet
     sheet_date: dt.date | None = None
     prior_rows: list[int] = field(default_factory=list)  # the form row of each item of data["prior_dmts"]
 
@@ -237,6 +238,7 @@ def parse_answers(answers: Answers) -> FormReading:
     _read_prior_dmts(answers, reading)
     _read_comorbidities(answers, reading)
     reading.large_print = answers.get("large_print") == "yes"
+    reading.booklet = answers.get("document") == "booklet"
     day = answers.get("sheet_date").strip()
     if day:
         reading.sheet_date = parse_date(day)

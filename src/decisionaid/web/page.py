@@ -1,4 +1,5 @@
-"""The form page: one server-rendered HTML document, autoescaped, that needs no JavaScript."""
+"""The form page: one server-rendered HTML document, autoescaped, that works without JavaScript
+(its one same-origin script, form.js, only shows that the sheet is being made)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ def _environment() -> Environment:
     )
 
 
-def form_css() -> str:
-    return (templates_dir() / "form.css").read_text(encoding="utf-8")
+def form_asset(name: str) -> str:
+    """A file the form page loads (its stylesheet, script or icon), read once at start-up."""
+    return (templates_dir() / name).read_text(encoding="utf-8")
 
 
 def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str]) -> str:

@@ -76,7 +76,9 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
             result: Any
             if kind == "sheet":
                 result = sheet_pdf(profile, sheet_date=dt.date.fromisoformat(payload["sheet_date"]),
-                                   large_print=bool(payload["large_print"]), rules_dir=rules_dir)
+                                   large_print=bool(payload["large_print"]),
+                                   document="booklet" if payload.get("document") == "booklet" else "visit",
+                                   rules_dir=rules_dir)
             elif kind == "assess":
                 result = assess_profile(profile, rules_dir).model_dump(mode="json")
             else:

@@ -3,10 +3,12 @@ order of first citation, with their kind in words and commercial sources flagged
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
-from .rulepack import RulePack
-from .sheettext import SheetSource
+from ..rulepack import RulePack
+from .text import SheetSource
 
 KIND_TEXT = {
     "guideline": "guideline",
@@ -45,6 +47,13 @@ class SourceView(_Frozen):
     commercial: bool
     url: str
     note: str
+
+    @property
+    def short(self) -> str:
+        """For a short list: the citation when it names authors or a body and a year, else the title too."""
+        if len(self.citation) >= 15 and re.search(r"\b(19|20)\d\d\b", self.citation):
+            return self.citation
+        return f"{self.title}. {self.citation}" if self.citation else self.title
 
 
 class SourceNumbering:

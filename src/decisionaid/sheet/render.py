@@ -1,5 +1,8 @@
 """Sheet → HTML (jinja2, autoescaped, strict) → PDF (WeasyPrint, tagged PDF/UA-1).
 
+Each document has its template and stylesheets: visit.html with visit.css, booklet.html with
+sheet.css; large print adds its own stylesheet on top.
+
 WeasyPrint may load nothing but the project's own template assets: a deny-by-default URL fetcher
 serves `asset:` paths inside templates/ and refuses everything else. WeasyPrint is imported only
 when a PDF is made (the import alone costs about 0.4 s).
@@ -15,14 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .readability import sheet_grade
-from .resources import templates_dir
-from .sheet import Sheet
+from ..readability import sheet_grade
+from ..resources import templates_dir
+from .model import Sheet
 
 if TYPE_CHECKING:
     from weasyprint import CSS
 
 PDF_VARIANT = "pdf/ua-1"
+TEMPLATES = {"visit": "visit.html", "booklet": "booklet.html"}
+STYLESHEETS = {("visit", False): ("visit.css",), ("visit", True): ("visit.css", "visit-large-print.css"),
+               ("booklet", False): ("sheet.css",), ("booklet", True): ("sheet.css", "large-print.css")}
 # Where the sheet prints its own reading grade, filled in once the patient text is rendered.
 GRADE_SLOT = '<span class="reading-grade">?</span>'
 
@@ -41,18 +47,18 @@ def _environment() -> Environment:
 
 def render_html(sheet: Sheet) -> str:
     """The sheet as a self-contained HTML document, with the reading grade measured on its own text."""
-    html = _environment().get_template("sheet.html").render(sheet=sheet)
+    html = _environment().get_template(TEMPLATES[sheet.document]).render(sheet=sheet)
     grade = sheet_grade(html)
     return html.replace(GRADE_SLOT, GRADE_SLOT.replace("?", f"{grade:.1f}"), 1)
 
 
 def render_pdf(sheet: Sheet) -> bytes:
     """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes."""
-    return html_to_pdf(render_html(sheet), large_print=sheet.large_print)
+    return html_to_pdf(render_html(sheet), STYLESHEETS[sheet.document, sheet.large_print])
 
 
-def html_to_pdf(html: str, *, large_print: bool = False) -> bytes:
-    weasyprint, fetcher, font_config, stylesheets = _weasy(large_print)
+def html_to_pdf(html: str, stylesheet_names: tuple[str, ...] = STYLESHEETS["visit", False]) -> bytes:
+    weasyprint, fetcher, font_config, stylesheets = _weasy(stylesheet_names)
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(
         stylesheets=stylesheets, font_config=font_config, pdf_variant=PDF_VARIANT, presentational_hints=False,
@@ -61,8 +67,8 @@ def html_to_pdf(html: str, *, large_print: bool = False) -> bytes:
     return pdf
 
 
-@lru_cache(maxsize=2)
-def _weasy(large_print: bool) -> tuple[Any, Any, Any, list[CSS]]:
+@lru_cache(maxsize=4)
+def _weasy(names: tuple[str, ...]) -> tuple[Any, Any, Any, list[CSS]]:
     """WeasyPrint, a safe fetcher, one shared font configuration and pre-parsed CSS (per process)."""
     # Without libharfbuzz-subset0, fontTools subsets the fonts and stamps them with the clock time;
     # it honours SOURCE_DATE_EPOCH, which keeps the PDF byte-identical either way.
@@ -92,7 +98,6 @@ def _weasy(large_print: bool) -> tuple[Any, Any, Any, list[CSS]]:
 
     fetcher = AssetFetcher()
     font_config = FontConfiguration()
-    names = ["sheet.css"] + (["large-print.css"] if large_print else [])
     stylesheets = [
         weasyprint.CSS(string=(root / name).read_text(encoding="utf-8"), font_config=font_config, url_fetcher=fetcher)
         for name in names

@@ -1,0 +1,16 @@
+"""The sheet: one model and its two documents.
+
+    model.py     the Sheet model and its builder (what both documents share)
+    visit.py     the three-page visit sheet (the default); clinical.py its page for the MS team
+    booklet.py   the full booklet (--booklet); options.py each option in full
+    grid.py      the Option Grid of page 1, for both
+    parts.py     the SURE test and the clinic warning signs, for both
+    render.py    Sheet -> HTML (jinja2) -> tagged PDF (WeasyPrint)
+    text.py, sources.py, icons.py, fields.py, words.py   fixed text, numbered sources, icon arrays, words
+"""
+
+from .model import Document, Sheet, build_sheet
+from .options import STATUS_TEXT
+from .render import render_html, render_pdf
+
+__all__ = ["STATUS_TEXT", "Document", "Sheet", "build_sheet", "render_html", "render_pdf"]

@@ -1,0 +1,185 @@
+"""Page 1: an Option-Grid-style table, options as columns (grouped by status), patients' questions as rows.
+
+Built straight from the assessment and the rule pack, so both documents can use it. Numbers in the
+grid share one denominator (the largest one shown) so options can be compared; a count is only
+ever scaled up by a whole factor, never rounded. The booklet's large print cuts the grid into
+tables of two options each; the visit sheet's large print prints it one option per block.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..assess import OptionResult, StatementResult
+from ..rulepack import Frequency, RulePack
+from .fields import missing_text
+from .sources import RefView, SourceNumbering
+from .text import SheetText
+from .words import first_sentence, join_words, sentence
+
+Questions = tuple[tuple[str, str], ...]
+QUESTIONS: Questions = (
+    ("what", "What is it?"),
+    ("fit", "Does it fit me, and why?"),
+    ("works", "How well does it work? (out of {denominator})"),
+    ("risks", "What are the main risks, in numbers? (out of {denominator})"),
+    ("like", "What is it like to go through?"),
+    ("where", "Where is it available?"),
+    ("evidence", "How strong is the evidence?"),
+)
+#: the visit sheet's shorter grid: the column heads name the options, page 2 says why each fits or not,
+#: and the booklet has where each is available
+VISIT_QUESTIONS: Questions = (
+    ("fit", "Does it fit me?"),
+    ("works", "How well does it work? (out of {denominator})"),
+    ("risks", "What are the main risks? (out of {denominator})"),
+    ("like", "What is it like?"),
+    ("evidence", "How sure are we?"),
+)
+CERTAINTY_LEAD = {
+    "high": "High certainty.",
+    "moderate": "Moderate certainty.",
+    "low": "Low certainty.",
+    "very_low": "Very low certainty.",
+    "none": "No studies in people.",
+}
+#: at most this many missing facts are named in a "needs information" cell; the rest are counted
+NAMED_MISSING = 2
+Fit = Literal["reason", "missing"]
+Evidence = Literal["stage", "certainty"]  # the evidence row: certainty and stage (booklet), or certainty only
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GridCell(_Frozen):
+    lead: str
+    text: str
+    refs: list[RefView]
+
+
+class GridRow(_Frozen):
+    key: str
+    question: str
+    cells: list[GridCell]
+
+
+class GridGroup(_Frozen):
+    label: str
+    span: int
+
+
+class GridColumn(_Frozen):
+    id: str
+    short_title: str
+
+
+class Grid(_Frozen):
+    groups: list[GridGroup]
+    columns: list[GridColumn]
+    rows: list[GridRow]
+    denominator: int
+
+
+def build_grids(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText, *,
+                names: dict[str, str], fit: Fit = "reason", columns: int | None = None,
+                questions: Questions = QUESTIONS, evidence: Evidence = "stage") -> list[Grid]:
+    """The grid as one table, or as tables of `columns` options each; `names` heads the columns, and
+    the fit row gives the status with its reason, or (`missing`) names what a needs-information option lacks;
+    the evidence row gives the certainty with the stage of research, or the certainty alone."""
+    headlines = [n for r in results for n in _headline(r.benefits) + _headline(r.risks)]
+    denominator = max((n.denominator for n in headlines), default=100)
+    size = columns or len(results)
+    return [_grid(results[i:i + size], pack, numbering, text, names, (fit, evidence), denominator, questions)
+            for i in range(0, len(results), size)]
+
+
+def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText,
+          names: dict[str, str], style: tuple[Fit, Evidence], denominator: int, questions: Questions) -> Grid:
+    groups: list[GridGroup] = []
+    for result in results:
+        label = text.status_short[result.status]
+        if groups and groups[-1].label == label:
+            groups[-1] = GridGroup(label=label, span=groups[-1].span + 1)
+        else:
+            groups.append(GridGroup(label=label, span=1))
+    rows = [GridRow(key=key, question=question.format(denominator=f"{denominator:,}"),
+                    cells=[_cell(key, r, pack, numbering, text, style, denominator) for r in results])
+            for key, question in questions]
+    return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id]) for r in results], rows=rows,
+                denominator=denominator)
+
+
+def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbering, text: SheetText,
+          style: tuple[Fit, Evidence], denominator: int) -> GridCell:
+    option = pack.options[result.id]
+    fit, evidence = style
+    if key == "what":
+        return GridCell(lead="", text=result.title, refs=[])
+    if key == "fit":
+        if fit == "missing":
+            return GridCell(lead=text.status_short[result.status] + ".", text=missing_cell(result), refs=[])
+        return GridCell(lead=text.status_short[result.status] + ".", text=result.reason, refs=[])
+    if key in ("works", "risks"):
+        statements = result.benefits if key == "works" else result.risks
+        numbers = _headline(statements)
+        if numbers:
+            return _numbers_cell(numbers, denominator, numbering)
+        if statements:
+            return GridCell(lead="No numbers yet.", text=first_sentence(statements[0].text),
+                            refs=numbering.refs(statements[0].sources))
+        return GridCell(lead="None listed.", text="", refs=[])
+    if key == "like":
+        like = option.what_it_is_like[0]
+        return GridCell(lead="", text=like if evidence == "stage" else first_sentence(like), refs=[])
+    if key == "where":
+        return GridCell(lead="", text=first_sentence(option.availability), refs=[])
+    stage = first_sentence(result.evidence.maturity, clause=True) if evidence == "stage" else ""
+    return GridCell(lead=CERTAINTY_LEAD[result.evidence.certainty], text=stage, refs=[])
+
+
+def missing_cell(result: OptionResult) -> str:
+    """What a needs-information option lacks: the facts that would decide it, else the facts its unknown
+    criteria need (the first few named, the rest counted)."""
+    if result.status != "needs_information":
+        return ""
+    deciding = list(dict.fromkeys(c.field for c in result.what_would_change))
+    facts = [missing_text(f) for f in (deciding or result.missing_information)]
+    if not facts:
+        return ""
+    named = facts[:NAMED_MISSING] + ([f"{len(facts) - NAMED_MISSING} more"] if len(facts) > NAMED_MISSING else [])
+    return "Missing: " + join_words(named) + "."
+
+
+def _headline(statements: list[StatementResult]) -> list[Frequency]:
+    """The numbers of the first statement that has any: rule authors list the main one first."""
+    return next((list(s.numbers) for s in statements if s.numbers), [])
+
+
+def _numbers_cell(numbers: list[Frequency], denominator: int, numbering: SourceNumbering) -> GridCell:
+    """One figure; the range where several studies of one outcome disagree (never just the first
+    study's); or, for a comparison such as a trial's two arms, both sides."""
+    first = numbers[0]
+    same = [n for n in numbers if n.outcome == first.outcome]
+    counts = sorted({n.count * (denominator // n.denominator) for n in same})
+    out_of = f"in {denominator:,}"
+    if len(counts) > 1:
+        return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} {out_of}",
+                        text=f"people {first.outcome}, in different studies or at different times.",
+                        refs=_union(same, numbering))
+    if len(numbers) > 1:
+        other = numbers[1]
+        return GridCell(lead=f"About {counts[0]:,} {out_of}",
+                        text=f"people {first.outcome}. About {other.count * (denominator // other.denominator):,} "
+                             f"{out_of} {other.outcome}. {sentence(first.time_frame)}",
+                        refs=_union(numbers[:2], numbering))
+    return GridCell(lead=f"About {counts[0]:,} {out_of}", text=f"people {first.outcome}. {sentence(first.time_frame)}",
+                    refs=numbering.refs(first.sources))
+
+
+def _union(numbers: list[Frequency], numbering: SourceNumbering) -> list[RefView]:
+    """The citation marks of several numbers, each once, in number order."""
+    return numbering.refs([s for n in numbers for s in n.sources])

@@ -1,0 +1,229 @@
+"""The visit sheet: three pages for a 20-minute consultation, made by default.
+
+Page 1, at a glance: the Option Grid of all seven options under names patients know, with one
+denominator, and where to get the booklet. Page 2, for the patient: each option's status with the
+reason that decided it, what is missing and what each answer would give ("what would change this",
+computed by the engine), the questions that matter most for this profile, a short values exercise,
+the SURE test and, when it applies, the warning signs of unproven clinics. Page 3, for the MS team:
+the same in clinical words (clinical.py), the stamp and the numbered sources of all three pages.
+Sources are numbered in the order these pages cite them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from ..assess import Assessment, OptionResult
+from ..changes import Answers, grouped
+from ..profile import Profile
+from ..rulepack import RulePack
+from .clinical import ClinicalOption, clinical_options, clinical_profile, contraindications
+from .fields import missing_text
+from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids
+from .parts import ChecklistView, SureView, checklist_view, sure_view
+from .sources import RefView, SourceNumbering
+from .text import SheetText
+from .words import first_sentence, join_words, lower_first
+
+MAX_QUESTIONS = 4  # the issue allows eight; four keep pages 1 and 2 within 1,200 words
+TRIAL_CELL_THERAPIES = ("msc", "msc_np", "nsc", "ipsc")
+ANSWERS_PER_OPTION = 2  # answers shown on page 2 for one option; the MS team's page has them all
+NAMED_MISSING = 3  # missing facts named for one option on page 2; the rest are counted
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FitLine(_Frozen):
+    """An option's status and the one reason that decided it."""
+
+    option: str
+    status: str
+    reason: str
+    refs: list[RefView]
+
+
+class ChangeView(_Frozen):
+    """For an option that needs information: what is missing, the question that settles it, and
+    what the answers would give."""
+
+    option: str
+    missing: str
+    ask: list[str]
+    answers: list[str]
+    clinical: list[str]
+
+
+class Block(_Frozen):
+    """Large print: one option with every question of the grid in the grid's order, its fit answer
+    carrying the reason that decided it (so page 2 need not list the fits again)."""
+
+    name: str
+    answers: list[tuple[str, GridCell]]
+
+
+class Visit(_Frozen):
+    booklet_note: str
+    numbers_help: str
+    grid_help: str
+    decision: str
+    fits: list[FitLine]
+    blocks: list[Block]
+    changes: list[ChangeView]
+    questions: list[str]
+    question_refs: list[RefView]
+    values_help: str
+    values: list[str]
+    checklist: ChecklistView | None
+    clinical_profile: str
+    clinical_options: list[ClinicalOption]
+    contraindications: list[str]
+
+
+def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,
+                numbering: SourceNumbering, text: SheetText) -> tuple[list[Grid], SureView, Visit]:
+    """The visit sheet's grid, SURE test and own parts, numbered in the order the three pages cite them."""
+    names = {r.id: text.grid_names.get(r.id, pack.options[r.id].short_title) for r in results}
+    grids = build_grids(results, pack, numbering, text, names=names, fit="missing", questions=VISIT_QUESTIONS,
+                        evidence="certainty")
+    fits = [FitLine(option=names[r.id], status=text.status_short[r.status], reason=r.reason,
+                    refs=numbering.refs([s for c in r.criteria if c.id in r.deciding_criteria for s in c.sources]))
+            for r in results]
+    changes = [_change_view(r, names[r.id], profile, pack, text) for r in results if r.status == "needs_information"]
+    questions = _questions(results, names, profile, pack, text, bool(assessment.missing_information))
+    general = any(q in text.general_questions for q in questions)
+    question_refs = numbering.refs(text.general_questions_sources) if general else []
+    sure = sure_view(text, numbering, short=True)
+    abroad = profile.considering_clinic_abroad == "yes"
+    trial_only = any(r.id in TRIAL_CELL_THERAPIES and r.status == "trial_only" for r in results)
+    checklist = checklist_view(text, numbering, abroad=abroad, short=True) if abroad or trial_only else None
+    visit = Visit(
+        booklet_note=text.visit.booklet_note,
+        numbers_help=text.visit.numbers_help,
+        grid_help=text.visit.grid_help.format(denominator=f"{grids[0].denominator:,}"),
+        decision=text.visit.decision,
+        fits=fits,
+        blocks=_blocks(grids[0], fits),
+        changes=changes,
+        questions=questions,
+        question_refs=question_refs,
+        values_help=text.visit.values_help,
+        values=list(text.visit.values),
+        checklist=checklist,
+        clinical_profile=clinical_profile(profile, pack),
+        clinical_options=clinical_options(results, pack, names, numbering),
+        contraindications=contraindications(assessment, profile, results, names),
+    )
+    return grids, sure, visit
+
+
+def _blocks(grid: Grid, fits: list[FitLine]) -> list[Block]:
+    blocks = []
+    for i, (column, fit) in enumerate(zip(grid.columns, fits, strict=True)):
+        answers = []
+        for row in grid.rows:
+            cell = row.cells[i]
+            if row.key == "fit":
+                cell = GridCell(lead=fit.status + ".", text=" ".join(filter(None, [fit.reason, cell.text])), refs=fit.refs)
+            answers.append((row.question, cell))
+        blocks.append(Block(name=column.short_title, answers=answers))
+    return blocks
+
+
+def _questions(results: list[OptionResult], names: dict[str, str], profile: Profile, pack: RulePack,
+               text: SheetText, missing: bool) -> list[str]:
+    """At most eight, the most particular to this profile first: the missing facts, a clinic abroad,
+    each option that is open to this patient, the rules' questions for this profile, then general ones."""
+    asked: list[str] = []
+    if missing:
+        asked.append(first_sentence(text.missing_question))  # its second sentence points at the booklet's list
+    if profile.considering_clinic_abroad == "yes":
+        asked.append(text.abroad_question)
+    for r in results:
+        template = text.status_questions.get(r.status)
+        if template and r.status != "unlikely_to_fit":
+            asked.append(template.format(option=pack.options[r.id].name_in_sentence))
+    asked += [q.text for r in results for q in pack.options[r.id].questions if q.when is not None and q.text in r.questions]
+    asked += list(text.general_questions)
+    return list(dict.fromkeys(asked))[:MAX_QUESTIONS]
+
+
+def _change_view(result: OptionResult, name: str, profile: Profile, pack: RulePack, text: SheetText) -> ChangeView:
+    fields = list(dict.fromkeys(c.field for c in result.what_would_change))
+    wording = text.visit.fields
+    missing = [wording[_generic(f)].name if _generic(f) in wording else lower_first(missing_text(f))
+               for f in (fields or result.missing_information)]
+    named = missing[:NAMED_MISSING] + ([f"{len(missing) - NAMED_MISSING} more facts"] if len(missing) > NAMED_MISSING else [])
+    answers: list[str] = []
+    clinical: list[str] = []
+    for field in fields:
+        for group in grouped(field, result.what_would_change, pack):
+            status = text.status_short[group.status]
+            answers.append(f"If {answer_words(field, group, profile, pack, text)}: {lower_first(status)}.")
+            clinical.append(f"{missing_text(field)} {clinical_values(field, group)}: {status.lower()}")
+    return ChangeView(
+        option=name,
+        missing=join_words(named),
+        ask=[wording[_generic(f)].ask for f in fields if _generic(f) in wording][:1],
+        answers=answers[:ANSWERS_PER_OPTION],
+        clinical=clinical,
+    )
+
+
+def _generic(field: str) -> str:
+    return "prior_dmts." + field.rsplit(".", 1)[1] if field.startswith("prior_dmts.") else field
+
+
+def _range(group: Answers) -> str:
+    if group.low is None and group.high is None:
+        return "any number"
+    if group.low is None:
+        return f"{group.high:g} or less"
+    if group.high is None:
+        return f"{group.low:g} or more"
+    return f"{group.low:g}" if group.low == group.high else f"{group.low:g} to {group.high:g}"
+
+
+def answer_words(field: str, group: Answers, profile: Profile, pack: RulePack, text: SheetText) -> str:
+    """An answer (or several with the same result) as the patient reads it: 'your EDSS is 6 to 6.5'."""
+    wording = text.visit.fields[_generic(field)].answer
+    drug = _drug_for(field, profile, pack)
+    values = group.values
+    if all(isinstance(v, int | float) for v in values):
+        return wording["range"].format(value=_range(group), drug=drug)
+    if field == "comorbidities":
+        named = [text.visit.conditions[v[0]] for v in values if isinstance(v, list) and v]
+        parts = ([wording["none"]] if [] in values else []) + ([wording["some"].format(value=join_words(named, "or"))]
+                                                              if named else [])
+        return join_words(parts, "or")
+    if field == "current_dmt":
+        return join_words([wording["none"] if v == "none" else wording["drug"].format(
+            value=v, tier=_tier(str(v), pack)) for v in values], "or")
+    if field == "prior_dmts":
+        return wording["none"]
+    return join_words([wording[str(v)].format(drug=drug) for v in values], "or")
+
+
+def clinical_values(field: str, group: Answers) -> str:
+    """Answers in the MS team's words: '6 to 6.5', 'none', 'heart disease or HIV'."""
+    if all(isinstance(v, int | float) for v in group.values):
+        return _range(group)
+    words = ["none" if v == [] else (v[0] if isinstance(v, list) else str(v)).replace("_", " ") for v in group.values]
+    return join_words(words, "or")
+
+
+def _tier(drug: str, pack: RulePack) -> str:
+    found = pack.catalogue.resolve(drug)
+    return found.tier if found else ""
+
+
+def _drug_for(field: str, profile: Profile, pack: RulePack) -> str:
+    """The drug a field is about: an earlier one, or the current one, by its generic name."""
+    name = ""
+    if field.startswith("prior_dmts.") and profile.prior_dmts:
+        name = profile.prior_dmts[int(field.split(".")[1])].drug
+    elif profile.current_dmt:
+        name = profile.current_dmt
+    found = pack.catalogue.resolve(name) if name else None
+    return found.generic if found else (name or "your current drug")

@@ -273,13 +273,16 @@ def test_rules_check_reports_map_problems(tmp_path, pack):
 
 
 def test_the_sheet_lists_what_was_not_found_in_the_record_apart_from_what_was_not_answered(tmp_path):
-    html = tmp_path / "sheet.html"
-    done = run_cli("sheet", str(ROOT / "examples" / "fhir" / "rrms-much-unknown.json"), "--html", str(html),
-                   "--date", EXAMPLE_DAY.isoformat())
-    assert done.returncode == 0, done.stderr
-    text = html.read_text(encoding="utf-8")
+    record = str(ROOT / "examples" / "fhir" / "rrms-much-unknown.json")
+    booklet, visit = tmp_path / "booklet.html", tmp_path / "visit.html"
+    for target, extra in ((booklet, ["--booklet"]), (visit, [])):
+        done = run_cli("sheet", record, "--html", str(target), "--date", EXAMPLE_DAY.isoformat(), *extra)
+        assert done.returncode == 0, done.stderr
+    text = booklet.read_text(encoding="utf-8")
     patient_part = text.split("Facts this sheet did not have", 1)[1].split("<h2", 1)[0]
     assert "Not found in your health record:" in patient_part and "Not answered:" in patient_part
     assert "EDSS" in patient_part.split("Not answered:")[0]  # EDSS is a record's to hold
     clinician = text.split("Information that was missing", 1)[1].split("</p>", 1)[0]
     assert "Not found in the record:" in clinician and "Not answered:" in clinician
+    page3 = visit.read_text(encoding="utf-8").split("<h3>Missing facts</h3>", 1)[1].split("</p>", 1)[0]
+    assert "Not found in the record:" in page3 and "EDSS" in page3.split("Not answered:")[0]

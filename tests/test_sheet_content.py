@@ -3,6 +3,8 @@ the clinician page, sources with commercial ones flagged, and checked claims."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from decisionaid.sheet.text import sheet_text
@@ -38,7 +40,7 @@ def test_questions_follow_the_statuses_and_the_clinic_checklist_cites_its_source
     for option in model.booklet.options:
         template = fixed.status_questions.get(option.status)
         if template:
-            assert sheets.fold(template.format(option=option.short_title)) in text
+            assert sheets.fold(template.format(option=option.in_sentence)) in text
     assert model.booklet.checklist is not None  # cell therapies are on every sheet
     assert "Warning signs of unproven stem cell clinics" in text
     numbers = {r.number for item in model.booklet.checklist.items for r in item.refs}
@@ -109,5 +111,21 @@ def test_page_one_shows_the_range_where_studies_disagree_and_both_arms_of_a_comp
 
 def test_the_examples_reach_both_the_range_and_the_comparison():
     page1 = sheets.pages("rrms-breakthrough-high-efficacy")[0]
-    assert "About 2 to 28 in 1,000 people died from the treatment" in page1  # aHSCT: 4 studies disagree
-    assert "About 620 in 1,000 had worse disability after changing to another drug instead" in page1  # MIST's 2 arms
+    # one denominator for the page: 10,000, because natalizumab's PML risk needs it
+    assert "About 20 to 280 in 10,000 people died from the treatment" in page1  # aHSCT: 4 studies disagree
+    assert "About 6,200 in 10,000 had worse disability after changing to another drug instead" in page1  # MIST's 2 arms
+
+
+def test_status_questions_read_as_english_for_every_option(pack):
+    """Templates such as "Do you agree that {option} does not fit me now?" get each option's name as it
+    reads inside a sentence: no capitalised title mid-sentence ("that Neural stem cells does not...")."""
+    templates = sheet_text().status_questions
+    for option in pack.options.values():
+        for template in templates.values():
+            for sentence in re.split(r"(?<=[.?!])\s+", template.format(option=option.name_in_sentence)):
+                for word in sentence.split()[1:]:
+                    assert word == "I" or not word[0].isupper() or word[1:2].isupper(), (option.id, sentence)
+    assert templates["unlikely_to_fit"].format(option=pack.options["nsc"].name_in_sentence) == (
+        "Do you agree that neural stem cell treatment does not fit me now? Could that change?")
+    assert templates["discuss"].format(option=pack.options["no_change"].name_in_sentence) == (
+        "What would keeping my current plan mean for my daily life, my work and my family?")

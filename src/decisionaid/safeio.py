@@ -49,7 +49,7 @@ def read_input(source: str | Path, *, cap: int = MAX_INPUT_BYTES, display: str |
             data = _read_fd(fd, cap, name)
         finally:
             os.close(fd)
-    return _decode(data, name), name
+    return decode(data, name), name
 
 
 def _open_for_reading(path: Path, name: str) -> int:
@@ -88,7 +88,8 @@ def _read_fd(fd: int, cap: int, name: str) -> bytes:
     return b"".join(chunks)
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode(data: bytes, name: str) -> str:
+    """Strict UTF-8, naming the line and column of the first bad byte (files, stdin and request bodies alike)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -20,6 +20,8 @@ STATUS_WORDS = {
     "needs_information": "needs information",
 }
 STATE_MARK = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+#: sources cited per criterion line on page 3 (its key ones, listed first in the rules); the booklet cites all
+KEY_SOURCES = 2
 SEX_WORDS = {"female": "woman", "male": "man"}
 WALKING_WORDS = {"unaided": "walks unaided", "one_aid": "walks with one aid", "two_aids": "walks with two aids",
                  "wheelchair": "uses a wheelchair"}
@@ -127,7 +129,7 @@ def clinical_options(results: list[OptionResult], pack: RulePack, names: dict[st
         out.append(ClinicalOption(
             name=names[result.id], status=STATUS_WORDS[result.status],
             criteria=[CriterionLine(state=STATE_MARK[c.state], text=c.threshold or c.label,
-                                    refs=numbering.refs(c.sources)) for c in shown]))
+                                    refs=numbering.refs(c.sources[:KEY_SOURCES])) for c in shown]))
     return out
 
 

@@ -35,6 +35,7 @@ from ..errors import UserError
 from ..loader import load_rule_pack
 from ..profile import validate_profile
 from ..rulepack import RulePack
+from ..safeio import decode
 from ..yamlpos import ReadError, read_text
 from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
@@ -167,7 +168,7 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
         if reading.sheet_date is None:
             return _json_errors([("sheet_date", DATE_ERROR)])
     try:
-        doc = read_text((await request.body()).decode("utf-8", "replace"), "request", as_json=True)
+        doc = read_text(decode(await request.body(), "request"), "request", as_json=True)
         profile = await anyio.to_thread.run_sync(lambda: validate_profile(
             doc, request.app.state.catalogue, on=reading.sheet_date, rules_dir=request.app.state.rules_dir))
     except (ReadError, UserError) as exc:

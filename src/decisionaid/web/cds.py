@@ -26,9 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..errors import UserError
+from ..errors import InputError, UserError
 from ..facts import FIELDS
 from ..fhir import RECORD_FIELDS, reading_of
+from ..safeio import decode
 from ..yamlpos import ReadError, read_text
 from .cds_auth import CdsConfig, Verifier
 
@@ -130,8 +131,8 @@ def _service(request: Request) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- the request
 def _hook_request(body: bytes) -> HookRequest:
     try:
-        doc = read_text(body.decode("utf-8", "replace"), "request", as_json=True)  # size and depth limits
-    except ReadError as exc:
+        doc = read_text(decode(body, "request"), "request", as_json=True)  # size and depth limits
+    except (ReadError, InputError) as exc:
         raise _Refused(_error(400, "the request is not usable JSON", [d.message for d in exc.diagnostics])) from None
     try:
         hook = HookRequest.model_validate(doc.data)

@@ -126,10 +126,13 @@ def clinical_options(results: list[OptionResult], pack: RulePack, names: dict[st
     for result in results:
         deciding = [c for c in result.criteria if c.id in result.deciding_criteria]
         shown = deciding or [c for c in result.criteria if c.state == "unknown"]
-        out.append(ClinicalOption(
-            name=names[result.id], status=STATUS_WORDS[result.status],
-            criteria=[CriterionLine(state=STATE_MARK[c.state], text=c.threshold or c.label,
-                                    refs=numbering.refs(c.sources[:KEY_SOURCES])) for c in shown]))
+        lines = [CriterionLine(state=STATE_MARK[c.state], text=c.threshold or c.label,
+                               refs=numbering.refs(c.sources[:KEY_SOURCES])) for c in shown if c.state != "not_met"]
+        ruled_out = [c for c in shown if c.state == "not_met"]  # one line: their names say enough
+        if ruled_out:
+            lines.append(CriterionLine(state=STATE_MARK["not_met"], text="; ".join(lower_first(c.label) for c in ruled_out),
+                                       refs=numbering.refs([c.sources[0] for c in ruled_out])))
+        out.append(ClinicalOption(name=names[result.id], status=STATUS_WORDS[result.status], criteria=lines))
     return out
 
 

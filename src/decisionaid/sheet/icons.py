@@ -19,7 +19,7 @@ HOLE = 0.5  # side of the white hole that makes a hollow square
 # (blocks across, blocks down, people across a block, people down a block) for each denominator
 LAYOUTS = {10: (1, 1, 10, 1), 100: (1, 1, 10, 10), 1000: (5, 2, 10, 10), 10000: (10, 10, 10, 10)}
 # millimetres per person, normal print and large print
-PITCH_MM = {10: (3.6, 6.0), 100: (2.2, 3.6), 1000: (1.05, 1.7), 10000: (0.55, 0.85)}
+PITCH_MM = {10: (3.6, 6.0), 100: (2.2, 3.6), 1000: (1.05, 1.7), 10000: (0.55, 0.6)}  # 10,000 people: a page-wide picture either way
 
 
 class IconArray(BaseModel):

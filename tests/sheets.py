@@ -10,7 +10,7 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 
 import pypdf
 
@@ -64,24 +64,24 @@ class Visit:
 visit = Visit()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sheet(name: str, large_print: bool, day: dt.date, document: Document) -> Sheet:
     pack, _ = rule_pack_and_engine(RULES)
     profile = load_profile(str(next(p for p in EXAMPLES if p.stem == name)), pack.catalogue)
     return make_sheet(profile, sheet_date=day, large_print=large_print, document=document, rules_dir=RULES)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _html(name: str, large_print: bool, day: dt.date, document: Document) -> str:
     return render_html(_sheet(name, large_print, day, document))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pdf(name: str, large_print: bool, day: dt.date, document: Document) -> bytes:
     return render_pdf(_sheet(name, large_print, day, document))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pages(name: str, large_print: bool, day: dt.date, document: Document) -> tuple[str, ...]:
     """The text of each page, whitespace folded: poppler's pdftotext when there (scripts/test.sh
     installs it; about 50 times faster on a 40-page sheet), else pypdf."""

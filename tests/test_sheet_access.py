@@ -50,7 +50,7 @@ def test_tagged_pdf_ua_with_title_language_figures_and_table_headers(name):
 
 def test_every_icon_array_has_a_text_alternative_in_the_html():
     html = sheets.html("spms-active")
-    svgs = re.findall(r"<svg .*?</svg>", html, flags=re.S)
+    svgs = re.findall(r"<svg .*?</svg>", html, flags=re.DOTALL)
     assert svgs
     for svg in svgs:
         assert 'role="img"' in svg and 'aria-label="Picture of ' in svg and "<title>Picture of " in svg
@@ -103,7 +103,7 @@ def _css() -> str:
 
 
 def test_every_text_and_background_colour_pair_has_contrast_of_7_or_more():
-    css = re.sub(r"/\*.*?\*/", "", _css(), flags=re.S)
+    css = re.sub(r"/\*.*?\*/", "", _css(), flags=re.DOTALL)
     text = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", css))
     backgrounds = set(re.findall(r"background(?:-color)?:\s*(#[0-9a-fA-F]{3,6})", css)) | {"#fff"}
     assert text and backgrounds
@@ -115,7 +115,7 @@ def test_every_text_and_background_colour_pair_has_contrast_of_7_or_more():
 
 
 def test_no_meaning_in_colour_no_italics_no_capital_blocks():
-    css = re.sub(r"/\*.*?\*/", "", _css(), flags=re.S)
+    css = re.sub(r"/\*.*?\*/", "", _css(), flags=re.DOTALL)
     for colour in re.findall(r"#[0-9a-fA-F]{3,6}\b", css):  # greys only: colour can carry no meaning
         h = colour.lstrip("#")
         h = "".join(c * 2 for c in h) if len(h) == 3 else h

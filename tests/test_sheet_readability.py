@@ -13,7 +13,14 @@ from collections import defaultdict
 
 import pytest
 
-from decisionaid.readability import MAX_GRADE, PASSAGE_WORDS, as_sentence, reading_grade, sheet_grade, word_count
+from decisionaid.readability import (
+    MAX_GRADE,
+    PASSAGE_WORDS,
+    as_sentence,
+    reading_grade,
+    sheet_grade,
+    word_count,
+)
 from decisionaid.sheet.text import sheet_text
 
 from . import sheets

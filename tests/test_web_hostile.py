@@ -193,7 +193,7 @@ def test_bad_json_gets_a_json_error(server, label, path):
 def test_a_json_body_that_is_not_utf8_is_refused_like_a_file(server):
     """The same one-line reason a file with that byte gets, never a silently replaced character."""
     url, _ = server
-    body = '{"age": 34, "ms_type": "RRMS", "name": "Al'.encode() + b"\xe9" + b'x"}'
+    body = b'{"age": 34, "ms_type": "RRMS", "name": "Al' + b"\xe9" + b'x"}'
     for path in ("/assess", "/sheet"):
         response = post(url, path, body, "application/json")
         assert response.status_code == 422

@@ -13,7 +13,18 @@ from collections.abc import Iterable
 
 from .facts import FIELDS
 from .readability import quotes_with_paths
-from .rulepack import AllOf, AnyOf, Condition, DecisionTable, Frequency, Leaf, NotOf, Option, RulePack, Statement
+from .rulepack import (
+    AllOf,
+    AnyOf,
+    Condition,
+    DecisionTable,
+    Frequency,
+    Leaf,
+    NotOf,
+    Option,
+    RulePack,
+    Statement,
+)
 from .safety import declared, weighing_criteria
 
 _OP_WORDS = {

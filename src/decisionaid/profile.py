@@ -228,9 +228,10 @@ def parse_profile(text: str, name: str, catalogue: Any, *, as_json: bool = False
 
 def validate_profile(doc: Document, catalogue: Any, *, on: dt.date | None = None, rules_dir: Any = None) -> Profile:
     """Validate already-parsed data (from a file or the web form) against the profile model."""
-    from .fhir import is_record, profile_from_record
+    if isinstance(doc.data, dict) and "resourceType" in doc.data:  # a FHIR record instead of a profile
+        # imported only then: fhir.resources would cost every profile's start-up time
+        from .fhir import profile_from_record
 
-    if is_record(doc.data):  # a FHIR record (recognised by its resourceType) instead of a profile
         return profile_from_record(doc.data, doc.file, catalogue, on=on, rules_dir=rules_dir)
     if not isinstance(doc.data, dict):
         raise ProfileError([doc.diagnostic((), "a profile must be a mapping of field: value", "not-a-mapping")])

@@ -13,9 +13,9 @@ has at least PASSAGE_WORDS words; every option is also graded on all of its pati
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from collections.abc import Iterator
 from functools import lru_cache
+from html.parser import HTMLParser
 
 from .rulepack import Option, Quote
 

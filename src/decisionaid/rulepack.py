@@ -18,7 +18,17 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+)
 
 from .catalogue import DrugCatalogue
 
@@ -60,7 +70,7 @@ class Leaf(_Strict):
     field: Annotated[str, Field(min_length=1, description="A profile field or derived fact (see `decisionaid schema`).")]
     op: Annotated[Op, Field(description="Comparison; which ones apply depends on the field's type.")]
     value: Annotated[
-        Scalar | Annotated[list[Union[StrictInt, StrictFloat, StrictStr]], Field(min_length=1)],
+        Scalar | Annotated[list[StrictInt | StrictFloat | StrictStr], Field(min_length=1)],
         Field(description="What the field is compared with; a list for `in` and `not_in`."),
     ]
 
@@ -95,7 +105,7 @@ def _condition_kind(value: Any) -> str:
 
 
 Condition = Annotated[
-    Union[Annotated[Leaf, Tag("leaf")], Annotated[AllOf, Tag("all")], Annotated[AnyOf, Tag("any")], Annotated[NotOf, Tag("not")]],
+    Annotated[Leaf, Tag("leaf")] | Annotated[AllOf, Tag("all")] | Annotated[AnyOf, Tag("any")] | Annotated[NotOf, Tag("not")],
     Discriminator(_condition_kind),
 ]
 AllOf.model_rebuild()

@@ -27,7 +27,7 @@ MAX_DEPTH = 64
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans and no aliases."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML's own signature
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
@@ -60,12 +60,12 @@ if getattr(yaml, "__with_libyaml__", False):
         """The same rules on libyaml's parser; aliases are refused by a first pass over the events."""
 
     _FastLoader.yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
-    _PARSER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _FastLoader
+    _PARSER: type[yaml.SafeLoader | yaml.CSafeLoader] = _FastLoader
 else:  # pragma: no cover - PyYAML built without libyaml
     _PARSER = _StrictLoader
 
 
-def _compose(text: str) -> Any:  # noqa: ANN401 - a yaml.Node or None
+def _compose(text: str) -> Any:
     # A first pass over the parser's events refuses aliases and deep nesting before any node is
     # built: composing is recursive, and libyaml's composer overflows the C stack (a segfault)
     # on a few ten thousand nested brackets; stopping early also keeps libyaml's scanner, which
@@ -243,10 +243,7 @@ def data_path(data: Any, loc: tuple[Any, ...]) -> Path_:
     path: list[str | int] = []
     current = data
     for part in loc:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-            path.append(part)
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if isinstance(current, dict) and part in current or isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
             path.append(part)
         elif not isinstance(current, dict | list):

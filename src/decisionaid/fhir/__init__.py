@@ -23,7 +23,7 @@ __all__ = ["RECORD_FIELDS", "RecordReading", "is_record", "profile_from_record",
 
 
 def is_record(data: Any) -> bool:
-    """A FHIR resource (recognised by its resourceType) rather than a profile."""
+    """A FHIR resource (recognised by its resourceType) rather than a profile (profile.py tests the same)."""
     return isinstance(data, dict) and "resourceType" in data
 
 

@@ -176,7 +176,8 @@ def _numbers_cell(numbers: list[Frequency], denominator: int, numbering: SourceN
                         text=f"people {first.outcome}. About {other.count * (denominator // other.denominator):,} "
                              f"{out_of} {other.outcome}. {sentence(first.time_frame)}",
                         refs=_union(numbers[:2], numbering))
-    return GridCell(lead=f"About {counts[0]:,} {out_of}", text=f"people {first.outcome}. {sentence(first.time_frame)}",
+    lead = f"0 {out_of}" if counts[0] == 0 else f"About {counts[0]:,} {out_of}"  # never "About 0"
+    return GridCell(lead=lead, text=f"people {first.outcome}. {sentence(first.time_frame)}",
                     refs=numbering.refs(first.sources))
 
 

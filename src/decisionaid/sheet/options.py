@@ -168,10 +168,15 @@ def _number_view(number: Frequency, numbering: SourceNumbering, large_print: boo
         count=number.count,
         denominator=number.denominator,
         outcome=number.outcome,
-        had=f"About {natural_frequency(number.count, number.denominator)} people {number.outcome}.",
-        did_not=f"About {natural_frequency(rest, number.denominator)} people did not.",
+        had=f"{_about(number.count)}{natural_frequency(number.count, number.denominator)} people {number.outcome}.",
+        did_not=f"{_about(rest)}{natural_frequency(rest, number.denominator)} people did not.",
         who=sentence(number.population),
         when=sentence(number.time_frame),
         refs=numbering.refs(number.sources),
         icons=icon_array(number.count, number.denominator, alt=alt, large_print=large_print),
     )
+
+
+def _about(count: int) -> str:
+    """'About 2 in 1,000', but a plain '0 in 1,000': there is nothing approximate about none."""
+    return "About " if count else ""

@@ -157,6 +157,10 @@ def table_pack(criteria: int, folder: Path) -> Path:
     rows = [{"when": {f"c{i}": "met", f"c{(i + 7) % criteria}": ["not_met", "unknown"]}, "status": "discuss"}
             for i in range(criteria)]
     option["decision"] = {"hit_policy": "first", "rows": [*rows, {"status": "research_only"}]}
+    # the generated table weighs no safety fact on purpose (a few age criteria may: a warning then)
+    safety = yaml.safe_load((rules / "safety.yaml").read_text(encoding="utf-8"))["facts"]
+    option["not_relevant"] = [{"facts": [f["id"] for f in safety], "reason": "A generated benchmark table.",
+                               "sources": source}]
     path.write_text(yaml.dump(option, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=1000),
                     encoding="utf-8")
     return rules

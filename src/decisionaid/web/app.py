@@ -184,8 +184,8 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
     payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
                "not_in_record": list(not_in_record), "document": "booklet" if reading.booklet else "visit"}
     try:
-        pdf = await _work(request, "sheet", payload)
-    except _JobFailed as failed:
+        pdf = await run_job(request, "sheet", payload)
+    except JobFailed as failed:
         return failed.response
     name = f"ms-options-sheet-{day.isoformat()}-{payload['document']}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
@@ -194,32 +194,35 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
 
 async def _assess_response(request: Request, profile: dict[str, Any]) -> Response:
     try:
-        assessment = await _work(request, "assess", {"profile": profile})
-    except _JobFailed as failed:
+        assessment = await run_job(request, "assess", {"profile": profile})
+    except JobFailed as failed:
         return failed.response
     return JSONResponse(assessment, headers=_PRIVATE)
 
 
-class _JobFailed(Exception):
+class JobFailed(Exception):
+    """A render job that did not give its result; `response` is the answer to send (503 or 500)."""
+
     def __init__(self, response: Response) -> None:
         self.response = response
 
 
-async def _work(request: Request, kind: JobKind, payload: dict[str, Any]) -> Any:
-    """The worker's result (PDF bytes or the assessment's JSON data); raises _JobFailed with the answer to send."""
+async def run_job(request: Request, kind: JobKind, payload: dict[str, Any]) -> Any:
+    """The worker's result (PDF bytes or the assessment's JSON data); raises JobFailed with the answer to
+    send. The web form and the CDS Hooks service share it, and the render workers behind it."""
     pool: RenderPool = request.app.state.pool
     try:
         return await anyio.to_thread.run_sync(lambda: pool.run(kind, payload))
     except PoolBusy:
-        raise _JobFailed(PlainTextResponse("The server is busy. Please try again in a minute.", status_code=503,
+        raise JobFailed(PlainTextResponse("The server is busy. Please try again in a minute.", status_code=503,
                                            headers={"retry-after": "30", **_PRIVATE})) from None
     except JobTimeout:
         log.warning("a %s job took too long and was stopped", kind)
-        raise _JobFailed(PlainTextResponse("Making the sheet took too long. Please try again.", status_code=503,
+        raise JobFailed(PlainTextResponse("Making the sheet took too long. Please try again.", status_code=503,
                                            headers=_PRIVATE)) from None
     except WorkerError as exc:
         log.error("%s", exc)  # names the kind of failure only, never patient data
-        raise _JobFailed(PlainTextResponse("Something went wrong while making the sheet. Please try again.",
+        raise JobFailed(PlainTextResponse("Something went wrong while making the sheet. Please try again.",
                                            status_code=500, headers=_PRIVATE)) from None
 
 

@@ -212,7 +212,7 @@ def _merge(parts: dict[str, Any], patient_id: str) -> tuple[dict[str, Any], list
 
 # ----------------------------------------------------------------------------- the cards
 async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], origins: list[str]) -> list[dict[str, Any]]:
-    from .app import _JobFailed, _work  # the web form's render pool, shared
+    from .app import JobFailed, run_job  # the web form's render pool, shared
 
     state = request.app.state
     day = dt.date.today()
@@ -229,10 +229,10 @@ async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], or
                  "detail": "\n".join(f"- {_plain(p)}" for p in problems[:20])}]
     profile = reading.profile.entered_fields()
     try:
-        assessment = await _work(request, "assess", {"profile": profile})
-        pdf = await _work(request, "sheet", {"profile": profile, "sheet_date": day.isoformat(), "large_print": False,
+        assessment = await run_job(request, "assess", {"profile": profile})
+        pdf = await run_job(request, "sheet", {"profile": profile, "sheet_date": day.isoformat(), "large_print": False,
                                              "not_in_record": list(reading.not_found)})
-    except _JobFailed:
+    except JobFailed:
         raise _Refused(_error(503, "the sheet could not be made just now; try again")) from None
     cards = [_summary_card(assessment, reading.not_found, source, _document(pdf, hook.context.patientId, day))]
     missing = assessment["missing_information"]

@@ -9,14 +9,10 @@ from __future__ import annotations
 import http.server
 import io
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -27,9 +23,8 @@ httpx = pytest.importorskip("httpx")
 
 import pypdf
 
-import decisionaid
-
 from .conftest import ROOT
+from .web_server import running_server
 
 EXAMPLE = ROOT / "examples" / "rrms-breakthrough-high-efficacy.yaml"
 FAST = 20.0  # seconds an error answer may take
@@ -61,38 +56,10 @@ def listener() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    folder = tmp_path_factory.mktemp("hostile-web")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    package_parent = str(Path(decisionaid.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "serve", "--port", str(port),
-                                    "--render-workers", "1", "--max-requests", str(MAX_REQUESTS)], cwd=folder,
-                                   env=env, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "decisionaid serve did not start"
-            time.sleep(0.2)
-        yield url, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+def server(tmp_path_factory) -> Iterator[tuple[str, Callable[[], str]]]:
+    """A real `decisionaid serve` with one render worker: its address, and its log (stdout and stderr) so far."""
+    with running_server(tmp_path_factory, "--render-workers", "1", "--max-requests", str(MAX_REQUESTS)) as running:
+        yield running.url, running.logs
 
 
 def post(url: str, path: str, content: bytes, content_type: str, timeout: float = FAST) -> httpx.Response:
@@ -226,11 +193,11 @@ def test_markup_and_urls_in_the_name_are_printed_never_fetched(server, listener)
 
 
 def test_the_server_is_still_well_and_logged_no_traceback(server):
-    url, log = server
+    url, logs = server
     assert httpx.get(url + "/healthz", timeout=10).status_code == 200
     body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
     assert post(url, "/assess", body, "application/json").status_code == 200
-    assert "Traceback" not in log.read_text(errors="replace")
+    assert "Traceback" not in logs()
 
 
 # ----------------------------------------------------------------------------- every status, slow and vanishing clients
@@ -312,9 +279,9 @@ def test_every_status_the_server_sends_carries_the_security_headers(server):
 def test_slow_clients_are_cut_off_and_a_vanishing_one_is_one_log_line(server):
     """Issue 13: slow headers and slow bodies were held with no timeout, a 100 KB header was
     accepted, and each client gone mid-body logged a 49-line stack trace."""
-    url, log = server
+    url, logs = server
     host, port = url.removeprefix("http://").split(":")
-    before = log.read_text(errors="replace")
+    before = logs()
     slow_head = socket.create_connection((host, int(port)), timeout=60)
     slow_head.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n")  # and never the end of the headers
     body = slow_body(url)
@@ -328,9 +295,9 @@ def test_slow_clients_are_cut_off_and_a_vanishing_one_is_one_log_line(server):
     assert status == 408
     assert_secured(status, headers)
     deadline = time.monotonic() + FAST
-    while log.read_text(errors="replace").count("disconnected before sending its whole request") < 3:
-        assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+    while logs().count("disconnected before sending its whole request") < 3:
+        assert time.monotonic() < deadline, logs()[-3000:]
         time.sleep(0.2)
-    after = log.read_text(errors="replace")[len(before):]
+    after = logs()[len(before):]
     assert "Traceback" not in after and "ClientDisconnect" not in after, after[-3000:]
     assert after.count("disconnected before sending its whole request") == 3

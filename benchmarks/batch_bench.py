@@ -41,7 +41,7 @@ def _bare_round(folder: Path, htmls: list[Path]) -> float:
 def run(quick: bool = False, profiles: int = 200) -> Result:
     from decisionaid.batch import BatchResult, default_jobs, render_batch
     from decisionaid.pipeline import rule_pack_and_engine, sheet_html
-    from decisionaid.profile import Profile
+    from decisionaid.profile.model import Profile
 
     result = Result("batch")
     count = 20 if quick else profiles

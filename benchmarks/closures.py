@@ -8,7 +8,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from decisionaid.rulepack import AllOf, AnyOf, Leaf, NotOf, RulePack
+from decisionaid.pack.models import AllOf, AnyOf, Leaf, NotOf, RulePack
 
 Truth = Callable[[dict[str, Any]], bool | None]
 _MISSING = object()

@@ -44,7 +44,7 @@ def sheet_command() -> list[str]:
 
 def bare_command(html: Path, out: Path, document: str, *extra: str) -> list[str]:
     """The bare WeasyPrint script over `html`, with the stylesheets `document` uses."""
-    from decisionaid.resources import templates_dir
+    from decisionaid.plumbing.resources import templates_dir
     from decisionaid.sheet import render
 
     css = [arg for name in render.STYLESHEETS[document, False] for arg in ("--css", name)]

@@ -25,19 +25,19 @@ import click  # noqa: F401
 from decisionaid import cli  # noqa: F401
 
 mark("import the CLI (click, pydantic, yaml, jinja2, durable-rules)")
-from decisionaid.loader import load_rule_pack
+from decisionaid.pack.loader import load_rule_pack
 
 pack = load_rule_pack()
 mark("load and check the rule pack")
-from decisionaid.engine import RuleEngine
+from decisionaid.evaluation.engine import RuleEngine
 
 engine = RuleEngine(pack)
 mark("compile the rules into durable-rules")
-from decisionaid.profile import load_profile
+from decisionaid.profile.read import load_profile
 
 profile = load_profile(sys.argv[1], pack.catalogue)
 mark("read and check the profile")
-from decisionaid.assess import assess
+from decisionaid.evaluation.assess import assess
 
 assessment = assess(profile, pack, engine)
 mark("assess")
@@ -55,7 +55,7 @@ render._weasy(stylesheets)
 mark("import WeasyPrint, parse the CSS")
 pdf = render.html_to_pdf(html, stylesheets)
 mark("lay out and write the PDF (WeasyPrint)")
-from decisionaid.safeio import write_output
+from decisionaid.plumbing.safeio import write_output
 
 write_output(sys.argv[2], pdf)
 mark("write the file")

@@ -81,7 +81,7 @@ def spread(values: list[float]) -> str:
 def random_profiles(count: int, seed: int, known: float = 0.8) -> list[dict[str, Any]]:
     """Valid profiles, from the same generator as the property tests."""
     sys.path.insert(0, str(ROOT))
-    from decisionaid.loader import load_rule_pack
+    from decisionaid.pack.loader import load_rule_pack
     from tests.generate import random_profile
 
     catalogue = load_rule_pack(RULES).catalogue

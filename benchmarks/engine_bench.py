@@ -24,11 +24,12 @@ TARGET_PER_SECOND = 10_000
 
 def run(quick: bool = False) -> Result:
     sys.path.insert(0, str(ROOT))
-    from decisionaid.assess import assess
-    from decisionaid.engine import RuleEngine, compile_pack
-    from decisionaid.facts import profile_facts
-    from decisionaid.loader import load_rule_pack
-    from decisionaid.profile import Profile
+    from decisionaid.evaluation.assess import assess
+    from decisionaid.evaluation.engine import RuleEngine
+    from decisionaid.pack.conditions import compile_pack
+    from decisionaid.pack.loader import load_rule_pack
+    from decisionaid.profile.facts import profile_facts
+    from decisionaid.profile.model import Profile
     from tests import oracle
 
     from .legacy_engine import LegacyEngine

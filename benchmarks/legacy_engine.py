@@ -15,7 +15,8 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable
 
-from decisionaid.engine import SENTINEL, TYPE_TAG, Fired, RuleKey, to_fact
+from decisionaid.evaluation.engine import Fired, to_fact
+from decisionaid.pack.conditions import SENTINEL, TYPE_TAG, RuleKey
 
 
 class LegacyEngine:

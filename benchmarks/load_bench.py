@@ -80,8 +80,8 @@ def _files(rules: Path) -> list[Path]:
 
 
 def run(quick: bool = False) -> Result:
-    from decisionaid.engine import RuleEngine
-    from decisionaid.loader import load_rule_pack
+    from decisionaid.evaluation.engine import RuleEngine
+    from decisionaid.pack.loader import load_rule_pack
 
     result = Result("load")
     rows = []
@@ -168,7 +168,7 @@ def table_pack(criteria: int, folder: Path) -> Path:
 
 def run_check(quick: bool = False) -> Result:
     """`rules check` time for 50-400 criteria with as many decision rows, against the shipped pack's."""
-    from decisionaid.checks import check_rules
+    from decisionaid.authoring.checks import check_rules
 
     result = Result("check")
     repeats = 1 if quick else 3

@@ -73,7 +73,7 @@ def run(quick: bool = False) -> Result:
     import yaml
 
     from decisionaid.pipeline import rule_pack_and_engine, sheet_html
-    from decisionaid.profile import load_profile
+    from decisionaid.profile.read import load_profile
 
     result = Result("server")
     try:

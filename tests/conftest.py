@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from decisionaid.pipeline import rule_pack_and_engine
-from decisionaid.profile import Profile, parse_profile
+from decisionaid.profile.model import Profile
+from decisionaid.profile.read import parse_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

@@ -16,11 +16,10 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from decisionaid.catalogue import DrugCatalogue
-from decisionaid.facts import FULL_COURSE_MONTHS
 from decisionaid.fhir.dates import months_before
 from decisionaid.fhir.mapping import FhirMap
-from decisionaid.profile import COMORBIDITIES
+from decisionaid.pack.catalogue import DrugCatalogue
+from decisionaid.pack.vocabulary import COMORBIDITIES, FULL_COURSE_MONTHS
 
 PATIENT = "Patient/p1"
 
@@ -160,7 +159,7 @@ def example_records() -> dict[str, tuple[str, dict[str, Any]]]:
     import yaml
 
     from decisionaid.fhir.mapping import load_fhir_map
-    from decisionaid.loader import load_rule_pack
+    from decisionaid.pack.loader import load_rule_pack
 
     root = Path(__file__).resolve().parent.parent
     pack = load_rule_pack(root / "rules")

@@ -11,8 +11,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from decisionaid.catalogue import DrugCatalogue
-from decisionaid.profile import COMORBIDITIES, Profile
+from decisionaid.pack.catalogue import DrugCatalogue
+from decisionaid.pack.vocabulary import COMORBIDITIES
+from decisionaid.profile.model import Profile
 
 SEXES = ["female", "male", "other", "undisclosed"]
 MS_TYPES = ["CIS", "RRMS", "SPMS", "PPMS", "unknown"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisionaid.rulepack import AllOf, AnyOf, Leaf, NotOf, RulePack
+from decisionaid.pack.models import AllOf, AnyOf, Leaf, NotOf, RulePack
 
 Truth = bool | None  # None = unknown
 

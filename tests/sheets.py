@@ -15,8 +15,8 @@ from functools import cache
 import pypdf
 
 from decisionaid.pipeline import make_sheet, rule_pack_and_engine
-from decisionaid.profile import load_profile
-from decisionaid.readability import fold, patient_blocks  # noqa: F401  (the sheet tests read them from here)
+from decisionaid.plumbing.readability import fold, patient_blocks  # noqa: F401  (the sheet tests read them from here)
+from decisionaid.profile.read import load_profile
 from decisionaid.sheet import Document, Sheet, render_html, render_pdf
 
 from .conftest import EXAMPLES, RULES

@@ -11,8 +11,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from decisionaid.assess import assess
-from decisionaid.profile import Profile, load_profile
+from decisionaid.evaluation.assess import assess
+from decisionaid.profile.model import Profile
+from decisionaid.profile.read import load_profile
 
 from .conftest import EXAMPLES
 from .generate import profiles

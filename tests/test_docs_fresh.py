@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from decisionaid.docs import condition_words, rules_markdown
-from decisionaid.rulepack import AllOf, AnyOf, Leaf, NotOf
+from decisionaid.authoring.docs import condition_words, rules_markdown
+from decisionaid.pack.models import AllOf, AnyOf, Leaf, NotOf
 
 from .conftest import ROOT
 

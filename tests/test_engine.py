@@ -6,10 +6,11 @@ import threading
 
 import pytest
 
-from decisionaid.assess import assess
-from decisionaid.engine import RuleEngine, RuleKey, compile_condition, to_fact
-from decisionaid.facts import profile_facts
-from decisionaid.rulepack import AllOf, AnyOf, Leaf, NotOf
+from decisionaid.evaluation.assess import assess
+from decisionaid.evaluation.engine import RuleEngine, to_fact
+from decisionaid.pack.conditions import RuleKey, compile_condition
+from decisionaid.pack.models import AllOf, AnyOf, Leaf, NotOf
+from decisionaid.profile.facts import profile_facts
 
 from .conftest import EXAMPLES
 
@@ -57,7 +58,7 @@ def test_or_branches_fire_once(trap_engine):
 
 
 def test_set_membership_and_not(trap_engine):
-    from decisionaid.facts import FIELDS
+    from decisionaid.pack.vocabulary import FIELDS
 
     assert FIELDS["comorbidities"].kind == "set"
     assert trap_engine.evaluate({"comorbidities": frozenset()}).shown("test", "criterion", "not_heart")
@@ -125,7 +126,7 @@ def test_memory_stays_flat_over_many_evaluations(make_profile, pack, engine):
 
 
 def test_engine_reports_a_rejected_ruleset():
-    from decisionaid.errors import EngineError
+    from decisionaid.plumbing.errors import EngineError
 
     with pytest.raises(EngineError, match="rejected"):
         RuleEngine.from_rules([(key("bad"), {"$foo": {"x": 1}})])
@@ -133,7 +134,7 @@ def test_engine_reports_a_rejected_ruleset():
 
 def test_an_error_inside_an_action_is_not_swallowed():
     """durable-rules swallows exceptions raised in actions; the adapter must surface them."""
-    from decisionaid.errors import EngineError
+    from decisionaid.plumbing.errors import EngineError
 
     class Exploding(dict):
         def __getitem__(self, sid):

@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 
-from decisionaid.engine import (
+from decisionaid.evaluation.engine import RuleEngine
+from decisionaid.pack.conditions import (
     STACK_BUDGET,
-    RuleEngine,
     RuleKey,
     _Alpha,
     compile_condition,
     compile_pack,
     engine_fits,
 )
-from decisionaid.errors import EngineError
-from decisionaid.rulepack import AllOf, AnyOf, Leaf, NotOf
+from decisionaid.pack.models import AllOf, AnyOf, Leaf, NotOf
+from decisionaid.plumbing.errors import EngineError
 
 
 def key(name: str, polarity: str = "met") -> RuleKey:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from decisionaid.assess import assess
-from decisionaid.profile import load_profile
+from decisionaid.evaluation.assess import assess
+from decisionaid.profile.read import load_profile
 
 from .conftest import EXAMPLES
 

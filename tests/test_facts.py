@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decisionaid.facts import profile_facts
+from decisionaid.profile.facts import profile_facts
 
 BASE = "age: 35\nms_type: RRMS\n"
 
@@ -37,7 +37,7 @@ def test_stated_activity_on_the_current_drug_decides_breakthrough(make_profile, 
 def test_stated_activity_must_agree_with_the_rest(make_profile):
     import pytest
 
-    from decisionaid.errors import ProfileError
+    from decisionaid.plumbing.errors import ProfileError
 
     for text, complaint in [
         ("current_dmt: none\nactivity_on_current_dmt: 'yes'\n", "you take no MS drug now"),

@@ -14,12 +14,12 @@ import yaml
 from fhir.resources.R4B.bundle import Bundle
 from hypothesis import given, settings
 
-from decisionaid.assess import assess
-from decisionaid.errors import ProfileError
+from decisionaid.evaluation.assess import assess
 from decisionaid.fhir import read_record
 from decisionaid.fhir.dates import months_before
 from decisionaid.fhir.mapping import load_fhir_map, read_fhir_map
-from decisionaid.profile import Profile
+from decisionaid.plumbing.errors import ProfileError
+from decisionaid.profile.model import Profile
 
 from .conftest import ROOT, RULES
 from .fhir_records import EXAMPLE_DAY, EXAMPLES, example_records, record_for

@@ -22,9 +22,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decisionaid.assess import assess
-from decisionaid.errors import ProfileError
-from decisionaid.profile import PROFILE_FIELDS, load_profile, parse_profile
+from decisionaid.evaluation.assess import assess
+from decisionaid.plumbing.errors import ProfileError
+from decisionaid.profile.model import PROFILE_FIELDS
+from decisionaid.profile.read import load_profile, parse_profile
 
 from .conftest import ROOT
 from .helpers import pdf_text, run_cli

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from decisionaid import tables
-from decisionaid.rulepack import Criterion, DecisionRow, Leaf
+from decisionaid.pack import tables
+from decisionaid.pack.models import Criterion, DecisionRow, Leaf
 
 from .conftest import ROOT
 

@@ -15,10 +15,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from decisionaid.assess import assess
-from decisionaid.errors import EngineError
-from decisionaid.facts import profile_facts
-from decisionaid.profile import Profile
+from decisionaid.evaluation.assess import assess
+from decisionaid.plumbing.errors import EngineError
+from decisionaid.profile.facts import profile_facts
+from decisionaid.profile.model import Profile
 
 from .conftest import RULES
 from .generate import random_profile

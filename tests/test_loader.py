@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from decisionaid.errors import RulePackError
-from decisionaid.loader import check_rule_pack, load_rule_pack, normalise_space
-from decisionaid.rulepack import OPTION_IDS
+from decisionaid.pack.loader import check_rule_pack, load_rule_pack, normalise_space
+from decisionaid.pack.models import OPTION_IDS
+from decisionaid.plumbing.errors import RulePackError
 
 from .conftest import ROOT, RULES
 

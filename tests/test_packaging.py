@@ -33,7 +33,7 @@ def test_wheel_ships_rules_templates_and_seeds_and_makes_a_sheet(tmp_path):
     profile = elsewhere / "p.yaml"
     profile.write_text((ROOT / "examples" / "spms-active.yaml").read_text())
     env = {**os.environ, "PYTHONPATH": str(target)}
-    where = subprocess.run([sys.executable, "-c", "import decisionaid.resources as r; print(r.default_rules_dir())"],
+    where = subprocess.run([sys.executable, "-c", "import decisionaid.plumbing.resources as r; print(r.default_rules_dir())"],
                            cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
     assert Path(where.stdout.strip()).is_relative_to(target)
     result = subprocess.run([sys.executable, "-m", "decisionaid.cli", "sheet", "p.yaml", "-o", "s.pdf", "--date", "2026-11-22"],

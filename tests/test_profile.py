@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from decisionaid.errors import ProfileError
-from decisionaid.facts import profile_facts
-from decisionaid.profile import load_profile
+from decisionaid.plumbing.errors import ProfileError
+from decisionaid.profile.facts import profile_facts
+from decisionaid.profile.read import load_profile
 
 from .conftest import EXAMPLES
 

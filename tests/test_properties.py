@@ -18,11 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from decisionaid.assess import assess
-from decisionaid.engine import RuleEngine, RuleKey, compile_condition
-from decisionaid.facts import FIELDS, profile_facts
-from decisionaid.profile import COMORBIDITIES, Profile
-from decisionaid.rulepack import OPTION_IDS, STATUSES, AllOf, AnyOf, Leaf, NotOf, iter_leaves
+from decisionaid.evaluation.assess import assess
+from decisionaid.evaluation.engine import RuleEngine
+from decisionaid.pack.conditions import RuleKey, compile_condition
+from decisionaid.pack.models import OPTION_IDS, STATUSES, AllOf, AnyOf, Leaf, NotOf, iter_leaves
+from decisionaid.pack.vocabulary import COMORBIDITIES, FIELDS
+from decisionaid.profile.facts import profile_facts
+from decisionaid.profile.model import Profile
 
 from . import oracle
 from .generate import EDSS_STEPS, WALKING, profiles

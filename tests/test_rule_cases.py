@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from decisionaid.ruletests import coverage, load_cases, run_cases
+from decisionaid.authoring.ruletests import coverage, load_cases, run_cases
 
 from .conftest import RULES
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from decisionaid.checks import check_rules
-from decisionaid.readability import reading_grade
-from decisionaid.yamlpos import read_text
+from decisionaid.authoring.checks import check_rules
+from decisionaid.plumbing.readability import reading_grade
+from decisionaid.plumbing.yamlpos import read_text
 
 from .conftest import ROOT, RULES
 

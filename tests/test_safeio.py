@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from decisionaid import safeio
-from decisionaid.errors import InputError, OutputError
+from decisionaid.plumbing import safeio
+from decisionaid.plumbing.errors import InputError, OutputError
 
 from .conftest import ROOT
 

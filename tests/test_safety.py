@@ -8,12 +8,12 @@ import shutil
 import pytest
 from hypothesis import given
 
-from decisionaid.assess import assess
-from decisionaid.errors import RulePackError
-from decisionaid.loader import load_rule_pack
-from decisionaid.profile import Profile
-from decisionaid.ruletests import load_cases
-from decisionaid.safety import declared, weighing_criteria
+from decisionaid.authoring.ruletests import load_cases
+from decisionaid.evaluation.assess import assess
+from decisionaid.pack.loader import load_rule_pack
+from decisionaid.pack.safety import declared, weighing_criteria
+from decisionaid.plumbing.errors import RulePackError
+from decisionaid.profile.model import Profile
 
 from .conftest import EXAMPLES, ROOT, RULES
 from .generate import profiles

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from decisionaid.schemas import NAMES, schema_text
-from decisionaid.yamlpos import read_text
+from decisionaid.authoring.schemas import NAMES, schema_text
+from decisionaid.plumbing.yamlpos import read_text
 
 from .conftest import ROOT
 

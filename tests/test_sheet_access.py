@@ -10,7 +10,7 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from decisionaid.resources import templates_dir
+from decisionaid.plumbing.resources import templates_dir
 
 from . import sheets
 

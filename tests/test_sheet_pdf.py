@@ -1,4 +1,4 @@
-"""The discussion sheet as a real PDF: trust marks on every page, reproducibility, safety."""
+"""The visit sheet and the booklet as real PDFs: trust marks on every page, reproducibility, safety."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_rendering_logs_no_weasyprint_warnings(caplog):
 
 
 def _profile(name):
-    from decisionaid.profile import load_profile
+    from decisionaid.profile.read import load_profile
 
     pack = sheets.rule_pack_and_engine(sheets.RULES)[0]
     return load_profile(str(next(p for p in EXAMPLES if p.stem == name)), pack.catalogue)

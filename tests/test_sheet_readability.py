@@ -1,6 +1,6 @@
 """Plain language: the patient-facing text of every example sheet reads at grade 8 or lower.
 
-Graded with decisionaid.readability (Flesch-Kincaid, as `rules check` grades the rule text; textstat
+Graded with decisionaid.plumbing.readability (Flesch-Kincaid, as `rules check` grades the rule text; textstat
 0.7.13 needs a network download of the CMU dictionary). Left out: what the HTML marks
 data-plain-language="exempt" (the clinician page, the reference list, citation marks, verbatim
 quotes from other web pages). Each block of 20 words or more is graded on its own, and each section
@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import pytest
 
-from decisionaid.readability import (
+from decisionaid.plumbing.readability import (
     MAX_GRADE,
     PASSAGE_WORDS,
     as_sentence,

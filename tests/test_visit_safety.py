@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 from decisionaid.pipeline import sheet_pdf
-from decisionaid.readability import fold
+from decisionaid.plumbing.readability import fold
 
 from . import sheets
 

@@ -11,9 +11,9 @@ import re
 import pdfplumber
 import pytest
 
-from decisionaid.facts import FIELDS
-from decisionaid.profile import PROFILE_FIELDS
-from decisionaid.readability import MAX_GRADE, sheet_grade, word_count
+from decisionaid.pack.vocabulary import FIELDS
+from decisionaid.plumbing.readability import MAX_GRADE, sheet_grade, word_count
+from decisionaid.profile.model import PROFILE_FIELDS
 from decisionaid.sheet.grid import VISIT_QUESTIONS
 from decisionaid.sheet.text import sheet_text
 

@@ -17,7 +17,8 @@ import pypdf
 import pytest
 import yaml
 
-from decisionaid.profile import COMORBIDITIES, MriLast12Months, PriorDmt, Profile
+from decisionaid.pack.vocabulary import COMORBIDITIES
+from decisionaid.profile.model import MriLast12Months, PriorDmt, Profile
 from decisionaid.web.form import (
     Answers,
     FormInvalid,

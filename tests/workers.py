@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from decisionaid.assess import assess
-from decisionaid.facts import profile_facts
+from decisionaid.evaluation.assess import assess
 from decisionaid.pipeline import rule_pack_and_engine
-from decisionaid.profile import Profile
+from decisionaid.profile.facts import profile_facts
+from decisionaid.profile.model import Profile
 
 
 def assess_all(rules_dir: str, profiles: list[dict[str, Any]], rounds: int) -> tuple[int, list[Any], list[Any]]:

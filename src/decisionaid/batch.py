@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError, UserError
+from .plumbing.errors import UsageError, UserError
 
 if TYPE_CHECKING:
     from .sheet import Document
@@ -120,7 +120,7 @@ def render_batch(
     Raises UserError for problems with the call itself (folders, rule pack); problems with single
     profiles are in the result.
     """
-    from .loader import load_rule_pack
+    from .pack.loader import load_rule_pack
 
     profiles = find_profiles(profile_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -347,15 +347,15 @@ def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool, doc
 
 
 def _make_sheet(source: str, target: str) -> Outcome:
+    from .inputs import load_patient
     from .pipeline import make_sheet, rule_pack_and_engine
-    from .profile import load_profile
-    from .safeio import write_output
+    from .plumbing.safeio import write_output
     from .sheet import render_pdf
 
     problem: str | None = None
     try:
         pack, _ = rule_pack_and_engine(_settings["rules_dir"])
-        profile = load_profile(source, pack.catalogue, on=_settings["sheet_date"], rules_dir=_settings["rules_dir"])
+        profile = load_patient(source, pack.catalogue, on=_settings["sheet_date"], rules_dir=_settings["rules_dir"])
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
                            document=_settings["document"], rules_dir=_settings["rules_dir"])
         write_output(target, render_pdf(sheet), inputs=(source,))

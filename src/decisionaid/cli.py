@@ -15,14 +15,14 @@ from typing import Any
 import click
 
 from . import __version__
-from .cli_rules import reports_user_errors, rules, schema
+from .authoring.cli import reports_user_errors, rules, schema
 from .pipeline import rule_pack_and_engine
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="decisionaid")
 def main() -> None:
-    """decisionaid: an MS treatment-options discussion sheet from a patient profile.
+    """decisionaid: the visit sheet and the booklet of MS treatment options, from a patient profile.
 
     It is a decision aid, not a recommender: it never tells anyone what to choose.
     """
@@ -34,10 +34,10 @@ rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=Fa
 
 def _load(profile_path: str, rules_dir: Path | None, day: dt.date | None = None) -> Any:
     """A profile file, or a FHIR record read as of `day` (default today)."""
-    from .profile import load_profile
+    from .inputs import load_patient
 
     pack, _ = rule_pack_and_engine(rules_dir)
-    return load_profile(profile_path, pack.catalogue, on=day, rules_dir=rules_dir)
+    return load_patient(profile_path, pack.catalogue, on=day, rules_dir=rules_dir)
 
 
 date_option = click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -62,7 +62,7 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bo
     """Make the visit sheet (PDF, three pages) for PROFILE (a .yaml/.json file, or - for standard input);
     with --booklet, the full booklet."""
     from .pipeline import make_sheet
-    from .safeio import check_output, write_output
+    from .plumbing.safeio import check_output, write_output
     from .sheet import render_html, render_pdf
 
     if output is None and html_path is None:
@@ -179,7 +179,7 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
     """
     from .fhir import read_record_file
     from .fhir.write import profile_yaml
-    from .safeio import check_output, write_output
+    from .plumbing.safeio import check_output, write_output
 
     if output is not None:
         check_output(output, inputs=(record,))

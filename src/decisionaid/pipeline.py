@@ -1,35 +1,16 @@
-"""The short orchestration that the CLI, the web form and the batch share.
-
-One rule pack and one RuleEngine per rules folder and process: durable-rules never frees a
-compiled ruleset, so engines are built once and reused.
-"""
+"""The short orchestration that the CLI, the web form and the batch share: a profile to its
+assessment, its sheet model, and the sheet's HTML or PDF, with the pack and engine built once
+per rules folder (evaluation/packs.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
-from .assess import Assessment, assess
-from .engine import RuleEngine
-from .loader import load_rule_pack
-from .profile import Profile
-from .resources import default_rules_dir
-from .rulepack import RulePack
+from .evaluation.assess import Assessment, assess
+from .evaluation.packs import rule_pack_and_engine
+from .profile.model import Profile
 from .sheet import Document, Sheet, build_sheet, render_html, render_pdf
-
-_engines: dict[Path, tuple[RulePack, RuleEngine]] = {}
-_lock = threading.Lock()
-
-
-def rule_pack_and_engine(rules_dir: str | Path | None = None) -> tuple[RulePack, RuleEngine]:
-    """The checked rule pack in `rules_dir` (default: the shipped one) and its engine, built once."""
-    root = Path(rules_dir).resolve() if rules_dir is not None else default_rules_dir().resolve()
-    with _lock:
-        if root not in _engines:
-            pack = load_rule_pack(root)
-            _engines[root] = (pack, RuleEngine(pack))
-        return _engines[root]
 
 
 def assess_profile(profile: Profile, rules_dir: str | Path | None = None) -> Assessment:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .assess import Assessment
+from .evaluation.assess import Assessment
 from .sheet.options import STATUS_TEXT
 
 MARK = {"met": "+", "not_met": "-", "unknown": "?"}

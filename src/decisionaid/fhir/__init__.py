@@ -1,10 +1,13 @@
-"""FHIR R4 records in: a Bundle read into a profile, with where each value came from.
+"""The clinic: FHIR R4 records read into a profile, and the CDS Hooks service. Uses plumbing/,
+pack/, profile/ and evaluation/; the web server passes the CDS service its render jobs.
 
     mapping.py   the map (rules/fhir-map.yaml): its model, loading and `rules check`'s checks
     bundle.py    a Bundle's shape and resources validated, problems at their JSON paths
     dates.py     FHIR dates, partial ones as ranges; calendar months
     extract.py   record -> profile + provenance, nothing guessed
     write.py     the profile as YAML, each field commented with its source
+    cds.py       the CDS Hooks service: discovery, the patient-view hook, its cards
+    cds_auth.py  the CDS Hooks configuration and the EHR's JWTs checked
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..catalogue import DrugCatalogue
-from ..profile import Profile
+from ..pack.catalogue import DrugCatalogue
+from ..profile.model import Profile
 from .extract import RECORD_FIELDS, RecordReading, read_record
 from .mapping import load_fhir_map
 
@@ -23,7 +26,7 @@ __all__ = ["RECORD_FIELDS", "RecordReading", "is_record", "profile_from_record",
 
 
 def is_record(data: Any) -> bool:
-    """A FHIR resource (recognised by its resourceType) rather than a profile (profile.py tests the same)."""
+    """A FHIR resource (recognised by its resourceType) rather than a profile (inputs.py tests the same)."""
     return isinstance(data, dict) and "resourceType" in data
 
 
@@ -36,17 +39,10 @@ def reading_of(data: Any, file: str, catalogue: DrugCatalogue, *, on: dt.date | 
 def read_record_file(source: str, catalogue: DrugCatalogue, *, on: dt.date | None = None,
                      rules_dir: str | Path | None = None) -> RecordReading:
     """Read a record from a JSON file (or standard input, '-'), with the profile file's size and depth limits."""
-    from ..errors import InputError, ProfileError
-    from ..safeio import read_input
-    from ..yamlpos import MAX_BYTES, ReadError, read_text
+    from ..plumbing.errors import ProfileError
+    from ..profile.read import read_document
 
-    try:
-        text, name = read_input(source, cap=MAX_BYTES)
-        doc = read_text(text, name, as_json=True)
-    except InputError as exc:
-        raise ProfileError(exc.diagnostics) from None
-    except ReadError as exc:
-        raise ProfileError(exc.diagnostics) from None
+    doc = read_document(source)
     if not is_record(doc.data):
         raise ProfileError.single(source, "this is not a FHIR resource (no resourceType)", "not-fhir")
     return reading_of(doc.data, source, catalogue, on=on, rules_dir=rules_dir)

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import Diagnostic, ProfileError
-from ..yamlpos import data_path
+from ..plumbing.errors import Diagnostic, ProfileError
+from ..plumbing.yamlpos import data_path
 
 #: the resources a record is read from; anything else in a Bundle is refused (OperationOutcome aside)
 KINDS = ("Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "Medication")

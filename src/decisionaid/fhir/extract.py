@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..catalogue import DrugCatalogue
-from ..errors import Diagnostic, ProfileError
-from ..facts import FULL_COURSE_MONTHS
-from ..profile import COMORBIDITIES, Profile
+from ..pack.catalogue import DrugCatalogue
+from ..pack.vocabulary import COMORBIDITIES, FULL_COURSE_MONTHS
+from ..plumbing.errors import Diagnostic, ProfileError
+from ..profile.model import Profile
 from .bundle import Entry, problem, read_bundle
 from .dates import Span, age_on, months_before, span, whole_months
 from .mapping import OUT_OF_SCOPE, Concept, FhirMap

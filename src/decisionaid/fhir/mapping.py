@@ -14,11 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..catalogue import DrugCatalogue
-from ..errors import Diagnostic, RulePackError
-from ..profile import COMORBIDITIES, PROFILE_FIELDS
-from ..resources import default_rules_dir
-from ..yamlpos import Document
+from ..pack.catalogue import DrugCatalogue
+from ..pack.loader import Loading
+from ..pack.vocabulary import COMORBIDITIES
+from ..plumbing.errors import Diagnostic, RulePackError
+from ..plumbing.resources import default_rules_dir
+from ..plumbing.yamlpos import Document
+from ..profile.model import PROFILE_FIELDS
 
 MAP_FILE = "fhir-map.yaml"
 Element = Literal[
@@ -146,9 +148,7 @@ _maps: dict[Path, FhirMap] = {}
 
 def read_fhir_map(root: Path, catalogue: DrugCatalogue | None) -> tuple[FhirMap | None, list[Diagnostic]]:
     """Read and check the map of a rules folder: the map (None when it has errors) and every problem."""
-    from ..loader import _Loading  # the loader's YAML and model checks, with file:line:col
-
-    loading = _Loading(root)
+    loading = Loading(root)
     fhir_map = loading.model(map_path(root), FhirMap)
     doc = loading.docs.get(map_path(root))
     problems = list(loading.diagnostics)

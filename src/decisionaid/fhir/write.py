@@ -13,7 +13,7 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")  # a comment must stay on its line
 
 def profile_yaml(reading: RecordReading, record: str, program: str) -> str:
     """The profile as a YAML file: a header (what was read, not found, ignored), then each field with its source."""
-    from ..profile import PROFILE_FIELDS
+    from ..profile.model import PROFILE_FIELDS
 
     data = reading.profile.entered_fields()
     not_answered = [f for f in PROFILE_FIELDS if f not in RECORD_FIELDS and f not in data]

@@ -1,4 +1,5 @@
-"""The sheet: one model and its two documents.
+"""The documents: one sheet model and its views, the visit sheet and the booklet. Uses plumbing/,
+pack/, profile/ and evaluation/ (the assessment it shows).
 
     model.py     the Sheet model and its builder (what both documents share)
     visit.py     the three-page visit sheet (the default); clinical.py its page for the MS team

@@ -11,9 +11,9 @@ from __future__ import annotations
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from ..assess import Assessment, OptionResult
-from ..profile import PROFILE_FIELDS, Profile
-from ..rulepack import RulePack
+from ..evaluation.assess import Assessment, OptionResult
+from ..pack.models import RulePack
+from ..profile.model import PROFILE_FIELDS, Profile
 from .grid import Grid, build_grids
 from .options import CELL_THERAPIES, OptionView, option_view
 from .parts import ChecklistView, SureView, checklist_view, sure_view

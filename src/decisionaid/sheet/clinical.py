@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..assess import Assessment, OptionResult
-from ..profile import Profile
-from ..rulepack import RulePack
+from ..evaluation.assess import Assessment, OptionResult
+from ..pack.models import RulePack
+from ..profile.model import Profile
 from .sources import RefView, SourceNumbering
 from .words import join_words, lower_first
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..facts import FIELDS
+from ..pack.vocabulary import FIELDS
 
 PROFILE_LABELS = {
     "age": "Age",

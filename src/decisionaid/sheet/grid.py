@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..assess import OptionResult, StatementResult
-from ..rulepack import Frequency, RulePack
+from ..evaluation.assess import OptionResult, StatementResult
+from ..pack.models import Frequency, RulePack
 from .fields import missing_text
 from .sources import RefView, SourceNumbering
 from .text import SheetText

@@ -15,9 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
-from ..assess import Assessment
-from ..profile import Profile
-from ..rulepack import RulePack
+from ..evaluation.assess import Assessment
+from ..pack.models import RulePack
+from ..profile.model import Profile
 from .booklet import Booklet, build_booklet
 from .fields import missing_text
 from .grid import Grid

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..assess import OptionResult, StatementResult
-from ..rulepack import Frequency, RulePack
+from ..evaluation.assess import OptionResult, StatementResult
+from ..pack.models import Frequency, RulePack
 from .icons import IconArray, icon_array
 from .sources import RefView, SourceNumbering
 from .text import SheetText

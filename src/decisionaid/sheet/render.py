@@ -1,7 +1,7 @@
 """Sheet → HTML (jinja2, autoescaped, strict) → PDF (WeasyPrint, tagged PDF/UA-1).
 
-Each document has its template and stylesheets: visit.html with visit.css, booklet.html with
-sheet.css; large print adds its own stylesheet on top.
+Each document has its template and stylesheets: base.css for what they share, then visit.html
+with visit.css or booklet.html with sheet.css; large print adds its own stylesheet on top.
 
 WeasyPrint may load nothing but the project's own template assets: a deny-by-default URL fetcher
 serves `asset:` paths inside templates/ and refuses everything else. WeasyPrint is imported only
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..readability import sheet_grade
-from ..resources import templates_dir
+from ..plumbing.readability import sheet_grade
+from ..plumbing.resources import templates_dir
 from .model import Sheet
 
 if TYPE_CHECKING:
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 PDF_VARIANT = "pdf/ua-1"
 TEMPLATES = {"visit": "visit.html", "booklet": "booklet.html"}
-STYLESHEETS = {("visit", False): ("visit.css",), ("visit", True): ("visit.css", "visit-large-print.css"),
-               ("booklet", False): ("sheet.css",), ("booklet", True): ("sheet.css", "large-print.css")}
+STYLESHEETS = {("visit", False): ("base.css", "visit.css"),
+               ("visit", True): ("base.css", "visit.css", "visit-large-print.css"),
+               ("booklet", False): ("base.css", "sheet.css"),
+               ("booklet", True): ("base.css", "sheet.css", "large-print.css")}
 # Where the sheet prints its own reading grade, filled in once the patient text is rendered.
 GRADE_SLOT = '<span class="reading-grade">?</span>'
 

@@ -7,7 +7,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from ..rulepack import RulePack
+from ..pack.models import RulePack
 from .text import SheetSource
 
 KIND_TEXT = {

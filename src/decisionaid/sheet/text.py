@@ -12,7 +12,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..resources import templates_dir
+from ..plumbing.resources import templates_dir
 
 Text = Annotated[str, Field(min_length=1)]
 

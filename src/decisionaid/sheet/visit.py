@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..assess import Assessment, OptionResult
-from ..changes import Answers, grouped
-from ..profile import Profile
-from ..rulepack import RulePack
+from ..evaluation.assess import Assessment, OptionResult
+from ..evaluation.changes import Answers, grouped
+from ..pack.models import RulePack
+from ..profile.model import Profile
 from .clinical import ClinicalOption, clinical_options, clinical_profile, contraindications
 from .fields import missing_text
 from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids

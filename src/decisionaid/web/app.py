@@ -5,7 +5,7 @@
     POST /assess    answers (form or JSON profile) → the assessment JSON
                     (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
     GET  /healthz   200 when the render workers are up
-    GET  /cds-services, POST /cds-services/{id}   the CDS Hooks service, with --cds-hooks (cds.py)
+    GET  /cds-services, POST /cds-services/{id}   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
 
 Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access log keeps
 method, path and status only). Request bodies over 1 MB are refused (413); every response carries
@@ -31,19 +31,19 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ..errors import UserError
-from ..loader import load_rule_pack
-from ..profile import validate_profile
-from ..rulepack import RulePack
-from ..safeio import decode
-from ..yamlpos import ReadError, read_text
+from ..inputs import patient_from
+from ..pack.loader import load_rule_pack
+from ..pack.models import RulePack
+from ..plumbing.errors import JobFailed, UserError
+from ..plumbing.safeio import decode
+from ..plumbing.yamlpos import ReadError, read_text
 from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
 from .page import form_asset, render_form
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
 if TYPE_CHECKING:
-    from .cds_auth import CdsConfig
+    from ..fhir.cds_auth import CdsConfig
 
 MAX_BODY = 1_000_000
 _PRIVATE = {"cache-control": "no-store"}  # answers and sheets are never cached by the browser
@@ -89,9 +89,9 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         Route("/healthz", healthz, methods=["GET"]),
     ]
     if cds is not None:
-        from .cds import cds_routes
+        from ..fhir.cds import cds_routes
 
-        routes += cds_routes(cds)
+        routes += cds_routes(cds, run_job)
     return _GuardedStarlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY, max_in_flight=max_in_flight,
                              exception_handlers={ClientDisconnect: _client_gone})
 
@@ -169,7 +169,7 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
             return _json_errors([("sheet_date", DATE_ERROR)])
     try:
         doc = read_text(decode(await request.body(), "request"), "request", as_json=True)
-        profile = await anyio.to_thread.run_sync(lambda: validate_profile(
+        profile = await anyio.to_thread.run_sync(lambda: patient_from(
             doc, request.app.state.catalogue, on=reading.sheet_date, rules_dir=request.app.state.rules_dir))
     except (ReadError, UserError) as exc:
         return _json_errors([("", d.message) for d in exc.diagnostics])
@@ -186,7 +186,7 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
     try:
         pdf = await run_job(request, "sheet", payload)
     except JobFailed as failed:
-        return failed.response
+        return _failed(failed)
     name = f"ms-options-sheet-{day.isoformat()}-{payload['document']}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
         **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"'})
@@ -196,34 +196,29 @@ async def _assess_response(request: Request, profile: dict[str, Any]) -> Respons
     try:
         assessment = await run_job(request, "assess", {"profile": profile})
     except JobFailed as failed:
-        return failed.response
+        return _failed(failed)
     return JSONResponse(assessment, headers=_PRIVATE)
 
 
-class JobFailed(Exception):
-    """A render job that did not give its result; `response` is the answer to send (503 or 500)."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-
-
 async def run_job(request: Request, kind: JobKind, payload: dict[str, Any]) -> Any:
-    """The worker's result (PDF bytes or the assessment's JSON data); raises JobFailed with the answer to
-    send. The web form and the CDS Hooks service share it, and the render workers behind it."""
+    """The worker's result (PDF bytes or the assessment's JSON data); raises JobFailed saying what to
+    answer. The web form and the CDS Hooks service share it, and the render workers behind it."""
     pool: RenderPool = request.app.state.pool
     try:
         return await anyio.to_thread.run_sync(lambda: pool.run(kind, payload))
     except PoolBusy:
-        raise JobFailed(PlainTextResponse("The server is busy. Please try again in a minute.", status_code=503,
-                                           headers={"retry-after": "30", **_PRIVATE})) from None
+        raise JobFailed(503, "The server is busy. Please try again in a minute.", retry_after=30) from None
     except JobTimeout:
         log.warning("a %s job took too long and was stopped", kind)
-        raise JobFailed(PlainTextResponse("Making the sheet took too long. Please try again.", status_code=503,
-                                           headers=_PRIVATE)) from None
+        raise JobFailed(503, "Making the sheet took too long. Please try again.") from None
     except WorkerError as exc:
         log.error("%s", exc)  # names the kind of failure only, never patient data
-        raise JobFailed(PlainTextResponse("Something went wrong while making the sheet. Please try again.",
-                                           status_code=500, headers=_PRIVATE)) from None
+        raise JobFailed(500, "Something went wrong while making the sheet. Please try again.") from None
+
+
+def _failed(failed: JobFailed) -> Response:
+    retry = {"retry-after": str(failed.retry_after)} if failed.retry_after else {}
+    return PlainTextResponse(failed.message, status_code=failed.status, headers={**retry, **_PRIVATE})
 
 
 def _json_errors(errors: list[tuple[str, str]]) -> Response:

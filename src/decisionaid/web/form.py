@@ -15,9 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import ProfileError
-from ..profile import COMORBIDITIES, Profile, validate_profile
-from ..yamlpos import Document, Path_
+from ..pack.vocabulary import COMORBIDITIES
+from ..plumbing.errors import ProfileError
+from ..plumbing.yamlpos import Document, Path_
+from ..profile.model import Profile
+from ..profile.read import validate_profile
 
 Kind = Literal["text", "integer", "decimal", "radio", "drug"]
 MAX_PRIOR_DMTS = 50

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..resources import templates_dir
+from ..plumbing.resources import templates_dir
 from .form import (
     COMORBIDITY_ANSWERS,
     COMORBIDITY_LABELS,

@@ -64,10 +64,10 @@ def serve(host: str = "127.0.0.1", port: int = 8080, rules_dir: str | Path | Non
     given) is checked first: a problem there is a user error, not a traceback."""
     import uvicorn
 
+    from ..fhir.cds_auth import load_cds_config
     from ..fhir.mapping import load_fhir_map
-    from ..loader import load_rule_pack
+    from ..pack.loader import load_rule_pack
     from .app import create_app
-    from .cds_auth import load_cds_config
     from .guard import MAX_HEADER_BYTES, GuardedH11Protocol
 
     pack = load_rule_pack(rules_dir)

@@ -53,7 +53,7 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
         logging.getLogger(name).addHandler(logging.NullHandler())
         logging.getLogger(name).propagate = False
     from ..pipeline import assess_profile, rule_pack_and_engine, sheet_pdf
-    from ..profile import Profile
+    from ..profile.model import Profile
 
     pack, _ = rule_pack_and_engine(rules_dir)
     sheet_pdf(Profile(age=40, ms_type="unknown"), sheet_date=dt.date(2000, 1, 1))  # warm WeasyPrint and fonts

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .facts import FIELDS
-from .readability import quotes_with_paths
-from .rulepack import (
+from ..pack.models import (
     AllOf,
     AnyOf,
     Condition,
@@ -25,7 +23,9 @@ from .rulepack import (
     RulePack,
     Statement,
 )
-from .safety import declared, weighing_criteria
+from ..pack.safety import declared, weighing_criteria
+from ..pack.vocabulary import FIELDS
+from .readability import quotes_with_paths
 
 _OP_WORDS = {
     "eq": "is", "neq": "is not", "lt": "is under", "lte": "is at most", "gt": "is over", "gte": "is at least",

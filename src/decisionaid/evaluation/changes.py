@@ -16,10 +16,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .engine import Fired, RuleEngine
-from .facts import ACTIVITY_WINDOW_MONTHS, FIELDS, FULL_COURSE_MONTHS, profile_facts
-from .profile import COMORBIDITIES, Profile
-from .rulepack import DecisionRow, Option, RulePack, State, Status, iter_leaves
+from ..pack.models import Option, RulePack, Status, iter_leaves
+from ..pack.vocabulary import ACTIVITY_WINDOW_MONTHS, COMORBIDITIES, FIELDS, FULL_COURSE_MONTHS
+from ..profile.facts import profile_facts
+from ..profile.model import Profile
+from .engine import RuleEngine
+from .status import status_of
 
 Value = str | int | float | list[str]
 # (step, lowest, highest) of the numbers a profile may give; cut-offs that derived facts use besides.
@@ -58,18 +60,6 @@ class Change(BaseModel):
     field: str
     value: Value
     status: Status
-
-
-def decide(rows: list[DecisionRow], states: dict[str, State]) -> DecisionRow:
-    """The first row of a decision table whose criterion states all match."""
-    for row in rows:
-        if all(states[c] in (want if isinstance(want, list) else [want]) for c, want in row.when.items()):
-            return row
-    raise AssertionError("the loader guarantees a final catch-all row")
-
-
-def status_of(option: Option, fired: Fired) -> Status:
-    return decide(option.decision.rows, {c.id: fired.state(option.id, c.id) for c in option.criteria}).status
 
 
 def what_would_change(profile: Profile, pack: RulePack, engine: RuleEngine,

@@ -18,11 +18,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..plumbing.errors import Diagnostic, InputError, RulePackError
+from ..plumbing.resources import default_rules_dir
+from ..plumbing.safeio import read_input
+from ..plumbing.yamlpos import Document, Path_, ReadError, data_path, read_text
 from .catalogue import DrugCatalogue
-from .errors import Diagnostic, InputError, RulePackError
-from .facts import FIELDS, FieldSpec
-from .resources import default_rules_dir
-from .rulepack import (
+from .conditions import compile_condition, engine_fits
+from .models import (
     OPTION_IDS,
     AllOf,
     AnyOf,
@@ -36,9 +38,8 @@ from .rulepack import (
     SafetyFile,
     SourcesFile,
 )
-from .safeio import read_input
 from .safety import declared, weighing_criteria
-from .yamlpos import Document, Path_, ReadError, data_path, read_text
+from .vocabulary import FIELDS, FieldSpec
 
 M = TypeVar("M", bound=BaseModel)
 MAX_SEED_BYTES = 10_000_000  # a seed is a copied web page or paper, never more
@@ -90,7 +91,7 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
     if not root.is_dir():
         return PackReading(root, None, [Diagnostic(_display(root), None, None, "rule pack folder not found", "not-found")],
                            {}, None, None, None, {}, root.parent / "seeds")
-    loading = _Loading(root)
+    loading = Loading(root)
     meta = loading.model(root / "pack.yaml", PackMeta)
     sources = loading.model(root / "sources.yaml", SourcesFile)
     catalogue = loading.model(root / "drugs.yaml", DrugCatalogue)
@@ -141,8 +142,9 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
                        loading.texts)
 
 
-class _Loading:
-    """The documents read so far and the diagnostics found in them."""
+class Loading:
+    """The YAML files of a rules folder read so far, as models, with every problem found in them at
+    file:line:col. The rule pack and the FHIR map (fhir/mapping.py) are both read through it."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -192,7 +194,7 @@ class _Loading:
                                 "unknown-source")
 
 
-def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_dir: Path) -> None:
+def _check_sources(loading: Loading, path: Path, sources: SourcesFile, seeds_dir: Path) -> None:
     seen: set[str] = set()
     for index, source in enumerate(sources.sources):
         if source.id in seen:
@@ -214,7 +216,7 @@ def _check_sources(loading: _Loading, path: Path, sources: SourcesFile, seeds_di
                                "seed-unreadable")
 
 
-def _check_safety(loading: _Loading, path: Path, safety: SafetyFile, source_ids: set[str]) -> None:
+def _check_safety(loading: Loading, path: Path, safety: SafetyFile, source_ids: set[str]) -> None:
     loading.check_source_refs(path, safety.model_dump(), source_ids)
     _unique(loading, path, [("facts", i, "id", f.id) for i, f in enumerate(safety.facts)], "safety-fact")
     for index, fact in enumerate(safety.facts):
@@ -225,7 +227,7 @@ def _check_safety(loading: _Loading, path: Path, safety: SafetyFile, source_ids:
                            f"{spec.kind} field '{spec.name}'", "wrong-value")
 
 
-def _check_coverage(loading: _Loading, path: Path, option: Option, safety: SafetyFile) -> None:
+def _check_coverage(loading: Loading, path: Path, option: Option, safety: SafetyFile) -> None:
     """Every safety fact is weighed by a criterion of the decision table, or declared not relevant."""
     known = {f.id for f in safety.facts}
     listed = [(("not_relevant", i, "facts", k), name) for i, entry in enumerate(option.not_relevant)
@@ -249,7 +251,7 @@ def _check_coverage(loading: _Loading, path: Path, option: Option, safety: Safet
 
 
 def _check_option(
-    loading: _Loading, path: Path, option: Option, source_ids: set[str], sources: SourcesFile, seeds_dir: Path
+    loading: Loading, path: Path, option: Option, source_ids: set[str], sources: SourcesFile, seeds_dir: Path
 ) -> None:
     data = option.model_dump(by_alias=True, exclude_defaults=False)
     loading.check_source_refs(path, data, source_ids)
@@ -283,7 +285,7 @@ def _check_option(
         _check_quote(loading, path, at, quote, by_id, seeds_dir)
 
 
-def _unique(loading: _Loading, path: Path, items: list[tuple[Any, ...]], what: str) -> None:
+def _unique(loading: Loading, path: Path, items: list[tuple[Any, ...]], what: str) -> None:
     seen: set[str] = set()
     for *at, value in items:
         if value in seen:
@@ -303,7 +305,7 @@ def _conditions(option: Option) -> Iterator[tuple[Path_, Condition]]:
             yield ("questions", index, "when"), question.when
 
 
-def _check_condition(loading: _Loading, path: Path, at: Path_, condition: Condition) -> None:
+def _check_condition(loading: Loading, path: Path, at: Path_, condition: Condition) -> None:
     if isinstance(condition, AllOf | AnyOf):
         key = "all" if isinstance(condition, AllOf) else "any"
         for index, child in enumerate(condition.all if isinstance(condition, AllOf) else condition.any):
@@ -332,13 +334,11 @@ def _check_condition(loading: _Loading, path: Path, at: Path_, condition: Condit
                        "this list", "wrong-value")
 
 
-def _check_engine_fit(loading: _Loading, path: Path, at: Path_, condition: Condition, *, both: bool) -> None:
+def _check_engine_fit(loading: Loading, path: Path, at: Path_, condition: Condition, *, both: bool) -> None:
     """The condition, compiled as the engine compiles it (a criterion both ways: met and not met),
     fits durable-rules. The engine splits rulesets so that they fit; what it cannot split is one
     rule too wide for durable-rules' fixed match stack, child lists or expression slots
     (engineering notes §1.7), which would otherwise fail only when a sheet is made."""
-    from .engine import compile_condition, engine_fits  # lazily: the C extension loads with it
-
     if not all(engine_fits(compile_condition(condition, negate)) for negate in ((False, True) if both else (False,))):
         loading.report(path, at, "this condition is too wide for the rule engine (durable-rules hangs or fails past "
                        "a few hundred alternatives on one node, a 64-deep match stack or 15 all/any groups in one "
@@ -398,7 +398,7 @@ def normalise_space(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _check_quote(loading: _Loading, path: Path, at: Path_, quote: Quote, sources: dict[str, Any], seeds_dir: Path) -> None:
+def _check_quote(loading: Loading, path: Path, at: Path_, quote: Quote, sources: dict[str, Any], seeds_dir: Path) -> None:
     source = sources.get(quote.source)
     if source is None:
         return  # reported as an unknown source

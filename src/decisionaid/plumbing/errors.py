@@ -7,6 +7,7 @@
     │   ├── UsageError            a command was called wrongly (missing file, bad option)
     │   ├── InputError            a file or stream cannot be read as text (safeio.read_input)
     │   └── OutputError           an output cannot be written safely (safeio.write_output)
+    ├── JobFailed                 a render job gave no result (server busy, too slow, worker failed)
     └── EngineError               the rule engine failed: a bug, keeps its traceback
 
 Every UserError carries a list of Diagnostics, so that *all* problems are reported at once,
@@ -75,6 +76,15 @@ class InputError(UserError):
 
 class OutputError(UserError):
     """An output could not be written: it is the input, not a file we may replace, or the write failed."""
+
+
+class JobFailed(DecisionAidError):
+    """A render job of the server gave no result. `status` is the HTTP status to answer with (503 or
+    500), `message` what to tell the person, `retry_after` seconds when it is worth trying again."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 class EngineError(DecisionAidError):

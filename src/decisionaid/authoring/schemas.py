@@ -25,11 +25,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .catalogue import DrugCatalogue
-from .facts import FIELDS
-from .loader import OPS_BY_KIND
-from .profile import Profile
-from .rulepack import Option, PackMeta, SafetyFile, SourcesFile
+from ..pack.catalogue import DrugCatalogue
+from ..pack.loader import OPS_BY_KIND
+from ..pack.models import Option, PackMeta, SafetyFile, SourcesFile
+from ..pack.vocabulary import FIELDS
+from ..profile.model import Profile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 RULE_FILES: dict[str, tuple[type[BaseModel], str]] = {
@@ -51,7 +51,7 @@ def schema(name: str) -> dict[str, Any]:
     if name == "rules-tests":
         return _finish(_tests(), "Named test cases of one option: rules/tests/<option>.yaml", name)
     if name == "rules-fhir-map":
-        from .fhir.mapping import FhirMap
+        from ..fhir.mapping import FhirMap
 
         return _finish(FhirMap.model_json_schema(), "Which FHIR codes mean which profile facts: rules/fhir-map.yaml",
                        name)

@@ -11,11 +11,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .changes import Change, decide, what_would_change
-from .engine import PACK, Fired, RuleEngine
-from .facts import FIELDS, profile_facts
-from .profile import PROFILE_FIELDS, Profile
-from .rulepack import Certainty, Frequency, Option, RulePack, Statement, Status, iter_leaves
+from ..pack.conditions import PACK
+from ..pack.models import Certainty, Frequency, Option, RulePack, Statement, Status, iter_leaves
+from ..pack.vocabulary import FIELDS
+from ..profile.facts import profile_facts
+from ..profile.model import PROFILE_FIELDS, Profile
+from .changes import Change, what_would_change
+from .engine import Fired, RuleEngine
+from .status import decide
 
 StateName = Literal["met", "not_met", "unknown"]
 

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .facts import FIELDS
-from .rulepack import AllOf, AnyOf, Condition, Criterion, DecisionRow, Leaf, NotOf, iter_leaves
+from .models import AllOf, AnyOf, Condition, Criterion, DecisionRow, Leaf, NotOf, iter_leaves
+from .vocabulary import FIELDS
 
 STATES = ("met", "not_met", "unknown")
 ALL_STATES = frozenset(STATES)

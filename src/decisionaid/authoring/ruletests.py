@@ -25,14 +25,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .assess import assess
-from .catalogue import DrugCatalogue
-from .engine import RuleEngine
-from .errors import Diagnostic, InputError, ProfileError, UserError
-from .profile import Profile, validate_profile
-from .rulepack import OptionId, RulePack, State, Status
-from .safeio import read_input
-from .yamlpos import Document, ReadError, data_path, read_text
+from ..evaluation.assess import assess
+from ..evaluation.engine import RuleEngine
+from ..pack.catalogue import DrugCatalogue
+from ..pack.models import OptionId, RulePack, State, Status
+from ..plumbing.errors import Diagnostic, InputError, ProfileError, UserError
+from ..plumbing.safeio import read_input
+from ..plumbing.yamlpos import Document, ReadError, data_path, read_text
+from ..profile.model import Profile
+from ..profile.read import validate_profile
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,79}$")]
 Ids = list[Annotated[str, Field(min_length=1)]]

@@ -30,23 +30,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import Diagnostic, UserError
-from .fhir.mapping import map_path, read_fhir_map
-from .loader import PackReading, read_rule_pack
-from .readability import (
+from ..fhir.mapping import map_path, read_fhir_map
+from ..pack.loader import PackReading, read_rule_pack
+from ..pack.models import Option, RulePack
+from ..pack.tables import analyse_table
+from ..plumbing.errors import Diagnostic, UserError
+from ..plumbing.readability import (
     FORMULA,
     MAX_GRADE,
     PASSAGE_WORDS,
     as_sentence,
-    patient_texts,
-    quotes_with_paths,
     reading_grade,
     word_count,
 )
-from .rulepack import Option, RulePack
-from .safeio import read_input
-from .tables import analyse_table
-from .yamlpos import read_text
+from ..plumbing.safeio import read_input
+from ..plumbing.yamlpos import read_text
+from .readability import patient_texts, quotes_with_paths
 
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _FREQUENCY = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s+(?:in|out of)\s+(\d[\d,]*)\b")

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from .errors import UsageError, UserError
-from .resources import default_rules_dir
+from ..plumbing.errors import UsageError, UserError
+from ..plumbing.resources import default_rules_dir
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -94,7 +94,7 @@ def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | N
 @reports_user_errors
 def test(rules_dir: Path | None, coverage: bool) -> None:
     """Run the rule pack's named test cases (rules/tests/*.yaml)."""
-    from .pipeline import rule_pack_and_engine
+    from ..evaluation.packs import rule_pack_and_engine
     from .ruletests import coverage as coverage_of
     from .ruletests import load_cases, run_cases
 
@@ -135,8 +135,8 @@ def _failure_text(result: Any, file: str) -> str:
 @reports_user_errors
 def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
     """Write a readable catalogue of the rule pack (options, criteria, tables, risks, sources)."""
+    from ..pack.loader import load_rule_pack
     from .docs import rules_markdown
-    from .loader import load_rule_pack
 
     text = rules_markdown(load_rule_pack(_folder(rules_dir)))
     if output is None:

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
@@ -26,11 +27,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..errors import InputError, UserError
-from ..facts import FIELDS
-from ..fhir import RECORD_FIELDS, reading_of
-from ..safeio import decode
-from ..yamlpos import ReadError, read_text
+from ..pack.vocabulary import FIELDS
+from ..plumbing.errors import InputError, JobFailed, UserError
+from ..plumbing.safeio import decode
+from ..plumbing.yamlpos import ReadError, read_text
+from . import RECORD_FIELDS, reading_of
 from .cds_auth import CdsConfig, Verifier
 
 SERVICE_ID = "decisionaid-ms-options"
@@ -82,7 +83,12 @@ class _Refused(Exception):
         self.response = response
 
 
-def cds_routes(config: CdsConfig) -> list[Route]:
+#: runs a job in the server's render pool: (request, "assess" or "sheet", payload) -> its result;
+#: raises JobFailed. The web application passes its own, so this stage never imports the web.
+RunJob = Callable[[Request, Any, dict[str, Any]], Awaitable[Any]]
+
+
+def cds_routes(config: CdsConfig, run_job: RunJob) -> list[Route]:
     verifier = Verifier(config)
 
     def check(request: Request) -> None:
@@ -104,7 +110,7 @@ def cds_routes(config: CdsConfig) -> list[Route]:
                 return _error(404, "no such CDS service")
             hook = _hook_request(await request.body())
             record, origins = await _record(request, config, hook)
-            return JSONResponse({"cards": await _cards(request, hook, record, origins)}, headers=_PRIVATE)
+            return JSONResponse({"cards": await _cards(request, hook, record, origins, run_job)}, headers=_PRIVATE)
         except _Refused as refused:
             return refused.response
 
@@ -211,9 +217,8 @@ def _merge(parts: dict[str, Any], patient_id: str) -> tuple[dict[str, Any], list
 
 
 # ----------------------------------------------------------------------------- the cards
-async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], origins: list[str]) -> list[dict[str, Any]]:
-    from .app import JobFailed, run_job  # the web form's render pool, shared
-
+async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], origins: list[str],
+                 run_job: RunJob) -> list[dict[str, Any]]:
     state = request.app.state
     day = dt.date.today()
     source = {"label": f"decisionaid rule pack {state.pack.meta.name} {state.pack.meta.version}",

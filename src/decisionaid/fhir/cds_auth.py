@@ -20,9 +20,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import Diagnostic, InputError, UsageError
-from ..safeio import read_input
-from ..yamlpos import ReadError, data_path, read_text
+from ..plumbing.errors import Diagnostic, InputError, UsageError
+from ..plumbing.safeio import read_input
+from ..plumbing.yamlpos import ReadError, data_path, read_text
 
 #: asymmetric algorithms only (the specification forbids `none` and shared-secret HMAC); ES384 and
 #: RS384 are the ones it recommends

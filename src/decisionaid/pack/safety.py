@@ -11,8 +11,8 @@ enumerated field with any value; a number field (age) with a limit inside the fa
 
 from __future__ import annotations
 
-from .facts import FIELDS
-from .rulepack import Leaf, NotRelevant, Option, SafetyFact, iter_leaves
+from .models import Leaf, NotRelevant, Option, SafetyFact, iter_leaves
+from .vocabulary import FIELDS
 
 
 def weighing_criteria(option: Option, fact: SafetyFact) -> list[str]:

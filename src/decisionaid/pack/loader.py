@@ -119,7 +119,7 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
         source_ids = {s.id for s in sources.sources}
         _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
         if catalogue is not None:
-            loading.check_source_refs(root / "drugs.yaml", catalogue.model_dump(by_alias=True), source_ids)
+            loading.check_source_refs(root / "drugs.yaml", loading.docs[root / "drugs.yaml"].data, source_ids)
         if safety is not None:
             _check_safety(loading, root / "safety.yaml", safety, source_ids)
         for path, option in option_files.items():
@@ -184,6 +184,7 @@ class Loading:
             self.diagnostics.append(doc.diagnostic(at, message, code, level))
 
     def check_source_refs(self, path: Path, data: Any, known: set[str]) -> None:
+        """Every source id named in a file's data (as written: the model has checked its shape)."""
         for at, value in _walk(data, ()):
             if at and at[-1] in ("source",) and isinstance(value, str) or (
                 len(at) >= 2 and at[-2] in ("sources", "better_sources") and isinstance(value, str)
@@ -217,7 +218,7 @@ def _check_sources(loading: Loading, path: Path, sources: SourcesFile, seeds_dir
 
 
 def _check_safety(loading: Loading, path: Path, safety: SafetyFile, source_ids: set[str]) -> None:
-    loading.check_source_refs(path, safety.model_dump(), source_ids)
+    loading.check_source_refs(path, loading.docs[path].data, source_ids)
     _unique(loading, path, [("facts", i, "id", f.id) for i, f in enumerate(safety.facts)], "safety-fact")
     for index, fact in enumerate(safety.facts):
         _check_condition(loading, path, ("facts", index, "when"), fact.when)
@@ -253,8 +254,7 @@ def _check_coverage(loading: Loading, path: Path, option: Option, safety: Safety
 def _check_option(
     loading: Loading, path: Path, option: Option, source_ids: set[str], sources: SourcesFile, seeds_dir: Path
 ) -> None:
-    data = option.model_dump(by_alias=True, exclude_defaults=False)
-    loading.check_source_refs(path, data, source_ids)
+    loading.check_source_refs(path, loading.docs[path].data, source_ids)
     criteria = {c.id for c in option.criteria}
     _unique(loading, path, [("criteria", i, "id", c.id) for i, c in enumerate(option.criteria)], "criterion")
     _unique(loading, path,

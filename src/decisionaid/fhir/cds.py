@@ -207,12 +207,12 @@ def _merge(parts: dict[str, Any], patient_id: str) -> tuple[dict[str, Any], list
 
 # ----------------------------------------------------------------------------- the cards
 #: the statuses as a clinician's card names them, in the order the card lists them
-STATUS_LABELS = (("discuss", "Fits the published criteria"), ("discuss_with_caution", "Fits, with cautions"),
+STATUS_LABELS = (("discuss", "Fits the published criteria"), ("discuss_with_caution", "Fits with cautions"),
                  ("trial_only", "Clinical trials only"), ("needs_information", "Needs information"),
                  ("unlikely_to_fit", "Unlikely to fit"), ("research_only", "Research only"))
 #: the options in clinical words (the sheet's titles speak to the patient)
 CLINICAL_TITLES = {"no_change": "Continue the current plan", "he_dmt": "High-efficacy DMT (start or switch)",
-                   "ahsct": "aHSCT", "msc": "MSC (bone marrow, adipose or cord)",
+                   "ahsct": "aHSCT", "msc": "Mesenchymal stem cells (MSC)",
                    "msc_np": "Intrathecal MSC-derived neural progenitors (MSC-NP)",
                    "nsc": "Neural stem cells (fetal-derived)", "ipsc": "iPSC-derived cells"}
 LOINC_PROGRESS_NOTE = {"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"}
@@ -268,8 +268,8 @@ def _summary_card(assessment: dict[str, Any], not_found: tuple[str, ...], source
     by_status: dict[str, list[str]] = {}
     for option in assessment["options"]:
         by_status.setdefault(option["status"], []).append(CLINICAL_TITLES.get(option["id"], option["title"]))
-    counts = [f"{len(by_status[status])} {label.lower()}" for status, label in STATUS_LABELS[:2] if by_status.get(status)]
-    summary = "MS treatment options: " + ("; ".join(counts) if counts else "none fits the published criteria")
+    counts = [f"{label}: {len(by_status[status])}" for status, label in STATUS_LABELS[:2] if by_status.get(status)]
+    summary = "MS treatment options. " + ("; ".join(counts) if counts else "None fits the published criteria")
     lines = [f"**{label}:** {', '.join(by_status[status])}" for status, label in STATUS_LABELS if by_status.get(status)]
     if not_found:
         lines.append(f"**Not found in the record:** {', '.join(_label(f) for f in not_found)}")

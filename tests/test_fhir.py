@@ -342,6 +342,43 @@ def test_rules_check_reports_map_problems(tmp_path, pack):
     assert all(Path(line.split(":")[0]).name == "fhir-map.yaml" and line.split(":")[1].isdigit() for line in lines)
 
 
+def test_rules_check_reports_a_code_in_two_concepts_and_overlapping_ranges(tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(RULES.parent / "seeds", tmp_path / "seeds")
+    text = (rules / "fhir-map.yaml").read_text(encoding="utf-8")
+    text = text.replace("{code: \"40930008\", display: Hypothyroidism", "{code: \"56265001\", display: Hypothyroidism", 1)
+    text = text.replace('{system: icd10cm, code: "E89.0",', '{system: icd10cm, code: E00-E03,', 1)
+    text = text.replace("{system: icd10, code: Z85,", "{system: icd10, code: Z85-Z8,", 1)
+    (rules / "fhir-map.yaml").write_text(text, encoding="utf-8")
+    done = run_cli("rules", "check", str(rules))
+    assert done.returncode == 1
+    lines = [line for line in done.stdout.splitlines() if "fhir-map.yaml:" in line]
+    by_code = {line.rsplit("(", 1)[1].rstrip(")"): line for line in lines}
+    assert set(by_code) == {"duplicate-code", "overlapping-codes", "bad-pattern"}, lines
+    assert "56265001 is already in comorbidities heart_disease" in by_code["duplicate-code"]
+    assert "icd10cm E00-E03 overlaps E00-E07 (comorbidities thyroid_disease" in by_code["overlapping-codes"]
+    assert "'Z85-Z8' is not an ICD code" in by_code["bad-pattern"]
+    for line in lines:
+        file, row, col = line.split(":")[:3]
+        assert Path(file).name == "fhir-map.yaml" and row.isdigit() and col.isdigit()
+
+
+def test_the_clinics_page_lists_every_mapped_icd_pattern_and_snomed_parent(fhir_map):
+    page = (ROOT / "docs" / "clinics.md").read_text(encoding="utf-8").split("### The codes", 1)[1]
+    table = page.split("\n\n")[1] if page.startswith("\n\n| ") else page.split("| meaning |", 1)[1].split("\n\n")[0]
+    for concept in fhir_map.concepts:
+        if concept.element != "Condition.code" or concept.field == "relapses_last_12_months":
+            continue
+        row = next((line for line in table.splitlines() if f"`{concept.value}`" in line or f": {concept.value} " in line),
+                   None)
+        assert row is not None, concept.value
+        for code in concept.codes:
+            assert code.code in row, (concept.value, code.code)
+
+
 def test_the_sheet_lists_what_was_not_found_in_the_record_apart_from_what_was_not_answered(tmp_path):
     record = str(ROOT / "examples" / "fhir" / "rrms-much-unknown.json")
     booklet, visit = tmp_path / "booklet.html", tmp_path / "visit.html"

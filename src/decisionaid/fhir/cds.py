@@ -1,13 +1,14 @@
 """The CDS Hooks 2.0 service (`decisionaid serve --cds-hooks CONFIG`): one `patient-view` service.
 
     GET  /cds-services          discovery: the service and the prefetch templates the FHIR map needs
-    POST /cds-services/{id}     at most two cards: a summary of the options worth discussing (with a
-                                suggestion that files the visit sheet PDF as a DocumentReference), and,
-                                when deciding facts are missing, which ones to record
+    POST /cds-services/{id}     a warning when the record was cut or a search failed; a summary of
+                                the options by status, in clinical words (with a suggestion that files
+                                the visit sheet PDF as a US Core DocumentReference); and, when deciding
+                                facts are missing, which ones to record
 
 Every call needs a JWT from a configured issuer (cds_auth.py), else 401 with no detail. The record
-comes from the prefetch; what is missing is fetched only from an allow-listed `fhirServer`, with
-the request's own access token, else 412. Hostile requests get a 400 that says what is wrong. The
+comes from the prefetch; what is missing, and further pages, are fetched only from an allow-listed
+`fhirServer`, with the request's own access token, under one deadline (fetch.py), else 412. Hostile requests get a 400 that says what is wrong. The
 service keeps nothing: no files, no sessions, and logs carry method, path and status only.
 """
 
@@ -134,7 +135,7 @@ def cds_routes(config: CdsConfig, run_job: RunJob) -> list[Route]:
 def _searches(fhir_map: Any) -> dict[str, str]:
     """The prefetch templates: the patient, and the searches; observations only of the codes the map reads."""
     codes = ",".join(f"{fhir_map.systems[c.system]}|{c.code}" for concept in fhir_map.concepts
-                     if concept.element == "Observation.code" for c in concept.codes)
+                     if concept.element == "Observation.code" for c in concept.codes if c.status == "checked")
     return {"patient": PATIENT, **{key: search.replace("{codes}", codes) for key, search in SEARCHES.items()}}
 
 

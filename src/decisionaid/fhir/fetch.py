@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import anyio
+import anyio.to_thread
 
 from ..plumbing.errors import InputError
 from ..plumbing.safeio import decode
@@ -123,8 +124,8 @@ async def _get(client: Any, key: str, url: str, params: list[tuple[str, str]] | 
                 raise FetchFailed(f"the FHIR server's answer for {key} is larger than 1 MB")
     if response.status_code != 200:
         raise FetchFailed(f"the FHIR server answered {response.status_code} for {key}")
-    try:
-        data = read_text(decode(bytes(body), key), key, as_json=True).data  # the profile's size and depth limits
+    try:  # the profile's size and depth limits, off the event loop
+        data = await anyio.to_thread.run_sync(lambda: read_text(decode(bytes(body), key), key, as_json=True).data)
     except (ReadError, InputError) as exc:
         raise FetchFailed(f"the FHIR server's answer for {key} is not usable JSON: "
                           f"{exc.diagnostics[0].message}") from None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ..pack.catalogue import DrugCatalogue
 from ..pack.loader import Loading
@@ -144,9 +144,15 @@ class FhirMap(_Strict):
     recent_days: Annotated[int, Field(ge=1, le=366, description=(
         "a pregnancy or lactation status counts as current for this many days after it was observed"))]
     concepts: Annotated[list[Concept], Field(min_length=1)]
+    _tables: dict[str, CodeTable] = PrivateAttr(default_factory=dict)  # built once per element kind
 
     def lookup(self, element_kind: str) -> CodeTable:
         """The codes of the concepts read from one kind of element (`code`, `valueCodeableConcept`, ...)."""
+        if element_kind not in self._tables:
+            self._tables[element_kind] = self._table(element_kind)
+        return self._tables[element_kind]
+
+    def _table(self, element_kind: str) -> CodeTable:
         exact: dict[tuple[str, str], Concept] = {}
         patterns: dict[str, list[tuple[Pattern, Concept]]] = {}
         prefixed = {self.systems.get(s, s) for s in self.by_prefix}

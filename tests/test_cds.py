@@ -341,6 +341,19 @@ def test_a_hostile_fhir_server_answer_gets_412_with_a_reason(answer, reason, cds
     assert reason in response.json()["error"] and "conditions" in response.json()["error"]
 
 
+def test_a_fetched_record_past_the_resource_cap_is_cut_not_refused(cds_server, ehr, fhir_server):
+    many = [{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}}}] * 5001
+    fhir_server.raw["/fhir/Condition?patient=p1"] = json.dumps(_bundle(many)).encode()
+    try:
+        parts = {k: v for k, v in prefetch_of(RECORD).items() if k != "conditions"}
+        response = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
+    finally:
+        del fhir_server.raw["/fhir/Condition?patient=p1"]
+    assert response.status_code == 200, response.text
+    warning = response.json()["cards"][0]
+    assert "record was cut" in warning["summary"] and "reached 5000 resources" in warning["detail"]
+
+
 def test_one_deadline_covers_everything_a_call_fetches(monkeypatch):
     """A server that sends a byte now and then never trips a read timeout; the call's deadline stops it."""
     import anyio

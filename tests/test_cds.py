@@ -4,6 +4,7 @@ played by the test: its keys made here with cryptography, its FHIR server a smal
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import threading
@@ -36,12 +37,13 @@ class FakeFhirServer:
     def __init__(self, record: dict[str, Any]) -> None:
         self.record = record
         self.calls: list[tuple[str, str | None]] = []
+        self.raw: dict[str, bytes] = {}  # path -> the exact answer (pages, hostile answers)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 fake.calls.append((self.path, self.headers.get("authorization")))
-                body = json.dumps(fake.answer(self.path)).encode()
+                body = fake.raw.get(self.path) or json.dumps(fake.answer(self.path)).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/fhir+json")
                 self.send_header("content-length", str(len(body)))
@@ -156,7 +158,6 @@ def test_a_signed_request_with_prefetch_gets_the_cards_and_the_sheet_as_a_docume
     summary = cards[0]
     assert summary["indicator"] == "info" and len(summary["summary"]) < 140
     assert summary["source"]["label"].startswith("decisionaid rule pack decisionaid-ms-cell-therapies ")
-    assert "Worth discussing" in summary["detail"]
     (suggestion,) = summary["suggestions"]
     (action,) = suggestion["actions"]
     assert action["type"] == "create" and summary["selectionBehavior"] == "at-most-one"
@@ -169,7 +170,47 @@ def test_a_signed_request_with_prefetch_gets_the_cards_and_the_sheet_as_a_docume
     assert len(pdf.pages) >= 1 and "MS" in pdf.pages[0].extract_text()
     if len(cards) == 2:
         assert "Ask the patient" in cards[1]["detail"] or "Record in the chart" in cards[1]["detail"]
+        assert "visit sheet" in cards[1]["summary"]
     assert "Alex Example" not in json.dumps(cards[1:]) and "Alex Example" not in summary["detail"]
+
+
+def test_the_summary_counts_what_the_detail_lists_in_clinical_words(cds_server, ehr):
+    (summary, *_) = call(cds_server, ehr, hook(prefetch=prefetch_of(RECORD))).json()["cards"]
+    lists = {line.split(":**")[0].strip("*"): line.split(":** ")[1].split(", ")
+             for line in summary["detail"].split("\n\n") if line.startswith("**")}
+    said = summary["summary"].removeprefix("MS treatment options. ").split("; ")
+    fitting = [label for label in ("Fits the published criteria", "Fits with cautions") if label in lists]
+    assert said == ([f"{label}: {len(lists[label])}" for label in fitting] or ["None fits the published criteria"])
+    titles = [title for label, names in lists.items() if label != "Not found in the record" for title in names]
+    assert len(titles) == 7 and "aHSCT" in titles
+    assert not any(word in summary["detail"].lower().split() for word in ("you", "your", "you're"))
+
+
+def test_the_document_has_what_us_core_requires(cds_server, ehr):
+    """US Core DocumentReference (6.1/7.0): status, type (LOINC), category clinical-note, subject,
+    content.attachment with contentType and data; must-support date and author; FHIR R4 size and
+    hash (base64 of the SHA-1 of the raw bytes)."""
+    context = {"userId": "Practitioner/dr1", "patientId": "p1", "encounterId": "e7"}
+    body = {**hook(prefetch=prefetch_of(RECORD)), "context": context}
+    (summary, *_) = call(cds_server, ehr, body).json()["cards"]
+    resource = summary["suggestions"][0]["actions"][0]["resource"]
+    assert resource["status"] == "current"
+    assert {"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"} in resource["type"]["coding"]
+    (category,) = resource["category"]
+    assert category["coding"][0]["system"] == \
+        "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+    assert category["coding"][0]["code"] == "clinical-note"
+    assert resource["subject"] == {"reference": "Patient/p1"}
+    assert resource["author"] == [{"reference": "Practitioner/dr1"}]
+    assert resource["context"]["encounter"] == [{"reference": "Encounter/e7"}]
+    assert resource["date"].endswith(("Z", "+00:00")) and "T" in resource["date"]
+    (content,) = resource["content"]
+    attachment = content["attachment"]
+    data = base64.b64decode(attachment["data"])
+    assert attachment["contentType"] == "application/pdf" and data.startswith(b"%PDF")
+    assert attachment["size"] == len(data)
+    assert attachment["hash"] == base64.b64encode(hashlib.sha1(data).digest()).decode()
+    DocumentReference.model_validate(resource)
 
 
 def test_a_record_with_problems_gets_one_warning_card_naming_the_prefetch_path(cds_server, ehr):
@@ -213,6 +254,149 @@ def test_a_fhir_server_not_in_the_allow_list_is_never_called(server, cds_server,
 def test_without_prefetch_or_fhir_server_the_service_says_412(cds_server, ehr):
     response = call(cds_server, ehr, hook())
     assert response.status_code == 412
+
+
+# ----------------------------------------------------------------------------- paged, failed and hostile searches
+AUTH = {"access_token": "tok-abc", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
+        "subject": "decisionaid"}
+OUTCOME = {"resourceType": "OperationOutcome",
+           "issue": [{"severity": "error", "code": "timeout", "diagnostics": "search timed out"}]}
+
+
+def _bundle(entries: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "searchset", "entry": entries,
+            **({"link": [{"relation": "next", "url": next_url}]} if next_url else {})}
+
+
+def test_an_operation_outcome_as_a_prefetch_value_is_fetched_or_412(cds_server, ehr, fhir_server):
+    parts = {**prefetch_of(RECORD), "conditions": OUTCOME}
+    assert call(cds_server, ehr, hook(prefetch=parts)).status_code == 412  # nothing to fetch it from
+    before = len(fhir_server.calls)
+    response = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
+    assert response.status_code == 200, response.text
+    assert [p.split("?")[0] for p, _ in fhir_server.calls[before:]] == ["/fhir/Condition"]
+    (card,) = response.json()["cards"]  # the server's conditions hold two MS types on one day
+    assert "conflicting MS types" in card["detail"]
+
+
+def test_outcome_entries_in_a_searchset_are_skipped_and_reported(cds_server, ehr):
+    parts = prefetch_of(RECORD)
+    parts["observations"]["entry"].append({"resource": OUTCOME, "search": {"mode": "outcome"}})
+    parts["conditions"]["entry"].append({"resource": OUTCOME})  # no search.mode: still not patient data
+    cards = call(cds_server, ehr, hook(prefetch=parts)).json()["cards"]
+    warning, summary = cards[0], cards[1]
+    assert warning["indicator"] == "warning" and "may miss facts" in warning["summary"]
+    assert "observations: error: search timed out" in warning["detail"]
+    assert "conditions: error: search timed out" in warning["detail"]
+    assert summary["suggestions"]  # the sheet is still made
+
+
+def test_a_paged_prefetch_is_followed_on_the_allow_listed_server(cds_server, ehr, fhir_server):
+    """The MS diagnosis on page 2 of the conditions: read, not lost."""
+    parts = prefetch_of(RECORD)
+    conditions = parts["conditions"]["entry"]
+    ms = next(i for i, e in enumerate(conditions) if e["resource"]["id"] == "ms")
+    page2 = f"{fhir_server.url}/Condition?patient=p1&page=2"
+    fhir_server.raw["/fhir/Condition?patient=p1&page=2"] = json.dumps(_bundle([conditions[ms]])).encode()
+    parts["conditions"] = _bundle(conditions[:ms] + conditions[ms + 1:], next_url=page2)
+    cut = call(cds_server, ehr, hook(prefetch=parts)).json()["cards"]  # no server given: the record is cut
+    assert cut[0]["indicator"] == "warning" and "record was cut" in cut[0]["summary"]
+    assert "conditions: the prefetch has more pages" in cut[0]["detail"]
+    assert "type of MS" in cut[1]["detail"].split("Not found in the record:")[1]
+    whole = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
+    summary = whole.json()["cards"][0]
+    assert summary["indicator"] == "info" and "type of MS" not in summary["detail"], summary
+    assert fhir_server.calls[-1] == ("/fhir/Condition?patient=p1&page=2", "Bearer tok-abc")
+
+
+def test_pages_stop_at_the_cap_or_at_another_server_and_the_card_says_so(cds_server, ehr, fhir_server):
+    loop = f"{fhir_server.url}/Condition?patient=p1&loop=1"
+    fhir_server.raw["/fhir/Condition?patient=p1&loop=1"] = json.dumps(_bundle([], next_url=loop)).encode()
+    parts = prefetch_of(RECORD)
+    parts["conditions"] = _bundle(parts["conditions"]["entry"], next_url=loop)
+    before = len(fhir_server.calls)
+    cards = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH)).json()["cards"]
+    assert len(fhir_server.calls) - before == 9  # 10 pages with the prefetch's own
+    assert "record was cut" in cards[0]["summary"] and "10 pages read" in cards[0]["detail"]
+    parts["conditions"] = _bundle(parts["conditions"]["entry"], next_url="http://127.0.0.2:9/fhir/Condition?p=2")
+    before = len(fhir_server.calls)
+    cards = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH)).json()["cards"]
+    assert fhir_server.calls[before:] == [] and "on another server" in cards[0]["detail"]
+
+
+@pytest.mark.parametrize(("answer", "reason"), [
+    (b"[" * 200_000 + b"]" * 200_000, "not usable JSON"),
+    (b'[{"resourceType": "Bundle"}]', "is not a Bundle"),
+    (b"<html>hello</html>", "not usable JSON"),
+    (b'{"resourceType": "Bundle", "type": "searchset", "entry": ' + b"1" * 1_000_001 + b"}", "larger than 1 MB"),
+])
+def test_a_hostile_fhir_server_answer_gets_412_with_a_reason(answer, reason, cds_server, ehr, fhir_server):
+    fhir_server.raw["/fhir/Condition?patient=p1"] = answer
+    try:
+        parts = {k: v for k, v in prefetch_of(RECORD).items() if k != "conditions"}
+        response = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
+    finally:
+        del fhir_server.raw["/fhir/Condition?patient=p1"]
+    assert response.status_code == 412, response.text
+    assert reason in response.json()["error"] and "conditions" in response.json()["error"]
+
+
+def test_a_fetched_record_past_the_resource_cap_is_cut_not_refused(cds_server, ehr, fhir_server):
+    many = [{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}}}] * 5001
+    fhir_server.raw["/fhir/Condition?patient=p1"] = json.dumps(_bundle(many)).encode()
+    try:
+        parts = {k: v for k, v in prefetch_of(RECORD).items() if k != "conditions"}
+        response = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
+    finally:
+        del fhir_server.raw["/fhir/Condition?patient=p1"]
+    assert response.status_code == 200, response.text
+    warning = response.json()["cards"][0]
+    assert "record was cut" in warning["summary"] and "reached 5000 resources" in warning["detail"]
+
+
+def test_one_deadline_covers_everything_a_call_fetches(monkeypatch):
+    """A server that sends a byte now and then never trips a read timeout; the call's deadline stops it."""
+    import anyio
+
+    from decisionaid.fhir import fetch
+
+    stop = threading.Event()
+
+    class Dribble(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/fhir+json")
+            self.end_headers()
+            for _ in range(200):  # 60 s at most, so a broken deadline fails rather than hangs
+                if stop.is_set():
+                    return
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.3)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Dribble)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setattr(fetch, "FETCH_SECONDS", 1.0)
+    server = fetch.Server(f"http://127.0.0.1:{httpd.server_address[1]}/fhir", "tok")
+    try:
+        with pytest.raises(fetch.FetchFailed) as failed:
+            anyio.run(fetch.complete, {}, {"patient": "Patient/{{context.patientId}}"}, "p1", server)
+    finally:
+        stop.set()
+        httpd.shutdown()
+        httpd.server_close()
+    assert "did not answer everything within 1 seconds" in failed.value.reason
+
+
+def test_every_id_is_one_encoded_path_segment():
+    from decisionaid.fhir.fetch import request_for
+
+    assert request_for("Patient/{{context.patientId}}", "a/../b") == ("Patient/a%2F..%2Fb", [])
+    assert request_for("Condition?patient={{context.patientId}}&x=1", "p&1") == ("Condition", [("patient", "p&1"),
+                                                                                              ("x", "1")])
 
 
 # ----------------------------------------------------------------------------- trust
@@ -266,6 +450,10 @@ def _deep(levels: int) -> bytes:
     (b'{"hook": "patient-view", "prefetch": ' + _deep(500) + b"}", "not usable JSON"),
     (json.dumps({**hook(), "hook": 5}).encode(), "patient-view hook request"),
     (json.dumps({**hook(), "context": {"userId": "Practitioner/dr1", "patientId": "<script>alert(1)</script>"}}).encode(),
+     "patient-view hook request"),
+    (json.dumps({**hook(), "context": {"userId": "Practitioner/dr1", "patientId": ".."}}).encode(),
+     "patient-view hook request"),
+    (json.dumps({**hook(), "context": {"userId": "Practitioner/...", "patientId": "p1"}}).encode(),
      "patient-view hook request"),
     (json.dumps(hook(prefetch={"<img src=x onerror=alert(1)>": None})).encode(), "did not ask for"),
     (json.dumps(hook(prefetch={"patient": {"resourceType": "Patient", "id": "p2"}, "conditions": None,

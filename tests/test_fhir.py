@@ -246,6 +246,76 @@ def test_what_the_record_does_not_hold_is_not_found_not_guessed(fhir_map, pack):
     assert reading.profile.comorbidities is None and reading.profile.current_dmt is None
 
 
+# ----------------------------------------------------------------------------- codes by hierarchy
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def _with_ms_coded(fhir_map, pack, system: str, code: str) -> dict[str, Any]:
+    bundle = _base(fhir_map, pack)
+    ms = bundle["entry"][1]["resource"]
+    ms["code"] = {"coding": [{"system": system, "code": code}]}
+    return bundle
+
+
+@pytest.mark.parametrize(("code", "ms_type"), [
+    ("G35.A", "RRMS"), ("G35.B0", "PPMS"), ("G35.B1", "PPMS"), ("G35.B2", "PPMS"), ("G35.C0", "SPMS"),
+    ("G35.C1", "SPMS"), ("G35.C2", "SPMS"), ("G35.D", "unknown"), ("G35", "unknown"),
+])
+def test_fy2026_icd10cm_ms_codes_give_their_type(code, ms_type, fhir_map, pack):
+    reading = read_record(_with_ms_coded(fhir_map, pack, ICD10CM, code), "r.json", pack.catalogue, fhir_map, ON)
+    assert reading.profile.ms_type == ms_type
+    assert "ms_type" in reading.sources and not any("not in the map" in n.message for n in reading.notes)
+
+
+@pytest.mark.parametrize(("system", "code", "comorbidity"), [
+    (ICD10CM, "E03.9", "thyroid_disease"),  # hypothyroidism, inside E00-E07
+    ("http://snomed.info/sct", "40930008", "thyroid_disease"),  # hypothyroidism, a listed descendant
+    (ICD10CM, "I5A", "heart_disease"),  # a letter category at the end of I30-I5A
+    (ICD10CM, "K74.60", "cirrhosis"),  # K74.6 (cirrhosis) is longer than K70-K77 (liver disease)
+    (ICD10CM, "k76.0", "liver_disease"),
+    ("http://hl7.org/fhir/sid/icd-10", "N18.3", "kidney_disease"),
+])
+def test_child_codes_of_mapped_concepts_are_read(system, code, comorbidity, fhir_map, pack):
+    bundle = _base(fhir_map, pack)
+    bundle["entry"].append(_condition(code, system=system))
+    reading = read_record(bundle, "r.json", pack.catalogue, fhir_map, ON)
+    assert reading.profile.comorbidities == [comorbidity]
+
+
+@pytest.mark.parametrize(("system", "code"), [
+    (ICD10CM, "J40"),  # bronchitis not said to be chronic: left out on purpose
+    ("http://hl7.org/fhir/sid/icd-10", "I5A"),  # a letter category that WHO ICD-10 does not have
+    ("http://snomed.info/sct", "1237194006"),  # in the map, but unconfirmed: never used
+])
+def test_a_code_that_matches_nothing_is_still_listed_as_ignored(system, code, fhir_map, pack):
+    bundle = _base(fhir_map, pack)
+    bundle["entry"].append(_condition(code, system=system))
+    reading = read_record(bundle, "r.json", pack.catalogue, fhir_map, ON)
+    assert reading.profile.comorbidities is None
+    assert any(f"code not in the map, ignored ({system} {code})" in n.message for n in reading.notes)
+
+
+# ----------------------------------------------------------------------------- dated after the sheet date
+def test_facts_dated_after_the_sheet_date_are_ignored_and_listed(fhir_map, pack):
+    """An EDSS of 9.5 dated 2030 is not today's EDSS; a drug 'ended' in 2031 has not given 50 months."""
+    bundle, _ = record_for({"age": 40, "ms_type": "RRMS", "edss": 3.0, "prior_dmts": [{"drug": "fingolimod"}]},
+                           ON, pack.catalogue, fhir_map)
+    edss = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    bundle["entry"].append({"resource": {**copy.deepcopy(edss), "id": "edss-2030", "effectiveDateTime": "2030-01-01",
+                                         "valueQuantity": {"value": 9.5}}})
+    drug = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationStatement")
+    drug.update(status="completed", effectivePeriod={"start": "2026-01-01", "end": "2031-03-01"})
+    bundle["entry"].append(_condition("I25.10", system=ICD10CM, id="heart-2029", onsetDateTime="2029-05-01"))
+    reading = read_record(bundle, "r.json", pack.catalogue, fhir_map, ON)
+    assert reading.profile.edss == 3.0
+    assert reading.profile.prior_dmts is None and reading.profile.comorbidities is None
+    future = [n.message for n in reading.notes if n.code == "dated-in-future"]
+    assert len(future) == 3, future
+    assert any("Observation/edss-2030" in m and "2030-01-01" in m for m in future)
+    assert any("ended after 2026-03-31" in m and "2031-03-01" in m for m in future)
+    assert any("Condition/heart-2029" in m for m in future)
+
+
 # ----------------------------------------------------------------------------- the map
 def test_the_shipped_map_covers_every_drug_and_is_clean(pack, fhir_map):
     assert {c.value for c in fhir_map.concepts if c.field == "current_dmt"} == {d.id for d in pack.catalogue.drugs}
@@ -270,6 +340,43 @@ def test_rules_check_reports_map_problems(tmp_path, pack):
     codes = sorted(line.rsplit("(", 1)[1].rstrip(")") for line in lines)
     assert codes == ["drug-not-mapped", "duplicate-code", "unknown-field"], lines
     assert all(Path(line.split(":")[0]).name == "fhir-map.yaml" and line.split(":")[1].isdigit() for line in lines)
+
+
+def test_rules_check_reports_a_code_in_two_concepts_and_overlapping_ranges(tmp_path):
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    shutil.copytree(RULES.parent / "seeds", tmp_path / "seeds")
+    text = (rules / "fhir-map.yaml").read_text(encoding="utf-8")
+    text = text.replace("{code: \"40930008\", display: Hypothyroidism", "{code: \"56265001\", display: Hypothyroidism", 1)
+    text = text.replace('{system: icd10cm, code: "E89.0",', '{system: icd10cm, code: E00-E03,', 1)
+    text = text.replace("{system: icd10, code: Z85,", "{system: icd10, code: Z85-Z8,", 1)
+    (rules / "fhir-map.yaml").write_text(text, encoding="utf-8")
+    done = run_cli("rules", "check", str(rules))
+    assert done.returncode == 1
+    lines = [line for line in done.stdout.splitlines() if "fhir-map.yaml:" in line]
+    by_code = {line.rsplit("(", 1)[1].rstrip(")"): line for line in lines}
+    assert set(by_code) == {"duplicate-code", "overlapping-codes", "bad-pattern"}, lines
+    assert "56265001 is already in comorbidities heart_disease" in by_code["duplicate-code"]
+    assert "icd10cm E00-E03 overlaps E00-E07 (comorbidities thyroid_disease" in by_code["overlapping-codes"]
+    assert "'Z85-Z8' is not an ICD code" in by_code["bad-pattern"]
+    for line in lines:
+        file, row, col = line.split(":")[:3]
+        assert Path(file).name == "fhir-map.yaml" and row.isdigit() and col.isdigit()
+
+
+def test_the_clinics_page_lists_every_mapped_icd_pattern_and_snomed_parent(fhir_map):
+    page = (ROOT / "docs" / "clinics.md").read_text(encoding="utf-8").split("### The codes", 1)[1]
+    table = page.split("\n\n")[1] if page.startswith("\n\n| ") else page.split("| meaning |", 1)[1].split("\n\n")[0]
+    for concept in fhir_map.concepts:
+        if concept.element != "Condition.code" or concept.field == "relapses_last_12_months":
+            continue
+        row = next((line for line in table.splitlines() if f"`{concept.value}`" in line or f": {concept.value} " in line),
+                   None)
+        assert row is not None, concept.value
+        for code in concept.codes:
+            assert code.code in row, (concept.value, code.code)
 
 
 def test_the_sheet_lists_what_was_not_found_in_the_record_apart_from_what_was_not_answered(tmp_path):

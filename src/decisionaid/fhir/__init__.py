@@ -1,12 +1,13 @@
 """The clinic: FHIR R4 records read into a profile, and the CDS Hooks service. Uses plumbing/,
 pack/, profile/ and evaluation/; the web server passes the CDS service its render jobs.
 
-    mapping.py   the map (rules/fhir-map.yaml): its model, loading and `rules check`'s checks
+    mapping.py   the map (rules/fhir-map.yaml): its model, codes by hierarchy, loading and checks
     bundle.py    a Bundle's shape and resources validated, problems at their JSON paths
     dates.py     FHIR dates, partial ones as ranges; calendar months
     extract.py   record -> profile + provenance, nothing guessed
     write.py     the profile as YAML, each field commented with its source
     cds.py       the CDS Hooks service: discovery, the patient-view hook, its cards
+    fetch.py     the service's record: the prefetch completed and paged from the FHIR server
     cds_auth.py  the CDS Hooks configuration and the EHR's JWTs checked
 """
 

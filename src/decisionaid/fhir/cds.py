@@ -1,13 +1,14 @@
 """The CDS Hooks 2.0 service (`decisionaid serve --cds-hooks CONFIG`): one `patient-view` service.
 
     GET  /cds-services          discovery: the service and the prefetch templates the FHIR map needs
-    POST /cds-services/{id}     at most two cards: a summary of the options worth discussing (with a
-                                suggestion that files the visit sheet PDF as a DocumentReference), and,
-                                when deciding facts are missing, which ones to record
+    POST /cds-services/{id}     a warning when the record was cut or a search failed; a summary of
+                                the options by status, in clinical words (with a suggestion that files
+                                the visit sheet PDF as a US Core DocumentReference); and, when deciding
+                                facts are missing, which ones to record
 
 Every call needs a JWT from a configured issuer (cds_auth.py), else 401 with no detail. The record
-comes from the prefetch; what is missing is fetched only from an allow-listed `fhirServer`, with
-the request's own access token, else 412. Hostile requests get a 400 that says what is wrong. The
+comes from the prefetch; what is missing, and further pages, are fetched only from an allow-listed
+`fhirServer`, with the request's own access token, under one deadline (fetch.py), else 412. Hostile requests get a 400 that says what is wrong. The
 service keeps nothing: no files, no sessions, and logs carry method, path and status only.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import logging
 import uuid
@@ -22,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -33,6 +35,7 @@ from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import ReadError, read_text
 from . import RECORD_FIELDS, reading_of
 from .cds_auth import CdsConfig, Verifier
+from .fetch import FetchFailed, Record, Server, complete, is_outcome
 
 SERVICE_ID = "decisionaid-ms-options"
 SEARCHES = {  # prefetch key -> the search it stands for (the patient is read by id)
@@ -43,7 +46,6 @@ SEARCHES = {  # prefetch key -> the search it stands for (the patient is read by
 }
 PATIENT = "Patient/{{context.patientId}}"
 MAX_RESOURCES = 5000
-MAX_FETCH_BYTES = 1_000_000
 _ID = r"^[A-Za-z0-9\-.]{1,64}$"  # a FHIR id: no markup, no path tricks
 _PRIVATE = {"cache-control": "no-store"}
 log = logging.getLogger("decisionaid.web")
@@ -61,11 +63,22 @@ class FhirAuthorization(_Strict):
     subject: Annotated[str, Field(max_length=1024)]
 
 
+def _not_only_dots(value: str) -> str:
+    """The FHIR id pattern allows '.' and '..', which a URL reads as the server's own folders."""
+    if not value.rsplit("/", 1)[-1].strip("."):
+        raise ValueError("an id made only of dots is not a resource id")
+    return value
+
+
+RealId = AfterValidator(_not_only_dots)
+
+
 class PatientViewContext(_Strict):
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)  # hooks may add context fields
-    userId: Annotated[str, Field(pattern=r"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-.]{1,64}$")]
-    patientId: Annotated[str, Field(pattern=_ID)]
-    encounterId: Annotated[str, Field(pattern=_ID)] | None = None
+    userId: Annotated[str, Field(pattern=r"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-.]{1,64}$"),
+                      RealId]
+    patientId: Annotated[str, Field(pattern=_ID), RealId]
+    encounterId: Annotated[str, Field(pattern=_ID), RealId] | None = None
 
 
 class HookRequest(_Strict):
@@ -109,8 +122,9 @@ def cds_routes(config: CdsConfig, run_job: RunJob) -> list[Route]:
             if request.path_params["service"] != SERVICE_ID:
                 return _error(404, "no such CDS service")
             hook = _hook_request(await request.body())
-            record, origins = await _record(request, config, hook)
-            return JSONResponse({"cards": await _cards(request, hook, record, origins, run_job)}, headers=_PRIVATE)
+            record, origins, fetched = await _record(request, config, hook)
+            return JSONResponse({"cards": await _cards(request, hook, record, origins, fetched, run_job)},
+                                headers=_PRIVATE)
         except _Refused as refused:
             return refused.response
 
@@ -121,7 +135,7 @@ def cds_routes(config: CdsConfig, run_job: RunJob) -> list[Route]:
 def _searches(fhir_map: Any) -> dict[str, str]:
     """The prefetch templates: the patient, and the searches; observations only of the codes the map reads."""
     codes = ",".join(f"{fhir_map.systems[c.system]}|{c.code}" for concept in fhir_map.concepts
-                     if concept.element == "Observation.code" for c in concept.codes)
+                     if concept.element == "Observation.code" for c in concept.codes if c.status == "checked")
     return {"patient": PATIENT, **{key: search.replace("{codes}", codes) for key, search in SEARCHES.items()}}
 
 
@@ -152,46 +166,22 @@ def _hook_request(body: bytes) -> HookRequest:
     return hook
 
 
-async def _record(request: Request, config: CdsConfig, hook: HookRequest) -> tuple[dict[str, Any], list[str]]:
-    """The prefetch, completed from the FHIR server when allowed, as one collection Bundle."""
+async def _record(request: Request, config: CdsConfig, hook: HookRequest) -> tuple[dict[str, Any], list[str], Record]:
+    """The prefetch, completed and paged from the FHIR server when allowed, as one collection Bundle."""
     parts: dict[str, Any] = dict(hook.prefetch or {})
-    missing = [key for key in ("patient", *SEARCHES) if key not in parts]
-    if missing:
-        if hook.fhirServer is None or hook.fhirAuthorization is None:
-            raise _Refused(_error(412, "the prefetch lacks " + ", ".join(missing) + " and the request gives no "
-                                  "fhirServer with fhirAuthorization to fetch them"))
-        if not config.allows_server(hook.fhirServer):
-            raise _Refused(_error(412, "the prefetch lacks " + ", ".join(missing) + " and this fhirServer is not "
-                                  "in the service's allow-list, so nothing is fetched from it"))
-        fetched = await anyio.to_thread.run_sync(lambda: _fetch(hook, missing, request.app.state.fhir_map))
-        parts.update(fetched)
-    return _merge(parts, hook.context.patientId)
-
-
-def _fetch(hook: HookRequest, keys: list[str], fhir_map: Any) -> dict[str, Any]:
-    import httpx
-
-    assert hook.fhirServer is not None and hook.fhirAuthorization is not None
-    searches = _searches(fhir_map)
-    found: dict[str, Any] = {}
-    headers = {"authorization": f"Bearer {hook.fhirAuthorization.access_token}", "accept": "application/fhir+json"}
-    with httpx.Client(base_url=hook.fhirServer.rstrip("/") + "/", headers=headers, timeout=10,
-                      follow_redirects=False) as client:  # a redirect could carry the token elsewhere
-        for key in keys:
-            path = searches[key].replace("{{context.patientId}}", hook.context.patientId)
-            try:
-                with client.stream("GET", path) as response:
-                    body = b""
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > MAX_FETCH_BYTES:
-                            raise _Refused(_error(412, f"the FHIR server's answer for {key} is too large"))
-                if response.status_code != 200:
-                    raise _Refused(_error(412, f"the FHIR server answered {response.status_code} for {key}"))
-                found[key] = json.loads(body)
-            except (httpx.HTTPError, ValueError):
-                raise _Refused(_error(412, f"the FHIR server could not be read for {key}")) from None
-    return found
+    server = None
+    if hook.fhirServer is not None and hook.fhirAuthorization is not None:
+        if config.allows_server(hook.fhirServer):
+            server = Server(hook.fhirServer, hook.fhirAuthorization.access_token)
+        elif any(key not in parts or is_outcome(parts[key]) for key in ("patient", *SEARCHES)):
+            raise _Refused(_error(412, "the prefetch lacks data and this fhirServer is not in the service's "
+                                  "allow-list, so nothing is fetched from it"))
+    try:
+        record = await complete(parts, _searches(request.app.state.fhir_map), hook.context.patientId, server)
+    except FetchFailed as failed:
+        raise _Refused(_error(412, failed.reason)) from None
+    bundle, origins = _merge(record.parts, hook.context.patientId)
+    return bundle, origins, record
 
 
 def _merge(parts: dict[str, Any], patient_id: str) -> tuple[dict[str, Any], list[str]]:
@@ -217,21 +207,36 @@ def _merge(parts: dict[str, Any], patient_id: str) -> tuple[dict[str, Any], list
 
 
 # ----------------------------------------------------------------------------- the cards
-async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], origins: list[str],
+#: the statuses as a clinician's card names them, in the order the card lists them
+STATUS_LABELS = (("discuss", "Fits the published criteria"), ("discuss_with_caution", "Fits with cautions"),
+                 ("trial_only", "Clinical trials only"), ("needs_information", "Needs information"),
+                 ("unlikely_to_fit", "Unlikely to fit"), ("research_only", "Research only"))
+#: the options in clinical words (the sheet's titles speak to the patient)
+CLINICAL_TITLES = {"no_change": "Continue the current plan", "he_dmt": "High-efficacy DMT (start or switch)",
+                   "ahsct": "aHSCT", "msc": "Mesenchymal stem cells (MSC)",
+                   "msc_np": "Intrathecal MSC-derived neural progenitors (MSC-NP)",
+                   "nsc": "Neural stem cells (fetal-derived)", "ipsc": "iPSC-derived cells"}
+LOINC_PROGRESS_NOTE = {"system": "http://loinc.org", "code": "11506-3", "display": "Progress note"}
+US_CORE_CLINICAL_NOTE = {"system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+                         "code": "clinical-note", "display": "Clinical Note"}
+
+
+async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], origins: list[str], fetched: Record,
                  run_job: RunJob) -> list[dict[str, Any]]:
     state = request.app.state
     day = dt.date.today()
     source = {"label": f"decisionaid rule pack {state.pack.meta.name} {state.pack.meta.version}",
               "topic": {"system": "https://decisionaid.invalid/cds", "code": "ms-options",
                         "display": "MS treatment options"}}
+    cards = _completeness_cards(fetched, source)
     try:
         reading = await anyio.to_thread.run_sync(
             lambda: reading_of(record, "prefetch", state.catalogue, on=day, rules_dir=state.rules_dir))
     except UserError as exc:
         problems = [_origin(d.message, origins) for d in exc.diagnostics]
-        return [{"uuid": str(uuid.uuid4()), "summary": "The MS options sheet could not be made: the record has "
-                 "problems to correct", "indicator": "warning", "source": source,
-                 "detail": "\n".join(f"- {_plain(p)}" for p in problems[:20])}]
+        return [*cards, {"uuid": str(uuid.uuid4()), "summary": "The visit sheet could not be made: the record has "
+                         "problems to correct", "indicator": "warning", "source": source,
+                         "detail": "\n".join(f"- {_plain(p)}" for p in problems[:20])}]
     profile = reading.profile.entered_fields()
     try:
         assessment = await run_job(request, "assess", {"profile": profile})
@@ -239,28 +244,38 @@ async def _cards(request: Request, hook: HookRequest, record: dict[str, Any], or
                                              "not_in_record": list(reading.not_found)})
     except JobFailed:
         raise _Refused(_error(503, "the sheet could not be made just now; try again")) from None
-    cards = [_summary_card(assessment, reading.not_found, source, _document(pdf, hook.context.patientId, day))]
+    cards.append(_summary_card(assessment, reading.not_found, source, _document(pdf, hook, day)))
     missing = assessment["missing_information"]
     if missing:
         cards.append(_missing_card(missing, reading.not_found, source))
     return cards
 
 
+def _completeness_cards(fetched: Record, source: dict[str, Any]) -> list[dict[str, Any]]:
+    """A warning when the record was cut (pages not read) or the server noted problems with a search."""
+    lines = [f"- Not read: {_plain(cut)}" for cut in fetched.cut]
+    lines += [f"- The FHIR server noted {_plain(note)}" for note in fetched.server_notes]
+    if not lines:
+        return []
+    summary = ("The record was cut: the visit sheet may miss facts" if fetched.cut
+               else "The FHIR server reported problems with its searches: the visit sheet may miss facts")
+    return [{"uuid": str(uuid.uuid4()), "summary": summary, "indicator": "warning", "source": source,
+             "detail": "\n".join(lines) + "\n\nCheck the chart for what these searches would have found."}]
+
+
 def _summary_card(assessment: dict[str, Any], not_found: tuple[str, ...], source: dict[str, Any],
                   document: dict[str, Any]) -> dict[str, Any]:
+    """The options by status, in clinical words; the summary counts exactly what the detail lists first."""
     by_status: dict[str, list[str]] = {}
     for option in assessment["options"]:
-        by_status.setdefault(option["status"], []).append(option["title"])
-    worth = by_status.get("discuss", []) + by_status.get("discuss_with_caution", [])
-    lines = [f"**Worth discussing:** {', '.join(by_status.get('discuss', [])) or 'none'}"]
-    for status, label in (("discuss_with_caution", "Worth discussing, with cautions"),
-                          ("trial_only", "Only in clinical trials"), ("needs_information", "Needs information")):
-        if by_status.get(status):
-            lines.append(f"**{label}:** {', '.join(by_status[status])}")
+        by_status.setdefault(option["status"], []).append(CLINICAL_TITLES.get(option["id"], option["title"]))
+    counts = [f"{label}: {len(by_status[status])}" for status, label in STATUS_LABELS[:2] if by_status.get(status)]
+    summary = "MS treatment options. " + ("; ".join(counts) if counts else "None fits the published criteria")
+    lines = [f"**{label}:** {', '.join(by_status[status])}" for status, label in STATUS_LABELS if by_status.get(status)]
     if not_found:
         lines.append(f"**Not found in the record:** {', '.join(_label(f) for f in not_found)}")
-    lines.append("This is a decision aid, not a recommendation: the decision belongs to the patient and their MS team.")
-    return {"uuid": str(uuid.uuid4()), "summary": f"MS treatment options: {len(worth)} worth discussing",
+    lines.append("A decision aid, not a recommendation: the decision belongs to the patient and their MS team.")
+    return {"uuid": str(uuid.uuid4()), "summary": summary,
             "indicator": "info", "source": source, "detail": "\n\n".join(_plain(line) for line in lines),
             "selectionBehavior": "at-most-one",
             "suggestions": [{"label": "File the visit sheet (PDF) in the record", "uuid": str(uuid.uuid4()),
@@ -276,24 +291,34 @@ def _missing_card(missing: list[str], not_found: tuple[str, ...], source: dict[s
         lines.append(f"**Record in the chart:** {', '.join(_label(f) for f in in_record)}")
     if to_ask:
         lines.append(f"**Ask the patient:** {', '.join(_label(f) for f in to_ask)}")
-    return {"uuid": str(uuid.uuid4()), "summary": f"{len(missing)} deciding fact(s) missing for the MS options sheet",
+    return {"uuid": str(uuid.uuid4()), "summary": f"{len(missing)} deciding fact(s) missing for the visit sheet",
             "indicator": "info", "source": source, "detail": "\n\n".join(_plain(line) for line in lines)}
 
 
-def _document(pdf: bytes, patient_id: str, day: dt.date) -> dict[str, Any]:
-    """The visit sheet as a DocumentReference, built and validated with fhir.resources."""
+def _document(pdf: bytes, hook: HookRequest, day: dt.date) -> dict[str, Any]:
+    """The visit sheet as a US Core DocumentReference (a LOINC type, the clinical-note category, the
+    subject, the author where known, the attachment's contentType, size and SHA-1 hash), validated
+    with fhir.resources."""
     from fhir.resources.R4B.documentreference import DocumentReference
 
+    context = hook.context
+    author = [{"reference": context.userId}] if context.userId.startswith(("Practitioner/", "PractitionerRole/")) else []
+    encounter = {"context": {"encounter": [{"reference": f"Encounter/{context.encounterId}"}]}} \
+        if context.encounterId else {}
     reference = DocumentReference.model_validate({
         "resourceType": "DocumentReference", "status": "current", "docStatus": "final",
-        "type": {"text": "MS treatment options visit sheet"},
-        "subject": {"reference": f"Patient/{patient_id}"},
+        "type": {"coding": [LOINC_PROGRESS_NOTE], "text": "MS treatment options visit sheet"},
+        "category": [{"coding": [US_CORE_CLINICAL_NOTE]}],
+        "subject": {"reference": f"Patient/{context.patientId}"},
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        **({"author": author} if author else {}),
         "description": "MS treatment options visit sheet (decisionaid)",
         "content": [{"attachment": {"contentType": "application/pdf", "language": "en",
-                                    "data": base64.b64encode(pdf).decode("ascii"),
-                                    "title": f"ms-options-sheet-{day.isoformat()}.pdf",
-                                    "creation": day.isoformat()}}]})
+                                    "data": base64.b64encode(pdf).decode("ascii"), "size": len(pdf),
+                                    "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode("ascii"),
+                                    "title": f"ms-options-visit-sheet-{day.isoformat()}.pdf",
+                                    "creation": day.isoformat()}}],
+        **encounter})
     document: dict[str, Any] = json.loads(reference.model_dump_json())
     return document
 

@@ -194,7 +194,8 @@ def _coded(reading: _Reading, kind: str, element: str) -> list[_Coded]:
             reading.note(entry, f"is {_IGNORED_VERIFICATION[verification]}: ignored")
             continue
         concept = _one(reading, entry, _concepts(reading, entry, "Condition.code", resource.code, element))
-        if concept is None:
+        if concept is None or _after_the_sheet_date(reading, entry, _condition_date(resource),
+                                                    (span(resource.recordedDate), "recordedDate")):
             continue
         status = _code_of(resource.clinicalStatus) or ""
         if not status and concept.field != "relapses_last_12_months":
@@ -212,9 +213,19 @@ def _observations(reading: _Reading) -> list[_Coded]:
             reading.note(entry, f"has status {status}: ignored")
             continue
         concept = _one(reading, entry, _concepts(reading, entry, "Observation.code", entry.resource.code, "code"))
-        if concept is not None:
+        if concept is not None and not _after_the_sheet_date(reading, entry, _observation_date(entry.resource)):
             found.append(_Coded(entry, concept, status))
     return found
+
+
+def _after_the_sheet_date(reading: _Reading, entry: Entry, *dates: tuple[Span | None, str]) -> bool:
+    """A resource dated after the sheet date is not a fact yet (a typo, or a plan): ignored and listed."""
+    for when, element in dates:
+        if when is not None and when[0] > reading.on:
+            reading.note(entry, f"is dated after {reading.on} ({entry.kind}.{element} {when[0]}): ignored",
+                         "dated-in-future")
+            return True
+    return False
 
 
 def _code_of(codeable: Any) -> str | None:
@@ -303,9 +314,6 @@ def _relapses(reading: _Reading, conditions: list[_Coded], observations: list[_C
         if when is None:
             reading.note(entry, "is a relapse without a date: relapse counts cannot be worked out", "undated-relapse")
             return
-        if when[0] > reading.on:
-            reading.note(entry, f"is a relapse dated after {reading.on}: not counted")
-            continue
         source = Source(entry.label, f"{entry.kind}.{element} {when[0]}", f"{entry.path}.{element}")
         for months in (12, 24):
             inside, outside = when[0] >= since[months], when[1] < since[months]
@@ -491,7 +499,11 @@ def _course(reading: _Reading, entry: Entry) -> _Course | None:
         reading.note(entry, f"has status {resource.status}: ignored")
         return None
     if start is not None and start[0] > reading.on:
-        reading.note(entry, f"starts after {reading.on}: ignored")
+        reading.note(entry, f"starts after {reading.on}: ignored", "dated-in-future")
+        return None
+    if not current and end is not None and end[0] > reading.on:  # months on it that have not happened
+        reading.note(entry, f"is a course that ended after {reading.on} ({entry.kind}.{element}.end {end[0]}): "
+                     "ignored", "dated-in-future")
         return None
     return _Course(entry, concept.value, start, end, current, _stop_reason(reading, resource),
                    f"{entry.kind}.{element}")

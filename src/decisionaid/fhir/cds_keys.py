@@ -18,13 +18,15 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from ..plumbing.errors import Diagnostic, InputError, UsageError
 from ..plumbing.safeio import read_input
-from .cds_config import CdsConfig, Issuer
+
+if TYPE_CHECKING:  # the configuration's loader uses this module to check the key files
+    from .cds_config import CdsConfig, Issuer
 
 JWKS_CACHE_SECONDS = 300
 JWKS_FETCH_TIMEOUT = 5.0

@@ -106,11 +106,13 @@ def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Pa
 
 
 def _serve_option(*names: str, **kwargs: Any) -> Any:
-    """A `serve` option that may also come from its DECISIONAID_SERVE_* environment variable."""
-    return click.option(*names, show_envvar=True, **kwargs)
+    """A `serve` option that may also come from the environment: `--max-requests` from
+    DECISIONAID_SERVE_MAX_REQUESTS (named in --help and in its error messages)."""
+    envvar = "DECISIONAID_SERVE_" + names[0].removeprefix("--").replace("-", "_").upper()
+    return click.option(*names, envvar=envvar, show_envvar=True, **kwargs)
 
 
-@main.command(context_settings={"auto_envvar_prefix": "DECISIONAID_SERVE"})
+@main.command()
 @_serve_option("--host", default="127.0.0.1", show_default=True,
                help="Address to listen on; the default lets only this computer in.")
 @_serve_option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
@@ -128,7 +130,6 @@ def _serve_option(*names: str, **kwargs: Any) -> Any:
 @_serve_option("--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True,
                help="One line per request as text, or as a JSON object.")
 @_serve_option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-               envvar="DECISIONAID_SERVE_RULES",
                help="Rule pack folder (default: the shipped rules).")
 @reports_user_errors
 def serve(host: str, port: int, render_workers: int | None, max_requests: int, cds_hooks: Path | None,

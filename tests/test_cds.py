@@ -388,6 +388,12 @@ def test_metrics_count_requests_renders_and_cds_outcomes_and_say_nothing_about_t
     assert samples[("decisionaid_cds_refusals_total", (("reason", "no-token"),))] >= 1
     assert samples[("decisionaid_cds_cards_total", (("indicator", "info"),))] >= 1
     assert samples[("decisionaid_render_seconds_count", (("kind", "sheet"), ("outcome", "ok")))] >= 1
+    from decisionaid.plumbing.metrics import NAMES
+
+    ours = {name.removesuffix("_count").removesuffix("_sum").removesuffix("_bucket").removesuffix("_created")
+            for name, _ in samples if name.startswith("decisionaid_")}
+    docs = (ROOT / "docs" / "clinics.md").read_text(encoding="utf-8")
+    assert ours <= set(NAMES) and all(f"`{name}`" in docs for name in NAMES)  # every name is in the clinic's page
     values = {value for _, labels in samples for _, value in labels}
     assert not {value for value in values if "p1" in value or "Alex" in value or "Patient" in value}, values
 

@@ -26,7 +26,7 @@ from joserfc.jwk import RSAKey
 from decisionaid.cli import main
 
 from .test_cds import RECORD, SERVICE, hook, logged, prefetch_of
-from .web_server import Server, free_port, running_server
+from .web_server import Server, running_server
 
 EPIC = "https://epic.test/interconnect-fhir-oauth"
 PUBLIC = "https://cds.clinic.test/decisionaid"  # the proxy's URL; it strips /decisionaid before passing a request on

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Pa
     click.echo(assessment_text(result))
 
 
-def _serve_option(*names: str, **kwargs: Any) -> Any:
+def _serve_option(*names: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A `serve` option that may also come from the environment: `--max-requests` from
     DECISIONAID_SERVE_MAX_REQUESTS (named in --help and in its error messages)."""
     envvar = "DECISIONAID_SERVE_" + names[0].removeprefix("--").replace("-", "_").upper()

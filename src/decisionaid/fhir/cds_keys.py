@@ -98,7 +98,7 @@ class FileKeys(IssuerKeys):
             jwt.PyJWKSet.from_dict(data)  # at least one key PyJWT can use
         except InputError as exc:
             raise UsageError(exc.diagnostics) from None
-        except (OSError, ValueError, jwt.PyJWTError) as exc:
+        except (OSError, ValueError, TypeError, jwt.PyJWTError) as exc:
             raise UsageError([Diagnostic(str(self.file), None, None, f"issuers[{self.number}].jwks: not a JWK Set "
                                          f"that loads ({type(exc).__name__})", "cds-jwks")]) from None
         return (stat.st_mtime_ns, stat.st_size), keys
@@ -148,7 +148,9 @@ class UrlKeys(IssuerKeys):
 class _JwksClient(jwt.PyJWKClient):
     """PyJWKClient that also keeps the fetched JWKs as they were published (with or without `alg`)."""
 
-    raw_keys: dict[str, dict[str, Any]] = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.raw_keys: dict[str, dict[str, Any]] = {}
 
     def fetch_data(self) -> Any:
         data = super().fetch_data()
@@ -157,9 +159,9 @@ class _JwksClient(jwt.PyJWKClient):
 
 
 def _keys_of(data: Any) -> dict[str, dict[str, Any]]:
-    """The JWKs of a JWK Set by key id; raises ValueError when it is not one."""
+    """The JWKs of a JWK Set by key id; raises TypeError when it is not one."""
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-        raise ValueError("not a JWK Set")
+        raise TypeError("not a JWK Set")
     return {key["kid"]: key for key in data["keys"] if isinstance(key, dict) and isinstance(key.get("kid"), str)}
 
 

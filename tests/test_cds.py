@@ -444,3 +444,15 @@ def test_the_service_keeps_nothing(cds_server):
     for folder in cds_server.folders[::2]:  # its working folder and home (TMPDIR holds the workers' sockets)
         assert [p for p in folder.rglob("*") if p.is_file()] == []
     assert "p1" not in cds_server.logs() and "tok-abc" not in cds_server.logs()
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b'{"feedback": ' + _deep(500) + b"}", b"[]", b'{"feedback": []}',
+    json.dumps({"feedback": [_feedback()["feedback"][0]] * 101}).encode(),
+    json.dumps({"feedback": [{**_feedback()["feedback"][0], "card": 5}]}).encode(),
+    json.dumps({"feedback": [{**_feedback()["feedback"][0], "acceptedSuggestions": "all"}]}).encode()])
+def test_hostile_feedback_gets_a_clear_400(body, cds_server, ehr):
+    url = f"{cds_server.url}/cds-services/{SERVICE}/feedback"
+    response = httpx.post(url, content=body, headers={"authorization": f"Bearer {ehr.token(url)}",
+                                                      "content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["error"], response.text

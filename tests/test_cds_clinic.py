@@ -116,7 +116,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory, key_server: KeyServer) -> I
                       "    jwks_refresh_seconds: 0\n    max_token_lifetime_seconds: 900\n"
                       f"cors_origins: [{SANDBOX}]\n", encoding="utf-8")
     env = {"DECISIONAID_SERVE_CDS_HOOKS": str(config), "DECISIONAID_SERVE_LOG_FORMAT": "json",
-           "DECISIONAID_SERVE_ROOT_PATH": "/decisionaid", "DECISIONAID_SERVE_RENDER_WORKERS": "1"}
+           "DECISIONAID_SERVE_ROOT_PATH": "/decisionaid", "DECISIONAID_SERVE_RENDER_WORKERS": "1",
+           "DECISIONAID_SERVE_FORWARDED_ALLOW_IPS": "127.0.0.1"}
     with running_server(tmp_path_factory, env=env) as server:
         yield server
 

@@ -110,6 +110,10 @@ def test_security_headers(web_server: Server) -> None:
 
 def test_healthz(web_server: Server) -> None:
     assert httpx.get(web_server.url + "/healthz").status_code == 200
+    ready = httpx.get(web_server.url + "/readyz")  # without --cds-hooks: no replay cache to check
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"render_workers": "2 of 2 up", "configuration": "loaded"}}
+    assert "decisionaid_http_requests_total{" in httpx.get(web_server.url + "/metrics").text
 
 
 # ----------------------------------------------------------------------------- reading answers

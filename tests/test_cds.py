@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -100,16 +101,16 @@ class RsaEhr:
     in the configured algorithms, must not)."""
 
     def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.keys = {kid: rsa.generate_private_key(public_exponent=65537, key_size=2048) for kid in ("rsa-1", "rsa-2")}
 
-    def jwks(self) -> dict[str, Any]:
-        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-        return {"keys": [{**public, "kid": "rsa-1"}]}
+    def jwks(self, *kids: str) -> dict[str, Any]:
+        return {"keys": [{**jwt.algorithms.RSAAlgorithm.to_jwk(self.keys[kid].public_key(), as_dict=True), "kid": kid}
+                         for kid in kids or ("rsa-1",)]}
 
-    def token(self, audience: str, algorithm: str = "RS384") -> str:
+    def token(self, audience: str, algorithm: str = "RS384", kid: str = "rsa-1") -> str:
         now = int(time.time())
         claims = {"iss": RSA_ISSUER, "aud": audience, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())}
-        return jwt.encode(claims, self.key, algorithm=algorithm, headers={"kid": "rsa-1"})
+        return jwt.encode(claims, self.keys[kid], algorithm=algorithm, headers={"kid": kid})
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +137,14 @@ def rsa_ehr() -> RsaEhr:
 
 
 @pytest.fixture(scope="module")
-def cds_server(tmp_path_factory: pytest.TempPathFactory, ehr: Ehr, rsa_ehr: RsaEhr,
+def cds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cds-config")
+
+
+@pytest.fixture(scope="module")
+def cds_server(tmp_path_factory: pytest.TempPathFactory, cds_folder: Path, ehr: Ehr, rsa_ehr: RsaEhr,
                fhir_server: FakeFhirServer) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("cds-config")
+    folder = cds_folder
     (folder / "ehr-jwks.json").write_text(json.dumps(ehr.jwks()), encoding="utf-8")
     (folder / "rsa-jwks.json").write_text(json.dumps(rsa_ehr.jwks()), encoding="utf-8")
     port = free_port()
@@ -315,6 +321,23 @@ def test_an_rsa_key_without_alg_verifies_the_configured_rs384_only(cds_server, r
     rs256 = httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url, 'RS256')}"})  # not configured
     assert rs256.status_code == 401
     assert logged(cds_server, "GET /cds-services 401 algorithm\n")
+
+
+def test_a_jwks_file_is_read_again_when_a_new_key_id_arrives(cds_server, cds_folder, rsa_ehr):
+    url = f"{cds_server.url}/cds-services"
+    file = cds_folder / "rsa-jwks.json"
+    file.write_text(json.dumps(rsa_ehr.jwks("rsa-1", "rsa-2")), encoding="utf-8")  # the EHR rotates its keys
+    assert httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url, kid='rsa-2')}"}).status_code == 200
+    assert "issuers[1].jwks: read again (2 keys)" in cds_server.logs()
+    file.write_text("{half a file", encoding="utf-8")
+    now = int(time.time())
+    unknown = jwt.encode({"iss": RSA_ISSUER, "aud": url, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4())},
+                         rsa_ehr.keys["rsa-1"], algorithm="RS384", headers={"kid": "rsa-9"})
+    assert httpx.get(url, headers={"authorization": f"Bearer {unknown}"}).status_code == 401
+    assert logged(cds_server, "GET /cds-services 401 key-unknown\n")
+    assert "issuers[1].jwks changed and no longer loads; the keys read before stay in use" in cds_server.logs()
+    assert httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url, kid='rsa-2')}"}).status_code == 200
+    file.write_text(json.dumps(rsa_ehr.jwks("rsa-1")), encoding="utf-8")
 
 
 def test_a_replayed_token_is_refused(cds_server, ehr):

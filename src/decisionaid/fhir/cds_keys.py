@@ -120,6 +120,7 @@ class FileKeys(IssuerKeys):
             return
         if (stat.st_mtime_ns, stat.st_size) == self._stamp:
             return
+        self._stamp = (stat.st_mtime_ns, stat.st_size)  # each version of the file is read once
         try:
             self._stamp, self._keys = self._read()
             log.info("issuers[%d].jwks: read again (%d keys)", self.number, len(self._keys))

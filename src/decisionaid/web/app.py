@@ -8,9 +8,9 @@
     GET  /metrics   counts and times in the Prometheus text format, nothing about a patient
     GET  /cds-services, POST /cds-services/{id}[/feedback]   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
 
-Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access log keeps
-method, path and status only, operations.py). Request bodies over 1 MB are refused (413); every response carries
-the security headers, and slow or oversized requests are cut short (`guard.py`); a client that goes
+Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access line keeps
+method, path and status, operations.py). Request bodies over 1 MB are refused (413); every response
+carries the security headers, and slow or oversized requests are cut short (`guard.py`); a client that goes
 away mid-request is one log line. Evaluation and rendering
 run in spawned worker processes (`workers.py`), so the event loop never blocks and several patients
 are served at once, each by an engine of their own.
@@ -95,7 +95,8 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    middleware = []
+    middleware: list[Middleware] = []
+    verifier = None
     if cds is not None:
         from ..fhir.cds import cds_routes
         from ..fhir.cds_auth import Verifier
@@ -106,7 +107,7 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
             middleware.append(Middleware(CdsCors, origins=list(cds.cors_origins)))
     app = _GuardedStarlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY, max_in_flight=max_in_flight,
                             exception_handlers={ClientDisconnect: _client_gone}, middleware=middleware)
-    app.state.cds_verifier = verifier if cds is not None else None
+    app.state.cds_verifier = verifier  # /readyz asks it whether the replay cache answers
     return app
 
 

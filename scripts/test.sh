@@ -2,8 +2,9 @@
 # Set everything up and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# chromium: the browser tests drive Debian's Chromium (Playwright cannot download its own here)
-export DECISIONAID_EXTRA_APT="poppler-utils chromium ${DECISIONAID_EXTRA_APT:-}"
+# chromium: the browser tests drive Debian's Chromium (Playwright cannot download its own here);
+# redis-server: the CDS Hooks tests share one replay cache between two copies of the service
+export DECISIONAID_EXTRA_APT="poppler-utils chromium redis-server ${DECISIONAID_EXTRA_APT:-}"
 # nodejs, npm: the CDS Hooks tests read a real FHIR server, Medplum's FHIR router, which needs Node
 # 20.19 or later (Debian 13's nodejs; on Debian 12 install Node 20 from NodeSource first)
 command -v npm >/dev/null 2>&1 || DECISIONAID_EXTRA_APT="$DECISIONAID_EXTRA_APT nodejs npm"

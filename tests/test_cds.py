@@ -12,19 +12,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 import pypdf
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from .conftest import ROOT
 from .web_server import Server, free_port, running_server
 
 ISSUER = "https://ehr.test"
+RSA_ISSUER = "https://rsa-ehr.test"  # publishes an RSA key without `alg`, as RFC 7517 allows
 SERVICE = "decisionaid-ms-options"
 RECORD = json.loads((ROOT / "examples" / "fhir" / "rrms-breakthrough-high-efficacy.json").read_text(encoding="utf-8"))
 SEARCH_KEYS = {"Condition": "conditions", "Observation": "observations", "MedicationStatement": "medicationStatements",
@@ -88,11 +90,29 @@ class Ehr:
         public = jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
         return {"keys": [{**public, "kid": "ehr-1", "alg": "ES384", "use": "sig"}]}
 
-    def token(self, audience: str, *, key: Any = None, iss: str = ISSUER, lifetime: int = 120, jti: str | None = None,
-              issued: float | None = None) -> str:
+    def token(self, audience: str, *, key: Any = None, iss: str = ISSUER, lifetime: int = 120, jti: Any = None,
+              issued: float | None = None, **claims: Any) -> str:
         now = issued if issued is not None else time.time()
-        claims = {"iss": iss, "aud": audience, "iat": int(now), "exp": int(now + lifetime), "jti": jti or str(uuid.uuid4())}
+        claims = {"iss": iss, "aud": audience, "iat": int(now), "exp": int(now + lifetime), "jti": str(uuid.uuid4()) if jti is None else jti,
+                  **claims}
         return jwt.encode(claims, key or self.key, algorithm="ES384", headers={"kid": "ehr-1", "typ": "JWT"})
+
+
+class RsaEhr:
+    """An EHR whose JWK Set gives its RSA key no `alg`: RS384 must still verify (and RS256, not
+    in the configured algorithms, must not)."""
+
+    def __init__(self) -> None:
+        self.keys = {kid: rsa.generate_private_key(public_exponent=65537, key_size=2048) for kid in ("rsa-1", "rsa-2")}
+
+    def jwks(self, *kids: str) -> dict[str, Any]:
+        return {"keys": [{**jwt.algorithms.RSAAlgorithm.to_jwk(self.keys[kid].public_key(), as_dict=True), "kid": kid}
+                         for kid in kids or ("rsa-1",)]}
+
+    def token(self, audience: str, algorithm: str = "RS384", kid: str = "rsa-1") -> str:
+        now = int(time.time())
+        claims = {"iss": RSA_ISSUER, "aud": audience, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())}
+        return jwt.encode(claims, self.keys[kid], algorithm=algorithm, headers={"kid": kid})
 
 
 @pytest.fixture(scope="module")
@@ -114,17 +134,39 @@ def fhir_server() -> Iterator[FakeFhirServer]:
 
 
 @pytest.fixture(scope="module")
-def cds_server(tmp_path_factory: pytest.TempPathFactory, ehr: Ehr, fhir_server: FakeFhirServer) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("cds-config")
+def rsa_ehr() -> RsaEhr:
+    return RsaEhr()
+
+
+@pytest.fixture(scope="module")
+def cds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cds-config")
+
+
+@pytest.fixture(scope="module")
+def cds_server(tmp_path_factory: pytest.TempPathFactory, cds_folder: Path, ehr: Ehr, rsa_ehr: RsaEhr,
+               fhir_server: FakeFhirServer) -> Iterator[Server]:
+    folder = cds_folder
     (folder / "ehr-jwks.json").write_text(json.dumps(ehr.jwks()), encoding="utf-8")
+    (folder / "rsa-jwks.json").write_text(json.dumps(rsa_ehr.jwks()), encoding="utf-8")
     port = free_port()
     (folder / "cds.yaml").write_text(
         f"service_url: http://127.0.0.1:{port}\n"
-        f"issuers:\n  - iss: {ISSUER}\n    jwks: ehr-jwks.json\n"
+        f"issuers:\n  - iss: {ISSUER}\n    jwks: ehr-jwks.json\n  - iss: {RSA_ISSUER}\n    jwks: rsa-jwks.json\n"
         f"fhir_servers:\n  - {fhir_server.url}\n", encoding="utf-8")
     with running_server(tmp_path_factory, "--render-workers", "1", "--cds-hooks", str(folder / "cds.yaml"),
                         port=port) as server:
         yield server
+
+
+def logged(server: Server, line: str, wait: float = 10.0) -> bool:
+    """Whether the server's access log has `line` (written just after the answer is sent: waited for)."""
+    deadline = time.monotonic() + wait
+    while line not in server.stdout.read_text():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def call(server: Server, ehr: Ehr, body: Any, *, token: str | None = None, raw: bytes | None = None) -> httpx.Response:
@@ -418,17 +460,68 @@ def _tokens(ehr: Ehr, url: str) -> dict[str, str | None]:
     }
 
 
-@pytest.mark.parametrize("kind", ["unsigned", "not a jwt", "expired", "wrongly signed", "another issuer",
-                                  "another audience", "lives too long", "symmetric", "unsigned alg none"])
-def test_untrusted_calls_get_401_without_detail(kind, cds_server, ehr):
+@pytest.mark.parametrize(("kind", "reason"), [
+    ("unsigned", "no-token"), ("not a jwt", "malformed"), ("expired", "token-expired"),
+    ("wrongly signed", "signature"), ("another issuer", "issuer-unknown"), ("another audience", "audience"),
+    ("lives too long", "token-lifetime"), ("symmetric", "algorithm"), ("unsigned alg none", "algorithm")])
+def test_untrusted_calls_get_401_without_detail_and_the_reason_is_logged(kind, reason, cds_server, ehr):
     url = f"{cds_server.url}/cds-services/{SERVICE}"
     token = _tokens(ehr, url)[kind]
     headers = {"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})}
     response = httpx.post(url, content=json.dumps(hook(prefetch=prefetch_of(RECORD))), headers=headers)
     assert response.status_code == 401 and response.text == "Unauthorized"
+    assert logged(cds_server, f"POST /cds-services/{SERVICE} 401 {reason}\n")
+    token = _tokens(ehr, f"{cds_server.url}/cds-services")[kind]  # the same fault, for discovery
     discovery = httpx.get(f"{cds_server.url}/cds-services",
                           headers={"authorization": f"Bearer {token}"} if token else {})
     assert discovery.status_code == 401
+    assert logged(cds_server, f"GET /cds-services 401 {reason}\n")
+
+
+# the probes of the second attack round: correctly signed, with claims of the wrong type (a 500 before)
+@pytest.mark.parametrize("claims", [
+    {"exp": str(int(time.time()) + 60)}, {"exp": 10**400}, {"exp": True}, {"exp": 1.5e300}, {"iat": "now"},
+    {"nbf": "0"}, {"jti": 7}, {"jti": ""}, {"tenant": {"id": "t1"}}])
+def test_claims_of_the_wrong_type_get_401_claim_type(claims, cds_server, ehr):
+    url = f"{cds_server.url}/cds-services"
+    response = httpx.get(url, headers={"authorization": f"Bearer {ehr.token(url, **claims)}"})
+    assert response.status_code == 401 and response.text == "Unauthorized"
+    assert logged(cds_server, "GET /cds-services 401 claim-type\n")
+
+
+def test_a_tenant_claim_and_a_not_before_time_are_accepted(cds_server, ehr):
+    url = f"{cds_server.url}/cds-services"
+    token = ehr.token(url, tenant="clinic-7", nbf=int(time.time()) - 5)
+    assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 200
+    early = ehr.token(url, nbf=int(time.time()) + 600)
+    assert httpx.get(url, headers={"authorization": f"Bearer {early}"}).status_code == 401
+    assert logged(cds_server, "GET /cds-services 401 token-not-yet-valid\n")
+
+
+def test_an_rsa_key_without_alg_verifies_the_configured_rs384_only(cds_server, rsa_ehr):
+    url = f"{cds_server.url}/cds-services"
+    assert httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url)}"}).status_code == 200
+    assert "key 'rsa-1' of issuer 'https://rsa-ehr.test' has no alg: used for RS384" in cds_server.logs()
+    rs256 = httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url, 'RS256')}"})  # not configured
+    assert rs256.status_code == 401
+    assert logged(cds_server, "GET /cds-services 401 algorithm\n")
+
+
+def test_a_jwks_file_is_read_again_when_a_new_key_id_arrives(cds_server, cds_folder, rsa_ehr):
+    url = f"{cds_server.url}/cds-services"
+    file = cds_folder / "rsa-jwks.json"
+    file.write_text(json.dumps(rsa_ehr.jwks("rsa-1", "rsa-2")), encoding="utf-8")  # the EHR rotates its keys
+    assert httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url, kid='rsa-2')}"}).status_code == 200
+    assert "issuers[1].jwks: read again (2 keys)" in cds_server.logs()
+    file.write_text("{half a file", encoding="utf-8")
+    now = int(time.time())
+    unknown = jwt.encode({"iss": RSA_ISSUER, "aud": url, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4())},
+                         rsa_ehr.keys["rsa-1"], algorithm="RS384", headers={"kid": "rsa-9"})
+    assert httpx.get(url, headers={"authorization": f"Bearer {unknown}"}).status_code == 401
+    assert logged(cds_server, "GET /cds-services 401 key-unknown\n")
+    assert "issuers[1].jwks changed and no longer loads; the keys read before stay in use" in cds_server.logs()
+    assert httpx.get(url, headers={"authorization": f"Bearer {rsa_ehr.token(url, kid='rsa-2')}"}).status_code == 200
+    file.write_text(json.dumps(rsa_ehr.jwks("rsa-1")), encoding="utf-8")
 
 
 def test_a_replayed_token_is_refused(cds_server, ehr):
@@ -437,6 +530,86 @@ def test_a_replayed_token_is_refused(cds_server, ehr):
     assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 200
     replay = httpx.get(url, headers={"authorization": f"Bearer {token}"})
     assert replay.status_code == 401 and replay.text == "Unauthorized"
+    assert logged(cds_server, "GET /cds-services 401 replayed\n")
+
+
+# ----------------------------------------------------------------------------- CDS Hooks 2.0 fields, feedback
+def test_fhir_authorization_with_the_2_0_patient_field_is_accepted(cds_server, ehr):
+    auth = {"access_token": "tok-abc", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
+            "subject": "decisionaid", "patient": "p1"}
+    body = hook(prefetch=prefetch_of(RECORD), fhirAuthorization=auth)
+    response = call(cds_server, ehr, body)
+    assert response.status_code == 200, response.text
+    assert logged(cds_server, f"POST /cds-services/{SERVICE} 200 hookInstance={body['hookInstance']}\n")
+
+
+def _feedback(outcome: str = "accepted") -> dict[str, Any]:
+    """What the CDS Hooks sandbox posts when a suggestion is taken (or a card dismissed)."""
+    item: dict[str, Any] = {"card": str(uuid.uuid4()), "outcome": outcome, "outcomeTimestamp": "2026-12-04T10:00:00Z"}
+    if outcome == "accepted":
+        item["acceptedSuggestions"] = [{"id": str(uuid.uuid4())}]
+    else:
+        item["overrideReason"] = {"reason": {"code": "not-relevant", "system": "https://example.test"},
+                                  "userComment": "Quxlwyn said no"}
+    return {"feedback": [item]}
+
+
+def test_feedback_is_answered_200_and_counted_and_nothing_is_kept(cds_server, ehr):
+    url = f"{cds_server.url}/cds-services/{SERVICE}/feedback"
+    for outcome in ("accepted", "overridden"):
+        response = httpx.post(url, json=_feedback(outcome), headers={"authorization": f"Bearer {ehr.token(url)}"})
+        assert response.status_code == 200 and response.json() == {}
+    assert httpx.post(url, json=_feedback()).status_code == 401
+    bad = httpx.post(url, json={"feedback": [{"card": "c", "outcome": "maybe"}]},
+                     headers={"authorization": f"Bearer {ehr.token(url)}"})
+    assert bad.status_code == 400 and "feedback" in bad.json()["error"]
+    other = f"{cds_server.url}/cds-services/other/feedback"
+    assert httpx.post(other, json=_feedback(), headers={"authorization": f"Bearer {ehr.token(other)}"}).status_code == 404
+    samples = _metrics(cds_server)
+    assert samples[("decisionaid_cds_feedback_total", (("outcome", "accepted"),))] >= 1
+    assert samples[("decisionaid_cds_feedback_total", (("outcome", "overridden"),))] >= 1
+    assert "Quxlwyn" not in cds_server.logs()
+
+
+# ----------------------------------------------------------------------------- operations
+def _metrics(server: Server) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """GET /metrics, parsed by prometheus_client's own parser: (name, sorted labels) -> value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = httpx.get(server.url + "/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.text) for sample in family.samples}
+
+
+def test_metrics_count_requests_renders_and_cds_outcomes_and_say_nothing_about_the_patient(cds_server, ehr):
+    assert call(cds_server, ehr, hook(prefetch=prefetch_of(RECORD))).status_code == 200
+    assert httpx.get(cds_server.url + "/cds-services").status_code == 401
+    samples = _metrics(cds_server)
+    route = ("decisionaid_http_requests_total",
+             (("method", "POST"), ("route", "/cds-services/{service}"), ("status", "200")))
+    assert samples[route] >= 1
+    assert samples[("decisionaid_http_requests_total",
+                    (("method", "GET"), ("route", "/cds-services"), ("status", "401")))] >= 1
+    assert samples[("decisionaid_cds_calls_total", (("endpoint", "service"), ("status", "200")))] >= 1
+    assert samples[("decisionaid_cds_refusals_total", (("reason", "no-token"),))] >= 1
+    assert samples[("decisionaid_cds_cards_total", (("indicator", "info"),))] >= 1
+    assert samples[("decisionaid_render_seconds_count", (("kind", "sheet"), ("outcome", "ok")))] >= 1
+    from decisionaid.plumbing.metrics import NAMES
+
+    ours = {name.removesuffix("_count").removesuffix("_sum").removesuffix("_bucket")
+            for name, _ in samples if name.startswith("decisionaid_") and not name.endswith("_created")}
+    docs = (ROOT / "docs" / "clinics.md").read_text(encoding="utf-8")
+    assert ours <= set(NAMES) and all(f"`{name}`" in docs for name in NAMES)  # every name is in the clinic's page
+    values = {value for _, labels in samples for _, value in labels}
+    assert not {value for value in values if "p1" in value or "Alex" in value or "Patient" in value}, values
+
+
+def test_readyz_says_what_is_ready(cds_server):
+    response = httpx.get(cds_server.url + "/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ready", "checks": {"render_workers": "1 of 1 up", "configuration": "loaded",
+                                                             "replay_cache": "ready"}}
 
 
 # ----------------------------------------------------------------------------- hostile requests
@@ -482,3 +655,15 @@ def test_the_service_keeps_nothing(cds_server):
     for folder in cds_server.folders[::2]:  # its working folder and home (TMPDIR holds the workers' sockets)
         assert [p for p in folder.rglob("*") if p.is_file()] == []
     assert "p1" not in cds_server.logs() and "tok-abc" not in cds_server.logs()
+
+
+@pytest.mark.parametrize("body", [
+    b"{not json", b'{"feedback": ' + _deep(500) + b"}", b"[]", b'{"feedback": []}',
+    json.dumps({"feedback": [_feedback()["feedback"][0]] * 101}).encode(),
+    json.dumps({"feedback": [{**_feedback()["feedback"][0], "card": 5}]}).encode(),
+    json.dumps({"feedback": [{**_feedback()["feedback"][0], "acceptedSuggestions": "all"}]}).encode()])
+def test_hostile_feedback_gets_a_clear_400(body, cds_server, ehr):
+    url = f"{cds_server.url}/cds-services/{SERVICE}/feedback"
+    response = httpx.post(url, content=body, headers={"authorization": f"Bearer {ehr.token(url)}",
+                                                      "content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["error"], response.text

@@ -49,8 +49,10 @@ def web_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
 
 
 @contextmanager
-def running_server(tmp_path_factory: pytest.TempPathFactory, *args: str, port: int | None = None) -> Iterator[Server]:
-    """`decisionaid serve --port PORT ARGS...` in folders of its own, until the block ends."""
+def running_server(tmp_path_factory: pytest.TempPathFactory, *args: str, port: int | None = None,
+                   env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`decisionaid serve --port PORT ARGS...` in folders of its own (with `env` added to the
+    environment), until the block ends."""
     root = tmp_path_factory.mktemp("web")
     folders = [root / "cwd", root / "tmp", root / "home"]
     for folder in folders:
@@ -59,7 +61,7 @@ def running_server(tmp_path_factory: pytest.TempPathFactory, *args: str, port: i
     port = port or free_port()
     package_parent = str(Path(decisionaid.__file__).resolve().parents[1])  # the server runs in another folder
     env = {**os.environ, "TMPDIR": str(folders[1]), "HOME": str(folders[2]),
-           "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])), **(env or {})}
     stdout, stderr = logs / "stdout.log", logs / "stderr.log"
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(

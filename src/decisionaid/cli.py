@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,25 +112,47 @@ def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Pa
     click.echo(assessment_text(result))
 
 
+def _serve_option(*names: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A `serve` option that may also come from the environment: `--max-requests` from
+    DECISIONAID_SERVE_MAX_REQUESTS (named in --help and in its error messages)."""
+    envvar = "DECISIONAID_SERVE_" + names[0].removeprefix("--").replace("-", "_").upper()
+    return click.option(*names, envvar=envvar, show_envvar=True, **kwargs)
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; the default lets only this computer in.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@click.option("--render-workers", type=click.IntRange(1, 64), default=None,
-              help="Processes that make sheets at the same time (default: one per CPU).")
-@click.option("--max-requests", type=click.IntRange(1, 10_000), default=64, show_default=True,
-              help="Requests handled at once; more are answered 503 (busy).")
-@click.option("--cds-hooks", "cds_hooks", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              metavar="CONFIG", help="Also offer the CDS Hooks service, for the EHRs this file trusts (off by default).")
-@rules_option
+@_serve_option("--host", default="127.0.0.1", show_default=True,
+               help="Address to listen on; the default lets only this computer in.")
+@_serve_option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@_serve_option("--render-workers", type=click.IntRange(1, 64), default=None,
+               help="Processes that make sheets at the same time (default: one per CPU).")
+@_serve_option("--max-requests", type=click.IntRange(1, 10_000), default=64, show_default=True,
+               help="Requests handled at once; more are answered 503 (busy).")
+@_serve_option("--cds-hooks", "cds_hooks", type=click.Path(dir_okay=False, path_type=Path), default=None,
+               metavar="CONFIG", help="Also offer the CDS Hooks service, for the EHRs this file trusts (off by default).")
+@_serve_option("--root-path", default="", metavar="PREFIX",
+               help="The path prefix a reverse proxy serves the app under, e.g. /decisionaid (default: none).")
+@_serve_option("--forwarded-allow-ips", default=None, metavar="IPS",
+               help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto headers are believed, "
+                    "comma-separated (default: none are).")
+@_serve_option("--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True,
+               help="One line per request as text, or as a JSON object.")
+@_serve_option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+               help="Rule pack folder (default: the shipped rules).")
 @reports_user_errors
 def serve(host: str, port: int, render_workers: int | None, max_requests: int, cds_hooks: Path | None,
-          rules_dir: Path | None) -> None:
-    """Run the web form, where a patient or carer fills in the profile and downloads the sheet."""
+          root_path: str, forwarded_allow_ips: str | None, log_format: str, rules_dir: Path | None) -> None:
+    """Run the web form, where a patient or carer fills in the profile and downloads the sheet.
+
+    Every option can also be set in the environment, as the variable named in its help.
+    """
     from .web import serve as run_server
 
+    if root_path and (not root_path.startswith("/") or root_path.endswith("/")):
+        raise click.BadParameter("a path such as /decisionaid: starting with / and not ending with one",
+                                 param_hint="'--root-path'")
     run_server(host=host, port=port, rules_dir=rules_dir, render_workers=render_workers, max_requests=max_requests,
-               cds_hooks=cds_hooks)
+               cds_hooks=cds_hooks, root_path=root_path, forwarded_allow_ips=forwarded_allow_ips,
+               log_format=log_format)
 
 
 @main.command()

@@ -6,9 +6,13 @@ pack/, profile/ and evaluation/; the web server passes the CDS service its rende
     dates.py     FHIR dates, partial ones as ranges; calendar months
     extract.py   record -> profile + provenance, nothing guessed
     write.py     the profile as YAML, each field commented with its source
-    cds.py       the CDS Hooks service: discovery, the patient-view hook, its cards
-    fetch.py     the service's record: the prefetch completed and paged from the FHIR server
-    cds_auth.py  the CDS Hooks configuration and the EHR's JWTs checked
+    cds.py           the CDS Hooks service: discovery, the patient-view hook, its cards, feedback
+    fetch.py         the service's record: the prefetch completed and paged from the FHIR server
+    cds_config.py    its configuration (`serve --cds-hooks CONFIG`), checked at start
+    cds_auth.py      the EHR's JWTs checked, each refusal with a reason code
+    cds_keys.py      the issuers' public keys, from JWK Set files or URLs
+    cds_replay.py    the `jti`s already seen, in the process or shared in Redis
+    cds_feedback.py  what clinicians did with the cards, counted and not kept
 """
 
 from __future__ import annotations

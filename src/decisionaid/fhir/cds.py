@@ -5,11 +5,15 @@
                                 the options by status, in clinical words (with a suggestion that files
                                 the visit sheet PDF as a US Core DocumentReference); and, when deciding
                                 facts are missing, which ones to record
+    POST /cds-services/{id}/feedback   what the clinician did with a card: counted, nothing kept (cds_feedback.py)
 
-Every call needs a JWT from a configured issuer (cds_auth.py), else 401 with no detail. The record
-comes from the prefetch; what is missing, and further pages, are fetched only from an allow-listed
-`fhirServer`, with the request's own access token, under one deadline (fetch.py), else 412. Hostile requests get a 400 that says what is wrong. The
-service keeps nothing: no files, no sessions, and logs carry method, path and status only.
+Every call needs a JWT from a configured issuer (cds_auth.py), else 401 with no detail (the reason
+code goes to the log only), or 503 when the token cannot be checked just now (the issuer's JWK Set
+URL or the shared replay cache is out of reach). The record comes from the prefetch; what is missing,
+and further pages, are fetched only from an allow-listed `fhirServer`, with the request's own access
+token, under one deadline (fetch.py), else 412. Hostile requests get a 400 that says what is wrong.
+The service keeps nothing: no files, no sessions; the access line carries method, path, status, the
+refusal's reason code and the `hookInstance` (set on `request.state` here), nothing about the patient.
 """
 
 from __future__ import annotations
@@ -28,13 +32,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from ..pack.vocabulary import FIELDS
 from ..plumbing.errors import InputError, JobFailed, UserError
+from ..plumbing.metrics import CDS_CALLS, CDS_CARDS, CDS_REFUSALS
 from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import ReadError, read_text
 from . import RECORD_FIELDS, reading_of
-from .cds_auth import CdsConfig, Verifier
+from .cds_auth import CdsConfig, Refused, Unavailable, Verifier
+from .cds_feedback import FeedbackInvalid, record_feedback
 from .fetch import FetchFailed, Record, Server, complete, is_outcome
 
 SERVICE_ID = "decisionaid-ms-options"
@@ -61,6 +68,7 @@ class FhirAuthorization(_Strict):
     expires_in: Annotated[int, Field(ge=0)]
     scope: Annotated[str, Field(max_length=4096)]
     subject: Annotated[str, Field(max_length=1024)]
+    patient: Annotated[str, Field(pattern=_ID)] | None = None  # CDS Hooks 2.0: the patient the token is for
 
 
 def _not_only_dots(value: str) -> str:
@@ -101,35 +109,78 @@ class _Refused(Exception):
 RunJob = Callable[[Request, Any, dict[str, Any]], Awaitable[Any]]
 
 
-def cds_routes(config: CdsConfig, run_job: RunJob) -> list[Route]:
-    verifier = Verifier(config)
+def cds_routes(config: CdsConfig, run_job: RunJob, verifier: Verifier | None = None) -> list[Route]:
+    checker = verifier or Verifier(config)
 
-    def check(request: Request) -> None:
-        if verifier.claims(request.headers.get("authorization"), config.audience(request.url.path)) is None:
+    async def check(request: Request) -> None:
+        """The caller's token; a refusal is answered 401 (or 503) and its reason code logged."""
+        audience = config.audience(route_path(request.scope))
+        try:
+            await anyio.to_thread.run_sync(checker.claims, request.headers.get("authorization"), audience)
+        except (Refused, Unavailable) as refused:
+            request.state.refusal = refused.reason
+            CDS_REFUSALS.labels(refused.reason).inc()
+            if isinstance(refused, Unavailable):
+                raise _Refused(_error(503, "the caller's token cannot be checked just now; try again",
+                                      retry_after=5)) from None
             raise _Refused(PlainTextResponse("Unauthorized", status_code=401,
-                                             headers={"www-authenticate": "Bearer", **_PRIVATE}))
+                                             headers={"www-authenticate": "Bearer", **_PRIVATE})) from None
 
     async def discovery(request: Request) -> Response:
         try:
-            check(request)
+            await check(request)
         except _Refused as refused:
             return refused.response
         return JSONResponse({"services": [_service(request)]}, headers=_PRIVATE)
 
     async def invoke(request: Request) -> Response:
         try:
-            check(request)
+            await check(request)
             if request.path_params["service"] != SERVICE_ID:
                 return _error(404, "no such CDS service")
             hook = _hook_request(await request.body())
+            request.state.hook_instance = hook.hookInstance
             record, origins, fetched = await _record(request, config, hook)
-            return JSONResponse({"cards": await _cards(request, hook, record, origins, fetched, run_job)},
-                                headers=_PRIVATE)
+            cards = await _cards(request, hook, record, origins, fetched, run_job)
+            for card in cards:
+                CDS_CARDS.labels(card["indicator"]).inc()
+            return JSONResponse({"cards": cards}, headers=_PRIVATE)
         except _Refused as refused:
             return refused.response
 
-    return [Route("/cds-services", discovery, methods=["GET"]),
-            Route("/cds-services/{service}", invoke, methods=["POST"])]
+    async def feedback(request: Request) -> Response:
+        try:
+            await check(request)
+        except _Refused as refused:
+            return refused.response
+        if request.path_params["service"] != SERVICE_ID:
+            return _error(404, "no such CDS service")
+        try:
+            record_feedback(await request.body())
+        except FeedbackInvalid as invalid:
+            return _error(400, invalid.message, invalid.problems)
+        return JSONResponse({}, headers=_PRIVATE)
+
+    return [Route("/cds-services", _counted("discovery", discovery), methods=["GET"]),
+            Route("/cds-services/{service}", _counted("service", invoke), methods=["POST"]),
+            Route("/cds-services/{service}/feedback", _counted("feedback", feedback), methods=["POST"])]
+
+
+def _counted(endpoint: str, handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    async def counted(request: Request) -> Response:
+        response = await handler(request)
+        CDS_CALLS.labels(endpoint, str(response.status_code)).inc()
+        return response
+
+    return counted
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the proxy's prefix (`--root-path`): what follows `service_url` in a token's `aud`."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and (path == root or path.startswith(root.rstrip("/") + "/")):
+        return path[len(root.rstrip("/")):] or "/"
+    return str(path)
 
 
 def _searches(fhir_map: Any) -> dict[str, str]:
@@ -355,6 +406,7 @@ def _plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _error(status: int, message: str, problems: list[str] | None = None) -> Response:
+def _error(status: int, message: str, problems: list[str] | None = None, retry_after: int | None = None) -> Response:
+    retry = {"retry-after": str(retry_after)} if retry_after else {}
     return JSONResponse({"error": message, **({"problems": problems} if problems else {})}, status_code=status,
-                        headers=_PRIVATE)
+                        headers={**_PRIVATE, **retry})

@@ -1,136 +1,137 @@
-"""Who may call the CDS Hooks service: its configuration, and the JWT check the CDS Hooks
-specification asks for (signature by a configured issuer's key, `iss`, `aud`, `exp`, `iat`, and no
-`jti` twice). Keys come only from the configured JWKS files: a token's `jku` is never fetched.
+"""Who may call the CDS Hooks service: the JWT check the CDS Hooks specification asks for.
 
-    service_url: https://cds.example.org      # the base URL the EHR calls; `aud` must name the endpoint
-    issuers:
-      - iss: https://ehr.example.org
-        jwks: ehr-jwks.json                   # the EHR's public keys (a JWK Set), beside this file
-    fhir_servers:                             # FHIR servers the service may query, with the request's token
-      - https://ehr.example.org/fhir
+A token passes when it is signed by a key of a configured issuer (cds_keys.py), names this endpoint
+as its `aud`, has `iss`, `aud`, `exp`, `iat` and `jti` of the right types, is within its `nbf`..`exp`
+window (with the configured leeway), lives no longer than the issuer's `max_token_lifetime_seconds`,
+and its `jti` was not seen before (cds_replay.py). A `tenant` claim (CDS Hooks 2.0) is accepted.
+
+Anything else is refused with a reason code, logged with the 401 and never sent to the caller:
+
+    no-token, token-too-large, malformed, issuer-unknown, key-unknown, key-unusable, algorithm,
+    signature, audience, claim-missing, claim-type, token-expired, token-not-yet-valid,
+    token-lifetime, replayed
+
+When the check itself cannot be made, the caller gets 503 (`jwks-unavailable`,
+`replay-cache-unavailable`, `replay-cache-full`): the service fails closed.
 """
 
 from __future__ import annotations
 
-import json
-import threading
+import math
 import time
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import jwt
 
-from ..plumbing.errors import Diagnostic, InputError, UsageError
-from ..plumbing.safeio import read_input
-from ..plumbing.yamlpos import ReadError, data_path, read_text
+from .cds_config import CdsConfig, load_cds_config
+from .cds_keys import KeyRefused, KeysUnavailable, issuer_keys
+from .cds_replay import ReplayCache, ReplayCacheDown, ReplayCacheFull, replay_cache
 
-#: asymmetric algorithms only (the specification forbids `none` and shared-secret HMAC); ES384 and
-#: RS384 are the ones it recommends
-Algorithm = Literal["ES384", "RS384", "ES256", "RS256", "ES512", "RS512", "PS384"]
-MAX_SEEN = 100_000  # jti values remembered at once (each until its token expires)
+__all__ = ["CdsConfig", "Refused", "Unavailable", "Verifier", "load_cds_config"]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Issuer(_Strict):
-    iss: Annotated[str, Field(min_length=1)]
-    jwks: Annotated[str, Field(min_length=1, description="a JWK Set file, relative to the configuration file")]
+MAX_TOKEN_CHARS = 16_384
+MAX_CLAIM_TIME = 2**53  # seconds since 1970: a time past this is not a time (10**400 is refused here)
+_DECODE_REASONS: list[tuple[type[Exception], str]] = [  # the first that matches; subclasses first
+    (jwt.InvalidSignatureError, "signature"),
+    (jwt.InvalidAudienceError, "audience"),
+    (jwt.InvalidIssuerError, "issuer-unknown"),
+    (jwt.MissingRequiredClaimError, "claim-missing"),
+    (jwt.DecodeError, "malformed"),
+    (jwt.PyJWTError, "malformed"),
+]
 
 
-class CdsConfig(_Strict):
-    service_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")]
-    issuers: Annotated[list[Issuer], Field(min_length=1)]
-    fhir_servers: list[Annotated[str, Field(pattern=r"^https?://\S+$")]] = []
-    algorithms: Annotated[list[Algorithm], Field(min_length=1)] = ["ES384", "RS384"]
-    max_token_lifetime_seconds: Annotated[int, Field(ge=10, le=3600)] = 300
-    leeway_seconds: Annotated[int, Field(ge=0, le=120)] = 30
-    folder: Annotated[str, Field(exclude=True)] = "."  # where the configuration file is (set when loaded)
+class Refused(Exception):
+    """The token is not trusted: answer 401, log `reason`."""
 
-    def audience(self, path: str) -> str:
-        return self.service_url.rstrip("/") + path
-
-    def allows_server(self, url: str) -> bool:
-        return url.rstrip("/") in {s.rstrip("/") for s in self.fhir_servers}
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def load_cds_config(path: Path) -> CdsConfig:
-    """Read the configuration and check that every issuer's JWKS file loads; raises UsageError."""
-    try:
-        text, name = read_input(path)
-        doc = read_text(text, name, as_json=path.suffix.lower() == ".json")
-    except InputError as exc:
-        raise UsageError(exc.diagnostics) from None
-    except ReadError as exc:
-        raise UsageError(exc.diagnostics) from None
-    if not isinstance(doc.data, dict):
-        raise UsageError.single(name, "must be a mapping (service_url, issuers, fhir_servers)", "not-a-mapping")
-    try:
-        config = CdsConfig.model_validate({**doc.data, "folder": str(path.resolve().parent)})
-    except ValidationError as exc:
-        raise UsageError([doc.diagnostic(data_path(doc.data, e["loc"]), f"{'.'.join(map(str, e['loc']))}: "
-                                         f"{e['msg']}", "cds-config") for e in exc.errors()]) from None
-    Verifier(config)  # a JWKS file that does not load is a startup error, not a 401 later
-    return config
+class Unavailable(Exception):
+    """The token cannot be checked just now: answer 503, log `reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Verifier:
-    """Checks the bearer JWT of one request; remembers `jti` values until their tokens expire."""
+    """Checks the bearer JWT of one request against the configuration (blocking: it may fetch a JWK
+    Set or ask Redis, so the service calls it in a worker thread)."""
 
-    def __init__(self, config: CdsConfig) -> None:
-        import jwt
-
+    def __init__(self, config: CdsConfig, replay: ReplayCache | None = None) -> None:
         self.config = config
-        self.keys: dict[str, dict[str, Any]] = {}
-        for number, issuer in enumerate(config.issuers):
-            file = Path(config.folder) / issuer.jwks
-            try:
-                keyset = jwt.PyJWKSet.from_dict(json.loads(read_input(file)[0]))
-            except InputError as exc:
-                raise UsageError(exc.diagnostics) from None
-            except (ValueError, jwt.PyJWTError) as exc:
-                raise UsageError([Diagnostic(str(file), None, None, f"issuers[{number}].jwks: not a JWK Set that "
-                                             f"loads ({type(exc).__name__})", "cds-jwks")]) from None
-            self.keys[issuer.iss] = {key.key_id: key for key in keyset.keys if key.key_id}
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
+        self.issuers = {issuer.iss: issuer for issuer in config.issuers}
+        self.keys = issuer_keys(config)
+        self.replay = replay if replay is not None else replay_cache(config.replay_cache)
 
-    def claims(self, authorization: str | None, audience: str) -> dict[str, Any] | None:
-        """The token's claims when it passes every check; None otherwise (the caller answers 401)."""
-        import jwt
-
-        if not authorization or not authorization.startswith("Bearer ") or len(authorization) > 16_384:
-            return None
+    def claims(self, authorization: str | None, audience: str) -> dict[str, Any]:
+        """The token's claims when it passes every check; raises Refused or Unavailable."""
+        if not authorization or not authorization.startswith("Bearer "):
+            raise Refused("no-token")
+        if len(authorization) > MAX_TOKEN_CHARS:
+            raise Refused("token-too-large")
         token = authorization[len("Bearer "):].strip()
         try:
             header = jwt.get_unverified_header(token)
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")  # only to pick the keys
-            if not isinstance(issuer, str):
-                return None
-            kid = header.get("kid")
-            key = self.keys.get(issuer, {}).get(kid) if isinstance(kid, str) else None
-            if key is None or header.get("alg") not in self.config.algorithms:
-                return None
+            unverified = jwt.decode(token, options={"verify_signature": False})  # only to pick the keys
+        except (jwt.PyJWTError, ValueError, TypeError):
+            raise Refused("malformed") from None
+        issuer = unverified.get("iss")
+        if not isinstance(issuer, str) or issuer not in self.issuers:
+            raise Refused("issuer-unknown")
+        kid, alg = header.get("kid"), header.get("alg")
+        if not isinstance(kid, str) or not isinstance(alg, str):
+            raise Refused("key-unknown" if not isinstance(kid, str) else "algorithm")
+        try:
+            key = self.keys[issuer].signing_key(kid, alg)
+        except KeyRefused as refused:
+            raise Refused(refused.reason) from None
+        except KeysUnavailable:
+            raise Unavailable("jwks-unavailable") from None
+        try:  # the times are checked below, once their types are known
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=[header["alg"]], audience=audience, issuer=issuer,
-                leeway=self.config.leeway_seconds, options={"require": ["iss", "aud", "exp", "iat", "jti"]})
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-            return None
-        now = time.time()
-        exp, jti = claims["exp"], claims["jti"]
-        if not isinstance(jti, str) or not jti or exp - now > self.config.max_token_lifetime_seconds + \
-                self.config.leeway_seconds:
-            return None  # a token that lives longer than a few minutes could be replayed for long
-        return claims if self._first_use((issuer, jti), exp + self.config.leeway_seconds, now) else None
+                token, key, algorithms=[alg], audience=audience, issuer=issuer,
+                options={"require": ["iss", "aud", "exp", "iat", "jti"], "verify_exp": False, "verify_nbf": False,
+                         "verify_iat": False})
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            raise Refused(next((r for kind, r in _DECODE_REASONS if isinstance(exc, kind)), "malformed")) from None
+        exp = self._checked(claims, issuer)
+        try:
+            if not self.replay.first_use(issuer, claims["jti"], exp + self.config.leeway_seconds - time.time()):
+                raise Refused("replayed")
+        except ReplayCacheDown:
+            raise Unavailable("replay-cache-unavailable") from None
+        except ReplayCacheFull:
+            raise Unavailable("replay-cache-full") from None
+        return claims
 
-    def _first_use(self, key: tuple[str, str], until: float, now: float) -> bool:
-        with self._lock:
-            if len(self._seen) >= MAX_SEEN:
-                self._seen = {k: t for k, t in self._seen.items() if t > now}
-                if len(self._seen) >= MAX_SEEN:
-                    return False  # a flood of fresh tokens: refuse rather than forget a jti early
-            if key in self._seen and self._seen[key] > now:
-                return False
-            self._seen[key] = until
-            return True
+    def _checked(self, claims: dict[str, Any], issuer: str) -> float:
+        """The claims' types and times; returns `exp`."""
+        exp, iat, nbf = _time(claims["exp"]), _time(claims["iat"]), _time(claims.get("nbf", 0))
+        jti, tenant = claims["jti"], claims.get("tenant", "")
+        if not (isinstance(jti, str) and 0 < len(jti) <= 256 and isinstance(tenant, str) and len(tenant) <= 256):
+            raise Refused("claim-type")
+        now, leeway = time.time(), self.config.leeway_seconds
+        if exp <= now - leeway:
+            raise Refused("token-expired")
+        if nbf > now + leeway or iat > now + leeway:
+            raise Refused("token-not-yet-valid")
+        if exp - min(iat, now) > self.config.lifetime(self.issuers[issuer]) + leeway:
+            raise Refused("token-lifetime")  # a token that lives long could be replayed for long
+        return exp
+
+    def problem(self) -> str | None:
+        """None when tokens can be checked, else what is wrong (for /readyz)."""
+        return self.replay.problem()
+
+
+def _time(value: Any) -> float:
+    """A NumericDate (RFC 7519): a JSON number of seconds, not a string, not a boolean, not infinite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Refused("claim-type")
+    if not (isinstance(value, int) or math.isfinite(value)) or not 0 <= value < MAX_CLAIM_TIME:
+        raise Refused("claim-type")
+    return float(value)

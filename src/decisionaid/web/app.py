@@ -4,12 +4,13 @@
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
                     (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
-    GET  /healthz   200 when the render workers are up
-    GET  /cds-services, POST /cds-services/{id}   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
+    GET  /healthz   200 while the server answers; GET /readyz 200 when it is ready to serve (operations.py)
+    GET  /metrics   counts and times in the Prometheus text format, nothing about a patient
+    GET  /cds-services, POST /cds-services/{id}[/feedback]   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
 
-Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access log keeps
-method, path and status only). Request bodies over 1 MB are refused (413); every response carries
-the security headers, and slow or oversized requests are cut short (`guard.py`); a client that goes
+Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access line keeps
+method, path and status, operations.py). Request bodies over 1 MB are refused (413); every response
+carries the security headers, and slow or oversized requests are cut short (`guard.py`); a client that goes
 away mid-request is one log line. Evaluation and rendering
 run in spawned worker processes (`workers.py`), so the event loop never blocks and several patients
 are served at once, each by an engine of their own.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -35,10 +38,12 @@ from ..inputs import patient_from
 from ..pack.loader import load_rule_pack
 from ..pack.models import RulePack
 from ..plumbing.errors import JobFailed, UserError
+from ..plumbing.metrics import RENDER_SECONDS
 from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import ReadError, read_text
 from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
+from .operations import CdsCors, RequestLog, metrics, readyz
 from .page import form_asset, render_form
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
@@ -87,13 +92,23 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         Route("/sheet", post_sheet, methods=["POST"]),
         Route("/assess", post_assess, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
+    middleware: list[Middleware] = []
+    verifier = None
     if cds is not None:
         from ..fhir.cds import cds_routes
+        from ..fhir.cds_auth import Verifier
 
-        routes += cds_routes(cds, run_job)
-    return _GuardedStarlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY, max_in_flight=max_in_flight,
-                             exception_handlers={ClientDisconnect: _client_gone})
+        verifier = Verifier(cds)
+        routes += cds_routes(cds, run_job, verifier)
+        if cds.cors_origins:
+            middleware.append(Middleware(CdsCors, origins=list(cds.cors_origins)))
+    app = _GuardedStarlette(routes=routes, lifespan=lifespan, max_body_size=MAX_BODY, max_in_flight=max_in_flight,
+                            exception_handlers={ClientDisconnect: _client_gone}, middleware=middleware)
+    app.state.cds_verifier = verifier  # /readyz asks it whether the replay cache answers
+    return app
 
 
 class _GuardedStarlette(Starlette):
@@ -104,7 +119,7 @@ class _GuardedStarlette(Starlette):
         self.max_in_flight = max_in_flight
 
     def build_middleware_stack(self) -> ASGIApp:
-        return Guard(super().build_middleware_stack(), max_in_flight=self.max_in_flight)
+        return RequestLog(Guard(super().build_middleware_stack(), max_in_flight=self.max_in_flight))
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:
@@ -204,16 +219,22 @@ async def run_job(request: Request, kind: JobKind, payload: dict[str, Any]) -> A
     """The worker's result (PDF bytes or the assessment's JSON data); raises JobFailed saying what to
     answer. The web form and the CDS Hooks service share it, and the render workers behind it."""
     pool: RenderPool = request.app.state.pool
+    started, outcome = time.perf_counter(), "ok"
     try:
         return await anyio.to_thread.run_sync(lambda: pool.run(kind, payload))
     except PoolBusy:
+        outcome = "busy"
         raise JobFailed(503, "The server is busy. Please try again in a minute.", retry_after=30) from None
     except JobTimeout:
+        outcome = "timeout"
         log.warning("a %s job took too long and was stopped", kind)
         raise JobFailed(503, "Making the sheet took too long. Please try again.") from None
     except WorkerError as exc:
+        outcome = "failed"
         log.error("%s", exc)  # names the kind of failure only, never patient data
         raise JobFailed(500, "Something went wrong while making the sheet. Please try again.") from None
+    finally:
+        RENDER_SECONDS.labels(kind, outcome).observe(time.perf_counter() - started)
 
 
 def _failed(failed: JobFailed) -> Response:

@@ -218,6 +218,10 @@ class RenderPool:
 
         threading.Thread(target=replace, name="decisionaid-render-restart", daemon=True).start()
 
+    def workers_up(self) -> int:
+        """How many render workers are alive now (for /readyz)."""
+        return 0 if self._closed else sum(1 for w in self._workers if w.process is not None and w.process.is_alive())
+
     def close(self) -> None:
         self._closed = True
         for worker in self._workers:

@@ -1,7 +1,12 @@
 """The web application: a form that a patient or carer fills in, and the sheet as a download.
 
-    GET  /          the form (server-rendered, works without JavaScript; /form.js shows that the sheet is being made)
+    GET  /          the form (server-rendered, works without JavaScript; /form.js shows errors in place)
+    POST /view      answers → the visit sheet as a page on screen (view.css, the project's fonts), or the
+                    form again with errors beside the answers (422); `do=change` or `do=add_medicine`:
+                    the form again, filled in; `?check=yes`: 204 when the answers make a profile
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
+    POST /answers   answers → a profile YAML file to download (web/saved.py), or the form with errors (422)
+    POST /load      a saved answers file (multipart field `answers`) → the form filled in, or with a plain error (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
                     (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
     GET  /healthz   200 when the render workers are up
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -37,9 +43,21 @@ from ..pack.models import RulePack
 from ..plumbing.errors import JobFailed, UserError
 from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import ReadError, read_text
-from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
+from .form import (
+    DATE_ERROR,
+    FORM_STEP,
+    Answers,
+    FormInvalid,
+    FormReading,
+    answers_for,
+    answers_from,
+    carried,
+    parse_date,
+    read_form,
+)
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
-from .page import form_asset, render_form
+from .page import font_files, form_asset, render_form
+from .saved import FILE_NAME, answers_yaml, read_answers
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
 if TYPE_CHECKING:
@@ -74,6 +92,7 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
                                       key=str.casefold)
         app.state.pool = pool
         app.state.css, app.state.js, app.state.icon = form_asset("form.css"), form_asset("form.js"), form_asset("favicon.svg")
+        app.state.view_css, app.state.fonts = form_asset("view.css"), font_files()
         try:
             yield
         finally:
@@ -84,6 +103,11 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         Route("/form.css", stylesheet, methods=["GET"]),
         Route("/form.js", script, methods=["GET"]),
         Route("/favicon.svg", favicon, methods=["GET"]),
+        Route("/view.css", view_stylesheet, methods=["GET"]),
+        Route("/fonts/{name}", font, methods=["GET"]),
+        Route("/view", post_view, methods=["POST"]),
+        Route("/answers", post_answers, methods=["POST"]),
+        Route("/load", post_load, methods=["POST"]),
         Route("/sheet", post_sheet, methods=["POST"]),
         Route("/assess", post_assess, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -132,6 +156,17 @@ async def favicon(request: Request) -> Response:
     return Response(request.app.state.icon, media_type="image/svg+xml")
 
 
+async def view_stylesheet(request: Request) -> Response:
+    return Response(request.app.state.view_css, media_type="text/css")
+
+
+async def font(request: Request) -> Response:
+    data = request.app.state.fonts.get(request.path_params["name"])
+    if data is None:
+        return PlainTextResponse("Not found.", status_code=404)
+    return Response(data, media_type="font/ttf", headers={"cache-control": "public, max-age=86400"})
+
+
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -145,6 +180,54 @@ async def post_sheet(request: Request) -> Response:
     except FormInvalid as exc:
         return _form_page(request, answers, exc.errors, status=422)
     return await _sheet_response(request, profile.entered_fields(), reading)
+
+
+async def post_view(request: Request) -> Response:
+    answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
+    if answers.get(FORM_STEP) in ("change", "add_medicine"):
+        return _form_page(request, answers, {}, status=200)
+    try:
+        profile, reading = read_form(answers, request.app.state.catalogue)
+    except FormInvalid as exc:
+        return _form_page(request, answers, exc.errors, status=422)
+    if request.query_params.get("check") == "yes":  # form.js asks before it leaves the page
+        return Response(status_code=204, headers=_PRIVATE)
+    day = reading.sheet_date or dt.date.today()
+    payload = {"profile": profile.entered_fields(), "sheet_date": day.isoformat(),
+               "large_print": reading.large_print, "carried": carried(answers)}
+    try:
+        html = await run_job(request, "view", payload)
+    except JobFailed as failed:
+        return _failed(failed)
+    return HTMLResponse(html, headers=_PRIVATE)
+
+
+async def post_answers(request: Request) -> Response:
+    answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
+    try:
+        profile, _ = read_form(answers, request.app.state.catalogue)
+    except FormInvalid as exc:
+        return _form_page(request, answers, exc.errors, status=422)
+    day = dt.date.today()
+    return Response(answers_yaml(profile, day), media_type="application/yaml", headers={
+        **_PRIVATE, "content-disposition": f'attachment; filename="{FILE_NAME.format(day=day.isoformat())}"'})
+
+
+async def post_load(request: Request) -> Response:
+    upload = (await request.form(max_files=1, max_fields=20)).get("answers")
+    data = await upload.read() if isinstance(upload, UploadFile) else b""
+    if not data:
+        return _form_page(request, Answers(), {"answers": "Please choose the file with your saved answers."}, status=422)
+    state = request.app.state
+    try:
+        profile = await anyio.to_thread.run_sync(lambda: read_answers(data, state.catalogue, rules_dir=state.rules_dir))
+    except (ReadError, UserError) as exc:
+        first = exc.diagnostics[0]
+        where = f"line {first.line}: " if first.line else ""
+        more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
+        message = f"This is not a saved answers file, or it has a mistake: {where}{first.message}{more}."
+        return _form_page(request, Answers(), {"answers": message}, status=422)
+    return _form_page(request, answers_for(profile.entered_fields()), {}, status=200)
 
 
 async def post_assess(request: Request) -> Response:

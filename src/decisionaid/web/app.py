@@ -3,7 +3,7 @@
     GET  /          the form (server-rendered, works without JavaScript; /form.js shows errors in place)
     POST /view      answers → the visit sheet as a page on screen (view.css, the project's fonts), or the
                     form again with errors beside the answers (422); `do=change` or `do=add_medicine`:
-                    the form again, filled in; `?check=yes`: 204 when the answers make a profile
+                    the form again, filled in
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
     POST /answers   answers → a profile YAML file to download (web/saved.py), or the form with errors (422)
     POST /load      a saved answers file (multipart field `answers`) → the form filled in, or with a plain error (422)
@@ -190,8 +190,6 @@ async def post_view(request: Request) -> Response:
         profile, reading = read_form(answers, request.app.state.catalogue)
     except FormInvalid as exc:
         return _form_page(request, answers, exc.errors, status=422)
-    if request.query_params.get("check") == "yes":  # form.js asks before it leaves the page
-        return Response(status_code=204, headers=_PRIVATE)
     day = reading.sheet_date or dt.date.today()
     payload = {"profile": profile.entered_fields(), "sheet_date": day.isoformat(),
                "large_print": reading.large_print, "carried": carried(answers)}

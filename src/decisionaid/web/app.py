@@ -220,10 +220,9 @@ async def post_load(request: Request) -> Response:
     try:
         profile = await anyio.to_thread.run_sync(lambda: read_answers(data, state.catalogue, rules_dir=state.rules_dir))
     except (ReadError, UserError) as exc:
-        first = exc.diagnostics[0]
-        where = f"line {first.line}: " if first.line else ""
-        more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
-        message = f"This is not a saved answers file, or it has a mistake: {where}{first.message}{more}."
+        problems = [(f"line {d.line}: " if d.line else "") + d.message for d in exc.diagnostics[:3]]
+        more = f" (and {len(exc.diagnostics) - 3} more)" if len(exc.diagnostics) > 3 else ""
+        message = f"This is not a saved answers file, or it has a mistake: {'; '.join(problems)}{more}."
         return _form_page(request, Answers(), {"answers": message}, status=422)
     return _form_page(request, answers_for(profile.entered_fields()), {}, status=200)
 

@@ -130,8 +130,9 @@
     show(pages.view);
     history.pushState({page: "view", answers: history.state && history.state.answers}, "");
     window.scrollTo(0, 0);
-    var main = document.getElementById("sheet");
-    if (main) { main.focus({preventScroll: true}); }
+    // as after a page load: the next Tab starts at the top ("Skip to your sheet", then the buttons)
+    var skip = document.querySelector(".skip-link");
+    if (skip) { skip.focus({preventScroll: true}); }
   }
 
   function save(blob, name) {

@@ -207,8 +207,22 @@
   document.addEventListener("change", function (event) {
     if (event.target.form && event.target.form.id === "form-start") { remember("form"); }
   });
+  // While typing, keep the answers at most every half second (browsers limit how often a page may),
+  // and once more when the typing stops or the page is left.
+  var kept = 0;
+  var typing = null;
   document.addEventListener("input", function (event) {
-    if (event.target.form && event.target.form.id === "form-start") { remember("form"); }
+    if (!event.target.form || event.target.form.id !== "form-start") { return; }
+    clearTimeout(typing);
+    if (Date.now() - kept > 500) {
+      kept = Date.now();
+      remember("form");
+    } else {
+      typing = setTimeout(function () { kept = Date.now(); remember("form"); }, 500);
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    if (theForm()) { remember("form"); }
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }

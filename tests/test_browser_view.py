@@ -17,7 +17,8 @@ import yaml
 
 from .conftest import ROOT
 from .helpers import pdf_text
-from .test_browser import _tab_to, _unavailable, browser, group  # noqa: F401 - the fixture
+from .test_browser import _tab_to, _unavailable, group
+from .test_browser import browser as browser_fixture  # noqa: F401 - the fixture, named "browser"
 from .web_server import Server, web_server_fixture  # noqa: F401 - the fixture
 
 AXE = Path(os.environ.get("DECISIONAID_AXE", ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"))

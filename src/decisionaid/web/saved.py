@@ -28,7 +28,7 @@ def answers_yaml(profile: Profile, day: dt.date) -> bytes:
     header = (f"# Your answers to the MS treatment options form, saved on {day.isoformat()} (decisionaid {__version__}).\n"
               "# To fill the form in again, choose \"Load saved answers\" on the form and pick this file.\n"
               "# A question that is not here was left unanswered: the sheet treats it as unknown.\n")
-    body = yaml.safe_dump(profile.entered_fields(), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    body: str = yaml.safe_dump(profile.entered_fields(), sort_keys=False, allow_unicode=True, default_flow_style=False)
     return (header + body).encode("utf-8")
 
 

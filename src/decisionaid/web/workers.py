@@ -83,7 +83,8 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
             elif kind == "view":
                 result = sheet_screen(profile, sheet_date=dt.date.fromisoformat(payload["sheet_date"]),
                                       large_print=bool(payload["large_print"]),
-                                      carried=[tuple(pair) for pair in payload["carried"]], rules_dir=rules_dir)
+                                      carried=[(str(name), str(value)) for name, value in payload["carried"]],
+                                      rules_dir=rules_dir)
             elif kind == "assess":
                 result = assess_profile(profile, rules_dir).model_dump(mode="json")
             else:

@@ -83,6 +83,19 @@ def test_the_buttons_of_the_sheet_page_give_the_pdf_the_answers_and_the_form_bac
     assert form.find("input", name="age", value="52") and form.find("input", name="prior_dmts.0.drug", value="Tecfidera")
 
 
+def test_the_sheet_page_takes_a_json_profile_or_a_fhir_record_like_the_pdf(web_server: Server) -> None:
+    response = httpx.post(f"{web_server.url}/view?large_print=yes&sheet_date={DAY}", timeout=120,
+                          json={"age": 38, "ms_type": "RRMS", "prior_dmts": [{"drug": "Copaxone", "months": 20}]})
+    assert response.status_code == 200 and '<html lang="en" class="large-print">' in response.text
+    carried = [(a["name"], a["value"]) for a in _Elements(response.text).find("input", type="hidden")]
+    assert carried == [("age", "38"), ("ms_type", "RRMS"), ("prior_dmts_answer", "some"), ("prior_dmts.0.drug", "Copaxone"),
+                       ("prior_dmts.0.months", "20"), ("large_print", "yes"), ("sheet_date", DAY)]
+    record = (ROOT / "examples" / "fhir" / "rrms-much-unknown.json").read_bytes()
+    from_record = httpx.post(f"{web_server.url}/view?sheet_date={DAY}", content=record, timeout=120,
+                             headers={"content-type": "application/fhir+json"})
+    assert from_record.status_code == 200 and "Not found in the record:" in from_record.text
+
+
 def test_wrong_answers_to_the_sheet_page_come_back_in_the_form_with_every_answer(web_server: Server) -> None:
     response = _view(web_server, [("age", "45 months"), ("ms_type", "RRMS"), ("edss", "11"), ("current_dmt", "Tysabri"),
                                   ("comorbidities_answer", "some"), ("comorbidities", "hiv")])

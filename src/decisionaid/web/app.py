@@ -8,7 +8,7 @@
     POST /answers   answers → a profile YAML file to download (web/saved.py), or the form with errors (422)
     POST /load      a saved answers file (multipart field `answers`) → the form filled in, or with a plain error (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
-                    (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
+                    (/view, /sheet and /assess also take a profile as JSON, or a FHIR Bundle as application/fhir+json)
     GET  /healthz   200 when the render workers are up
     GET  /cds-services, POST /cds-services/{id}   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
 
@@ -183,6 +183,8 @@ async def post_sheet(request: Request) -> Response:
 
 
 async def post_view(request: Request) -> Response:
+    if _is_json(request):
+        return await _json_request(request, "view")
     answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
     if answers.get(FORM_STEP) in ("change", "add_medicine"):
         return _form_page(request, answers, {}, status=200)
@@ -190,9 +192,14 @@ async def post_view(request: Request) -> Response:
         profile, reading = read_form(answers, request.app.state.catalogue)
     except FormInvalid as exc:
         return _form_page(request, answers, exc.errors, status=422)
+    return await _view_response(request, profile.entered_fields(), reading, carried(answers))
+
+
+async def _view_response(request: Request, profile: dict[str, Any], reading: FormReading,
+                         answers: list[tuple[str, str]], not_in_record: tuple[str, ...] = ()) -> Response:
     day = reading.sheet_date or dt.date.today()
-    payload = {"profile": profile.entered_fields(), "sheet_date": day.isoformat(),
-               "large_print": reading.large_print, "carried": carried(answers)}
+    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
+               "not_in_record": list(not_in_record), "carried": answers}
     try:
         html = await run_job(request, "view", payload)
     except JobFailed as failed:
@@ -240,7 +247,7 @@ async def post_assess(request: Request) -> Response:
 
 async def _json_request(request: Request, kind: JobKind) -> Response:
     """A profile posted as JSON (the profile contract's shape), or a FHIR Bundle read as of the
-    sheet date; the options of /sheet in the query."""
+    sheet date, for /sheet, /view or /assess; the options of /sheet in the query."""
     reading = FormReading(large_print=request.query_params.get("large_print") == "yes",
                           booklet=request.query_params.get("document") == "booklet")
     if day := request.query_params.get("sheet_date"):
@@ -255,6 +262,11 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
         return _json_errors([("", d.message) for d in exc.diagnostics])
     if kind == "assess":
         return await _assess_response(request, profile.entered_fields())
+    if kind == "view":  # the page's buttons carry the profile as form answers, with the query's options
+        options = Answers((name, value) for name, value in request.query_params.items()
+                          if name in ("large_print", "document", "sheet_date"))
+        answers = answers_for(profile.entered_fields(), options).items()
+        return await _view_response(request, profile.entered_fields(), reading, answers, profile.not_in_record)
     return await _sheet_response(request, profile.entered_fields(), reading, profile.not_in_record)
 
 

@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
+from . import test_browser
 from .conftest import ROOT
 from .helpers import pdf_text
 from .test_browser import _tab_to, _unavailable, group
-from .test_browser import browser as browser_fixture  # noqa: F401 - the fixture, named "browser"
 from .web_server import Server, web_server_fixture  # noqa: F401 - the fixture
 
+browser = test_browser.browser  # the same Chromium fixture
 AXE = Path(os.environ.get("DECISIONAID_AXE", ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"))
 SHEET_TITLE = "Your MS treatment options: a sheet to discuss with your MS team"
 

@@ -66,7 +66,8 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("About you", "", (
-        Question("name", "Your name (optional)", "Printed on the sheet only. It is not saved anywhere.",
+        Question("name", "Your name (optional)",
+                 "Printed on the sheet, and in your saved answers if you save them. It is not kept on our server.",
                  "text", short="your name", size=30),
         Question("age", "How old are you?", "In whole years, for example 42.", "integer", short="your age",
                  required=True, unit="years", example="42", out_of_range="This sheet is for ages {low} to {high}."),

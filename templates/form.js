@@ -207,18 +207,21 @@
   document.addEventListener("change", function (event) {
     if (event.target.form && event.target.form.id === "form-start") { remember("form"); }
   });
-  // While typing, keep the answers at most every half second (browsers limit how often a page may),
-  // and once more when the typing stops or the page is left.
+  // Keep the answers at every keystroke, but at most 100 times in 10 seconds (Chrome ignores a page
+  // that changes its history state more often), and once more when the typing stops.
+  var window10s = 0;
   var kept = 0;
   var typing = null;
   document.addEventListener("input", function (event) {
     if (!event.target.form || event.target.form.id !== "form-start") { return; }
+    var now = Date.now();
+    if (now - window10s > 10000) { window10s = now; kept = 0; }
     clearTimeout(typing);
-    if (Date.now() - kept > 500) {
-      kept = Date.now();
+    if (kept < 100) {
+      kept += 1;
       remember("form");
     } else {
-      typing = setTimeout(function () { kept = Date.now(); remember("form"); }, 500);
+      typing = setTimeout(function () { remember("form"); }, 1000);
     }
   });
   window.addEventListener("pagehide", function () {

@@ -186,8 +186,10 @@ async def post_view(request: Request) -> Response:
     if _is_json(request):
         return await _json_request(request, "view")
     answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
-    if answers.get(FORM_STEP) in ("change", "add_medicine"):
+    if answers.get(FORM_STEP) == "change":
         return _form_page(request, answers, {}, status=200)
+    if answers.get(FORM_STEP) == "add_medicine":  # without JavaScript: the form with one more block, its box focused
+        return _form_page(request, answers, {}, status=200, focus=f"prior_dmts.{answers.prior_rows() - 1}.drug")
     try:
         profile, reading = read_form(answers, request.app.state.catalogue)
     except FormInvalid as exc:
@@ -318,8 +320,8 @@ def _json_errors(errors: list[tuple[str, str]]) -> Response:
                         status_code=422, headers=_PRIVATE)
 
 
-def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, status: int) -> Response:
-    html = render_form(answers, errors, request.app.state.drug_names)
+def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, status: int, focus: str = "") -> Response:
+    html = render_form(answers, errors, request.app.state.drug_names, focus)
     return HTMLResponse(html, status_code=status, headers=_PRIVATE)
 
 

@@ -57,14 +57,15 @@ def font_files() -> dict[str, bytes]:
     return {name: (templates_dir() / "fonts" / name).read_bytes() for name in FONTS}
 
 
-def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str]) -> str:
-    """The form, filled in with `answers`, each error beside its question and listed at the top."""
+def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str], focus: str = "") -> str:
+    """The form, filled in with `answers`, each error beside its question and listed at the top;
+    `focus` names the answer whose box has the focus (a new earlier-medicine block)."""
     return _environment().get_template("form.html").render(
         sections=SECTIONS, later_questions=LATER_QUESTIONS, answers=answers, errors=errors,
         summary=[error_link(name, message) for name, message in errors.items()],
         prior_answers=PRIOR_DMT_ANSWERS, stop_reasons=STOP_REASONS, prior_rows=answers.prior_rows(),
         comorbidity_answers=COMORBIDITY_ANSWERS, comorbidity_labels=COMORBIDITY_LABELS,
-        drug_names=drug_names, field_id=field_id, part_count=len(SECTIONS) + 1,
+        drug_names=drug_names, field_id=field_id, part_count=len(SECTIONS) + 1, focus=focus,
     )
 
 

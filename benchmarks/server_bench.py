@@ -2,7 +2,9 @@
 render of the same HTML in a warm, long-lived process (bare_weasyprint.py --serve), one request and
 one bare render after the other, so both processes age alike. Measured for the visit sheet (the
 target) and the booklet, one patient at a time with one render worker, and for the visit sheet with
-8 patients at once on 2 render workers against 2 bare renderers given the same 8 sheets."""
+8 patients at once on 2 render workers against 2 bare renderers given the same 8 sheets. And the
+visit sheet as a page on screen (POST /view) against its PDF (POST /sheet), the same answers to the
+same server, one after the other."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from .cold_bench import DATE, PROFILE, _env, bare_command, sheet_command
 from .common import ROOT, Result, alternate, median, percentile
 
 TARGET_RATIO = 1.1
+VIEW_TARGET_RATIO = 0.2  # the page on screen: no PDF to lay out, so at most a fifth of the PDF's time
 AT_ONCE = 8
 WORKERS_AT_ONCE = 2
 
@@ -117,6 +120,7 @@ def run(quick: bool = False) -> Result:
                               f"{ratio:.2f}× (median {median(served) * 1000:,.0f} ms against {median(base) * 1000:,.0f} ms;"
                               f" 95th percentile {percentile(served, 0.95) * 1000:,.0f} ms)")
         rows += _at_once(Path(tmp), body, 2 if quick else 6, result)
+        rows += _view_against_pdf(Path(tmp), yaml.safe_load(PROFILE.read_text()), 8 if quick else 30, result)
     result.tables.append((["", "median", "95th percentile", "samples"], rows))
     result.figures.update({"render workers": f"1 (one at a time), {WORKERS_AT_ONCE} ({AT_ONCE} at once)"})
     return result
@@ -196,6 +200,45 @@ def _at_once(tmp: Path, body: str, rounds: int, result: Result) -> list[list[str
             [f"{AT_ONCE} at once: ratio (median; time to the last sheet of a round: {ratio:.2f}×)",
              f"{median(served) / median(bare_latencies):.2f}×",
              f"{percentile(served, 0.95) / percentile(bare_latencies, 0.95):.2f}×", ""]]
+
+
+def _view_against_pdf(tmp: Path, profile: dict[str, Any], rounds: int, result: Result) -> list[list[str]]:
+    """POST /view against POST /sheet: the same form answers, the same server with one render worker."""
+    import httpx
+
+    from decisionaid.web.form import answers_for
+
+    form: dict[str, list[str]] = {"sheet_date": [DATE]}
+    for name, value in answers_for(profile).items():
+        form.setdefault(name, []).append(value)
+    with _server(1, str(tmp)) as url, httpx.Client(timeout=300) as client:
+        def timed(path: str, kind: str) -> Callable[[], float]:
+            def request() -> float:
+                start = time.perf_counter()
+                response = client.post(url + path, data=form)
+                elapsed = time.perf_counter() - start
+                assert response.status_code == 200 and response.headers["content-type"].startswith(kind), response.text[:300]
+                return elapsed
+            return request
+
+        view, pdf = timed("/view", "text/html"), timed("/sheet", "application/pdf")
+        for _ in range(3):  # warm up both
+            view()
+            pdf()
+        samples = alternate(rounds, view=view, pdf=pdf)
+    page, sheet = samples["view"], samples["pdf"]
+    ratio = median(page) / median(sheet)
+    result.figures["sheet page (POST /view): median"] = f"{median(page) * 1000:,.0f} ms"
+    result.figures["sheet page (POST /view): median ratio to the PDF"] = round(ratio, 3)
+    result.target(f"server latency of the sheet page (POST /view), median ≤ {VIEW_TARGET_RATIO}× the PDF's (POST /sheet)",
+                  ratio <= VIEW_TARGET_RATIO,
+                  f"{ratio:.3f}× (median {median(page) * 1000:,.0f} ms against {median(sheet) * 1000:,.0f} ms;"
+                  f" 95th percentile {percentile(page, 0.95) * 1000:,.0f} ms)")
+    return [["visit sheet as a page on screen: POST /view, one at a time (form answers)",
+             f"{median(page) * 1000:,.0f} ms", f"{percentile(page, 0.95) * 1000:,.0f} ms", str(len(page))],
+            ["visit sheet PDF: POST /sheet, the same answers, alternating with /view",
+             f"{median(sheet) * 1000:,.0f} ms", f"{percentile(sheet, 0.95) * 1000:,.0f} ms", str(len(sheet))],
+            ["sheet page: ratio to the PDF", f"{ratio:.3f}×", f"{percentile(page, 0.95) / percentile(sheet, 0.95):.3f}×", ""]]
 
 
 def _in_threads(work: Callable[[Any], None], items: Any) -> None:

@@ -1,14 +1,139 @@
-// The web form's one script: while the sheet is being made it says so, then saves the PDF under
-// the name the server gives it. Without JavaScript the form posts as usual and the browser saves
-// the download itself; an answer that needs attention comes back as the form with its messages.
+// The web form's one script. Without it everything works by plain form posts (the server answers
+// errors with the form again, every answer kept). With it:
+// - every request is one request: errors come back in place (the server's own form page, its
+//   <main> swapped in); the sheet page is shown in this tab as a new history entry, so Back and
+//   Forward move between the form and the sheet without asking the server again;
+// - "Download the PDF" and "Save my answers" save the file and say so, without leaving the page;
+// - "Add another medicine" adds a block without a request;
+// - the answers are kept in this page's own history entry (history.state, never sent or stored
+//   elsewhere), so coming Back to the form, or reloading it, finds every answer in place;
+// - on the sheet page, "Print" prints (view.css has the print layout).
 (function () {
   "use strict";
-  var form = document.getElementById("form-start");
-  var status = document.getElementById("sheet-status");
-  if (!form || !status || !window.fetch || !window.URL || !window.URLSearchParams) {
+  if (!window.fetch || !window.FormData || !window.URLSearchParams || !window.DOMParser || !window.history.pushState) {
     return;
   }
-  var button = form.querySelector("button[type=submit]");
+  var pages = {form: null, view: null};  // the two documents this tab moves between: <html> elements
+
+  function theForm() { return document.getElementById("form-start"); }
+  function status() { return document.getElementById("sheet-status"); }
+
+  function answers() {
+    var pairs = [];
+    var form = theForm();
+    if (form) {
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string") { pairs.push([name, value]); }
+      });
+    }
+    return pairs;
+  }
+
+  function remember(page) {
+    try {
+      history.replaceState({page: page || "form", answers: answers()}, "");
+    } catch (ignored) { /* a browser that refuses the state still has its own form restoration */ }
+  }
+
+  function medicines() { return theForm().querySelectorAll("fieldset.medicine"); }
+
+  // One more "earlier medicine" block: a copy of the last one, renumbered and emptied.
+  function addMedicine() {
+    var rows = medicines();
+    var last = rows[rows.length - 1];
+    var index = rows.length;
+    var row = last.cloneNode(true);
+    var from = /prior_dmts([.-])[0-9]+([.-])/g;
+    Array.prototype.forEach.call(row.querySelectorAll("[name], [id], [for], [aria-describedby]"), function (el) {
+      ["name", "id", "for", "aria-describedby"].forEach(function (attribute) {
+        var value = el.getAttribute(attribute);
+        if (value) { el.setAttribute(attribute, value.replace(from, "prior_dmts$1" + index + "$2")); }
+      });
+      if (el.tagName === "INPUT") { el.value = ""; }
+      if (el.tagName === "SELECT") { el.selectedIndex = 0; }
+      el.removeAttribute("aria-invalid");
+      if (el.getAttribute("aria-describedby") === "") { el.removeAttribute("aria-describedby"); }
+    });
+    Array.prototype.forEach.call(row.querySelectorAll(".error"), function (el) { el.remove(); });
+    Array.prototype.forEach.call(row.querySelectorAll("[aria-describedby]"), function (el) {
+      el.removeAttribute("aria-describedby");  // it named the error just removed
+    });
+    row.classList.remove("has-error");
+    row.querySelector("legend").textContent = "Earlier medicine " + (index + 1);
+    last.parentNode.appendChild(row);
+    return row;
+  }
+
+  // Put saved answers back: enough medicine blocks first, then every control.
+  function restore(saved) {
+    var needed = 0;
+    var byName = {};
+    saved.forEach(function (pair) {
+      var found = /^prior_dmts\.([0-9]+)\./.exec(pair[0]);
+      if (found) { needed = Math.max(needed, Number(found[1]) + 1); }
+      (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]);
+    });
+    while (medicines().length < Math.min(needed, 50)) { addMedicine(); }
+    Array.prototype.forEach.call(theForm().elements, function (el) {
+      if (!el.name || el.type === "submit" || el.type === "button" || el.type === "hidden") { return; }
+      var values = byName[el.name] || [];
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = values.indexOf(el.value) !== -1;
+      } else {
+        el.value = values.length ? values[0] : "";
+      }
+    });
+  }
+
+  function say(text, kind) {
+    var box = status();
+    if (!box) { return; }
+    box.hidden = !text;
+    box.className = "sheet-status " + (kind || "");
+    box.textContent = text;
+  }
+
+  function busy(on) {
+    var form = theForm();
+    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = on; });
+    if (on) { form.setAttribute("aria-busy", "true"); } else { form.removeAttribute("aria-busy"); }
+  }
+
+  function parse(html) { return new DOMParser().parseFromString(html, "text/html"); }
+
+  // The server's form page with its messages: its <main> replaces ours (same answers, plus errors).
+  function showErrors(html) {
+    var page = parse(html);
+    var fresh = page.querySelector("main");
+    if (!fresh) { return false; }
+    document.querySelector("main").replaceWith(document.adoptNode(fresh));
+    document.title = page.title;
+    remember("form");
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
+    return true;
+  }
+
+  function show(root) {
+    if (root && document.documentElement !== root) {
+      document.replaceChild(root, document.documentElement);
+    }
+    var print = document.querySelector("[data-print]");
+    if (print) { print.hidden = false; }
+  }
+
+  // The sheet page, shown in this tab as a new history entry (the same address: a reload shows the form).
+  function showSheet(html) {
+    pages.form = document.documentElement;
+    remember("form");
+    pages.view = document.adoptNode(parse(html).documentElement);
+    show(pages.view);
+    history.pushState({page: "view", answers: history.state && history.state.answers}, "");
+    window.scrollTo(0, 0);
+    // as after a page load: the next Tab starts at the top ("Skip to your sheet", then the buttons)
+    var skip = document.querySelector(".skip-link");
+    if (skip) { skip.focus({preventScroll: true}); }
+  }
 
   function save(blob, name) {
     var link = document.createElement("a");
@@ -20,39 +145,104 @@
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
   }
 
-  function busy(on) {
-    button.disabled = on;
-    if (on) {
-      form.setAttribute("aria-busy", "true");
-    } else {
-      form.removeAttribute("aria-busy");
-    }
-  }
+  var WAITING = {
+    view: "Making your sheet. This takes a moment.",
+    sheet: "Making your sheet. This takes a few seconds.",
+    answers: "Saving your answers."
+  };
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    status.hidden = false;
-    status.className = "sheet-status waiting";
-    status.textContent = "Making your sheet. This takes a few seconds.";
+  function send(form, button) {
+    var action = (button && button.getAttribute("formaction")) || form.getAttribute("action");
+    say(WAITING[action] || "", "waiting");
     busy(true);
-    fetch(form.action, {method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin"})
+    fetch(action, {method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin"})
       .then(function (response) {
         var type = response.headers.get("content-type") || "";
-        if (!response.ok || type.indexOf("application/pdf") !== 0) {
-          throw new Error("not a sheet");
+        if (response.status === 422 && type.indexOf("text/html") === 0) {
+          return response.text().then(function (html) {
+            busy(false);
+            say("");
+            if (!showErrors(html)) { throw new Error("no form"); }
+          });
+        }
+        if (!response.ok) {
+          return response.text().then(function (text) { throw new Error(text || "The server did not answer."); });
+        }
+        if (action === "view") {
+          return response.text().then(function (html) { busy(false); say(""); showSheet(html); });
         }
         var found = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+        var name = found ? found[1] : "download";
         return response.blob().then(function (blob) {
-          save(blob, found ? found[1] : "ms-options-sheet.pdf");
-          status.className = "sheet-status ready";
-          status.textContent = "Your sheet is ready. Your browser saved it as " + (found ? found[1] : "a PDF") + ".";
+          save(blob, name);
           busy(false);
+          say(action === "answers" ? "Your answers are saved in the file " + name + "."
+            : "Your sheet is ready. Your browser saved it as " + name + ".", "ready");
         });
       })
-      .catch(function () {
-        status.hidden = true;
+      .catch(function (problem) {
         busy(false);
-        form.submit();  // the server's own answer: the form with its messages, or a plain error page
+        say(problem && problem.message ? problem.message : "The server did not answer. Please try again.", "failed");
       });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    if (form.id === "sheet-actions" && button && button.value === "change" && pages.form) {
+      event.preventDefault();
+      history.back();  // to the form, answers in place
+      return;
+    }
+    if (form.id !== "form-start") { return; }
+    event.preventDefault();
+    if (button && button.name === "do" && button.value === "add_medicine") {
+      addMedicine().querySelector("input").focus();
+      remember("form");
+      return;
+    }
+    send(form, button);
   });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.form && event.target.form.id === "form-start") { remember("form"); }
+  });
+  // Keep the answers at every keystroke, but at most 100 times in 10 seconds (Chrome ignores a page
+  // that changes its history state more often), and once more when the typing stops.
+  var window10s = 0;
+  var kept = 0;
+  var typing = null;
+  document.addEventListener("input", function (event) {
+    if (!event.target.form || event.target.form.id !== "form-start") { return; }
+    var now = Date.now();
+    if (now - window10s > 10000) { window10s = now; kept = 0; }
+    clearTimeout(typing);
+    if (kept < 100) {
+      kept += 1;
+      remember("form");
+    } else {
+      typing = setTimeout(function () { remember("form"); }, 1000);
+    }
+  });
+  window.addEventListener("pagehide", function () {
+    if (theForm()) { remember("form"); }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+
+  window.addEventListener("popstate", function (event) {
+    var page = event.state && event.state.page;
+    if (page === "view" && pages.view) {
+      show(pages.view);
+    } else if (page === "form" && pages.form) {
+      show(pages.form);
+    }
+  });
+
+  var state = history.state;
+  if (theForm() && state && state.answers && !document.querySelector(".error-summary")) {
+    restore(state.answers);  // Back, Forward or a reload: the answers this entry had
+  }
+  show(null);
 })();

@@ -66,7 +66,7 @@ def download_sheet(page: Any, press: str | None = None, ending: str = "-visit.pd
         if press:
             page.keyboard.press(press)
         else:
-            page.get_by_role("button", name="Download my sheet (PDF)").click()
+            page.get_by_role("button", name="Download the PDF").click()
     download = info.value
     assert download.suggested_filename.startswith("ms-options-sheet-") and download.suggested_filename.endswith(ending)
     with open(download.path(), "rb") as handle:
@@ -115,17 +115,17 @@ def test_the_form_says_it_is_making_the_sheet_then_that_it_is_ready(page: Any) -
     page.get_by_label("How old are you?").fill("52")
     page.get_by_label("PPMS: primary progressive MS").check()
     with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name="Download my sheet (PDF)").click()
+        page.get_by_role("button", name="Download the PDF").click()
         status = page.get_by_role("status")
         status.wait_for(state="visible")
         assert "Making your sheet" in status.inner_text()
-        assert page.get_by_role("button", name="Download my sheet (PDF)").is_disabled()
-        assert page.locator("form").get_attribute("aria-busy") == "true"
+        assert page.get_by_role("button", name="Download the PDF").is_disabled()
+        assert page.locator("#form-start").get_attribute("aria-busy") == "true"
         assert len(held) == 1  # the request is on its way, and nothing has come back yet
         held[0].continue_()
     assert info.value.suggested_filename.endswith("-visit.pdf")
     page.get_by_text("Your sheet is ready.").wait_for()
-    assert page.get_by_role("button", name="Download my sheet (PDF)").is_enabled()
+    assert page.get_by_role("button", name="Download the PDF").is_enabled()
     with open(info.value.path(), "rb") as handle:
         text = pdf_text(handle.read())
     assert "primary progressive" in text and "For your MS team" in text
@@ -152,13 +152,13 @@ def test_wrong_answers_show_errors_beside_the_questions(page: Any) -> None:
     page.get_by_label("Which MS medicine do you take now?").fill("Ocrevuss")
     page.get_by_label("Thyroid disease").check()
     with page.expect_response("**/sheet") as response:
-        page.get_by_role("button", name="Download my sheet (PDF)").click()
+        page.get_by_role("button", name="Download the PDF").click()
     assert response.value.status == 422
     summary = page.get_by_role("alert")
     assert "Please check 3 answers" in summary.inner_text()
     assert page.evaluate("document.activeElement.className") == "error-summary"  # read out first
     expected = {
-        "How old are you?": "Please write a number using digits, like 2.",
+        "How old are you?": "Please write a number using digits, like 42.",
         "What is your EDSS score?": "Please use a dot for part of a number, like 3.5.",
         "Which MS medicine do you take now?": "Unknown drug 'Ocrevuss' (did you mean 'Ocrevus'?)",
     }
@@ -174,7 +174,7 @@ def test_wrong_answers_show_errors_beside_the_questions(page: Any) -> None:
     assert page.get_by_label("SPMS: secondary progressive MS").is_checked()
     assert page.get_by_label("Thyroid disease").is_checked()
     # the summary's links lead to the questions
-    summary.get_by_role("link", name="Your age: Please write a number using digits, like 2.").click()
+    summary.get_by_role("link", name="Your age: Please write a number using digits, like 42.").click()
     assert page.evaluate("document.activeElement.name") == "age"
     page.get_by_label("How old are you?").fill("40")
     page.get_by_label("What is your EDSS score?").fill("4.5")
@@ -230,6 +230,6 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page: Any) -> None:
     assert page.locator("[name=large_print]").is_checked()
     assert page.locator("[name=ms_type][value=RRMS]").is_checked()
     assert page.locator("[name=sex][value=female]").is_checked()
-    _tab_to(page, "button[type=submit]")
+    _tab_to(page, "button[formaction=sheet]")
     text = pdf_text(download_sheet(page, press="Enter", ending="-visit-large-print.pdf"))
     assert "Kim Keyboard-Only" in text and "does not tell you what to choose" in text

@@ -20,7 +20,8 @@ def test_wheel_ships_rules_templates_and_seeds_and_makes_a_sheet(tmp_path):
     wheel = next(wheel_dir.glob("decisionaid-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("decisionaid/_data/rules/pack.yaml", "decisionaid/_data/rules/options/ahsct.yaml",
-                   "decisionaid/_data/templates/visit.html", "decisionaid/_data/templates/booklet.html",
+                   "decisionaid/_data/templates/visit.html", "decisionaid/_data/templates/visit-parts.html",
+                   "decisionaid/_data/templates/view.html", "decisionaid/_data/templates/booklet.html",
                    "decisionaid/_data/templates/form.js", "decisionaid/_data/templates/fonts/DejaVuSans.ttf",
                    "decisionaid/_data/seeds/index.yaml"):
         assert needed in names

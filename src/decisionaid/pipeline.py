@@ -5,12 +5,13 @@ per rules folder (evaluation/packs.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from .evaluation.assess import Assessment, assess
 from .evaluation.packs import rule_pack_and_engine
 from .profile.model import Profile
-from .sheet import Document, Sheet, build_sheet, render_html, render_pdf
+from .sheet import Document, Sheet, build_sheet, render_html, render_pdf, render_screen
 
 
 def assess_profile(profile: Profile, rules_dir: str | Path | None = None) -> Assessment:
@@ -36,3 +37,10 @@ def sheet_html(profile: Profile, *, sheet_date: dt.date, large_print: bool = Fal
                rules_dir: str | Path | None = None) -> str:
     return render_html(make_sheet(profile, sheet_date=sheet_date, large_print=large_print, document=document,
                                   rules_dir=rules_dir))
+
+
+def sheet_screen(profile: Profile, *, sheet_date: dt.date, large_print: bool = False,
+                 carried: Sequence[tuple[str, str]] = (), rules_dir: str | Path | None = None) -> str:
+    """The visit sheet as a page on screen; `carried` are the answers its buttons post again."""
+    return render_screen(make_sheet(profile, sheet_date=sheet_date, large_print=large_print, rules_dir=rules_dir),
+                         carried)

@@ -6,12 +6,12 @@ pack/, profile/ and evaluation/ (the assessment it shows).
     booklet.py   the full booklet (--booklet); options.py each option in full
     grid.py      the Option Grid of page 1, for both
     parts.py     the SURE test and the clinic warning signs, for both
-    render.py    Sheet -> HTML (jinja2) -> tagged PDF (WeasyPrint)
+    render.py    Sheet -> HTML (jinja2) -> tagged PDF (WeasyPrint); the visit sheet as a page on screen
     text.py, sources.py, icons.py, fields.py, words.py   fixed text, numbered sources, icon arrays, words
 """
 
 from .model import Document, Sheet, build_sheet
 from .options import STATUS_TEXT
-from .render import render_html, render_pdf
+from .render import render_html, render_pdf, render_screen
 
-__all__ = ["STATUS_TEXT", "Document", "Sheet", "build_sheet", "render_html", "render_pdf"]
+__all__ = ["STATUS_TEXT", "Document", "Sheet", "build_sheet", "render_html", "render_pdf", "render_screen"]

@@ -1,7 +1,9 @@
 """Sheet → HTML (jinja2, autoescaped, strict) → PDF (WeasyPrint, tagged PDF/UA-1).
 
 Each document has its template and stylesheets: base.css for what they share, then visit.html
-with visit.css or booklet.html with sheet.css; large print adds its own stylesheet on top.
+with visit.css or booklet.html with sheet.css; large print adds its own stylesheet on top. The
+visit sheet has one more view, the page on screen (view.html with view.css, served by the web
+form): the same parts (visit-parts.html) of the same model, so no text is written twice.
 
 WeasyPrint may load nothing but the project's own template assets: a deny-by-default URL fetcher
 serves `asset:` paths inside templates/ and refuses everything else. WeasyPrint is imported only
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 PDF_VARIANT = "pdf/ua-1"
 TEMPLATES = {"visit": "visit.html", "booklet": "booklet.html"}
+SCREEN_TEMPLATE = "view.html"
 STYLESHEETS = {("visit", False): ("base.css", "visit.css"),
                ("visit", True): ("base.css", "visit.css", "visit-large-print.css"),
                ("booklet", False): ("base.css", "sheet.css"),
@@ -49,7 +53,20 @@ def _environment() -> Environment:
 def render_html(sheet: Sheet) -> str:
     """The sheet as a self-contained HTML document, with the reading grade measured on its own text."""
     html = _environment().get_template(TEMPLATES[sheet.document]).render(sheet=sheet)
-    grade = sheet_grade(html)
+    return _with_grade(html, sheet_grade(html))
+
+
+def render_screen(sheet: Sheet, carried: Sequence[tuple[str, str]] = ()) -> str:
+    """The visit sheet as a page on screen, responsive and printable. `carried` are the answers its
+    buttons post again (for the PDF, to save them, to change them). It prints the reading grade of
+    the PDF's pages 1 and 2, so both views state the same figure."""
+    if sheet.document != "visit":
+        raise ValueError("only the visit sheet has a page on screen")
+    grade = sheet_grade(_environment().get_template(TEMPLATES["visit"]).render(sheet=sheet))
+    return _with_grade(_environment().get_template(SCREEN_TEMPLATE).render(sheet=sheet, carried=carried), grade)
+
+
+def _with_grade(html: str, grade: float) -> str:
     return html.replace(GRADE_SLOT, GRADE_SLOT.replace("?", f"{grade:.1f}"), 1)
 
 

@@ -1,9 +1,14 @@
 """The web application: a form that a patient or carer fills in, and the sheet as a download.
 
-    GET  /          the form (server-rendered, works without JavaScript; /form.js shows that the sheet is being made)
+    GET  /          the form (server-rendered, works without JavaScript; /form.js shows errors in place)
+    POST /view      answers → the visit sheet as a page on screen (view.css, the project's fonts), or the
+                    form again with errors beside the answers (422); `do=change` or `do=add_medicine`:
+                    the form again, filled in
     POST /sheet     answers → the PDF sheet, or the form again with errors beside the answers (422)
+    POST /answers   answers → a profile YAML file to download (web/saved.py), or the form with errors (422)
+    POST /load      a saved answers file (multipart field `answers`) → the form filled in, or with a plain error (422)
     POST /assess    answers (form or JSON profile) → the assessment JSON
-                    (/sheet and /assess also take a FHIR Bundle as application/fhir+json)
+                    (/view, /sheet and /assess also take a profile as JSON, or a FHIR Bundle as application/fhir+json)
     GET  /healthz   200 while the server answers; GET /readyz 200 when it is ready to serve (operations.py)
     GET  /metrics   counts and times in the Prometheus text format, nothing about a patient
     GET  /cds-services, POST /cds-services/{id}[/feedback]   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -41,10 +47,22 @@ from ..plumbing.errors import JobFailed, UserError
 from ..plumbing.metrics import RENDER_SECONDS
 from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import ReadError, read_text
-from .form import DATE_ERROR, Answers, FormInvalid, FormReading, answers_from, parse_date, read_form
+from .form import (
+    DATE_ERROR,
+    FORM_STEP,
+    Answers,
+    FormInvalid,
+    FormReading,
+    answers_for,
+    answers_from,
+    carried,
+    parse_date,
+    read_form,
+)
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
 from .operations import CdsCors, RequestLog, metrics, readyz
-from .page import form_asset, render_form
+from .page import font_files, form_asset, render_form
+from .saved import FILE_NAME, answers_yaml, read_answers
 from .workers import JobKind, JobTimeout, PoolBusy, RenderPool, WorkerError
 
 if TYPE_CHECKING:
@@ -79,6 +97,7 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
                                       key=str.casefold)
         app.state.pool = pool
         app.state.css, app.state.js, app.state.icon = form_asset("form.css"), form_asset("form.js"), form_asset("favicon.svg")
+        app.state.view_css, app.state.fonts = form_asset("view.css"), font_files()
         try:
             yield
         finally:
@@ -89,6 +108,11 @@ def create_app(rules_dir: str | Path | None = None, *, render_workers: int | Non
         Route("/form.css", stylesheet, methods=["GET"]),
         Route("/form.js", script, methods=["GET"]),
         Route("/favicon.svg", favicon, methods=["GET"]),
+        Route("/view.css", view_stylesheet, methods=["GET"]),
+        Route("/fonts/{name}", font, methods=["GET"]),
+        Route("/view", post_view, methods=["POST"]),
+        Route("/answers", post_answers, methods=["POST"]),
+        Route("/load", post_load, methods=["POST"]),
         Route("/sheet", post_sheet, methods=["POST"]),
         Route("/assess", post_assess, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
@@ -147,6 +171,17 @@ async def favicon(request: Request) -> Response:
     return Response(request.app.state.icon, media_type="image/svg+xml")
 
 
+async def view_stylesheet(request: Request) -> Response:
+    return Response(request.app.state.view_css, media_type="text/css")
+
+
+async def font(request: Request) -> Response:
+    data = request.app.state.fonts.get(request.path_params["name"])
+    if data is None:
+        return PlainTextResponse("Not found.", status_code=404)
+    return Response(data, media_type="font/ttf", headers={"cache-control": "public, max-age=86400"})
+
+
 async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -162,6 +197,60 @@ async def post_sheet(request: Request) -> Response:
     return await _sheet_response(request, profile.entered_fields(), reading)
 
 
+async def post_view(request: Request) -> Response:
+    if _is_json(request):
+        return await _json_request(request, "view")
+    answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
+    if answers.get(FORM_STEP) == "change":
+        return _form_page(request, answers, {}, status=200)
+    if answers.get(FORM_STEP) == "add_medicine":  # without JavaScript: the form with one more block, its box focused
+        return _form_page(request, answers, {}, status=200, focus=f"prior_dmts.{answers.prior_rows() - 1}.drug")
+    try:
+        profile, reading = read_form(answers, request.app.state.catalogue)
+    except FormInvalid as exc:
+        return _form_page(request, answers, exc.errors, status=422)
+    return await _view_response(request, profile.entered_fields(), reading, carried(answers))
+
+
+async def _view_response(request: Request, profile: dict[str, Any], reading: FormReading,
+                         answers: list[tuple[str, str]], not_in_record: tuple[str, ...] = ()) -> Response:
+    day = reading.sheet_date or dt.date.today()
+    payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
+               "not_in_record": list(not_in_record), "carried": answers}
+    try:
+        html = await run_job(request, "view", payload)
+    except JobFailed as failed:
+        return _failed(failed)
+    return HTMLResponse(html, headers=_PRIVATE)
+
+
+async def post_answers(request: Request) -> Response:
+    answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
+    try:
+        profile, _ = read_form(answers, request.app.state.catalogue)
+    except FormInvalid as exc:
+        return _form_page(request, answers, exc.errors, status=422)
+    day = dt.date.today()
+    return Response(answers_yaml(profile, day), media_type="application/yaml", headers={
+        **_PRIVATE, "content-disposition": f'attachment; filename="{FILE_NAME.format(day=day.isoformat())}"'})
+
+
+async def post_load(request: Request) -> Response:
+    upload = (await request.form(max_files=1, max_fields=20)).get("answers")
+    data = await upload.read() if isinstance(upload, UploadFile) else b""
+    if not data:
+        return _form_page(request, Answers(), {"answers": "Please choose the file with your saved answers."}, status=422)
+    state = request.app.state
+    try:
+        profile = await anyio.to_thread.run_sync(lambda: read_answers(data, state.catalogue, rules_dir=state.rules_dir))
+    except (ReadError, UserError) as exc:
+        problems = [(f"line {d.line}: " if d.line else "") + d.message for d in exc.diagnostics[:3]]
+        more = f" (and {len(exc.diagnostics) - 3} more)" if len(exc.diagnostics) > 3 else ""
+        message = f"This is not a saved answers file, or it has a mistake: {'; '.join(problems)}{more}."
+        return _form_page(request, Answers(), {"answers": message}, status=422)
+    return _form_page(request, answers_for(profile.entered_fields()), {}, status=200)
+
+
 async def post_assess(request: Request) -> Response:
     if _is_json(request):
         return await _json_request(request, "assess")
@@ -175,7 +264,7 @@ async def post_assess(request: Request) -> Response:
 
 async def _json_request(request: Request, kind: JobKind) -> Response:
     """A profile posted as JSON (the profile contract's shape), or a FHIR Bundle read as of the
-    sheet date; the options of /sheet in the query."""
+    sheet date, for /sheet, /view or /assess; the options of /sheet in the query."""
     reading = FormReading(large_print=request.query_params.get("large_print") == "yes",
                           booklet=request.query_params.get("document") == "booklet")
     if day := request.query_params.get("sheet_date"):
@@ -190,6 +279,11 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
         return _json_errors([("", d.message) for d in exc.diagnostics])
     if kind == "assess":
         return await _assess_response(request, profile.entered_fields())
+    if kind == "view":  # the page's buttons carry the profile as form answers, with the query's options
+        options = Answers((name, value) for name, value in request.query_params.items()
+                          if name in ("large_print", "document", "sheet_date"))
+        answers = answers_for(profile.entered_fields(), options).items()
+        return await _view_response(request, profile.entered_fields(), reading, answers, profile.not_in_record)
     return await _sheet_response(request, profile.entered_fields(), reading, profile.not_in_record)
 
 
@@ -247,8 +341,8 @@ def _json_errors(errors: list[tuple[str, str]]) -> Response:
                         status_code=422, headers=_PRIVATE)
 
 
-def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, status: int) -> Response:
-    html = render_form(answers, errors, request.app.state.drug_names)
+def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, status: int, focus: str = "") -> Response:
+    html = render_form(answers, errors, request.app.state.drug_names, focus)
     return HTMLResponse(html, status_code=status, headers=_PRIVATE)
 
 

@@ -2,9 +2,12 @@
 
 Every question is named exactly as the profile field it fills (`mri_last_12_months.new_or_enlarging_t2_lesions`,
 `prior_dmts.0.drug`, repeated `comorbidities`). An empty answer, or "I don't know", leaves the field
-out, so it stays *unknown*. Numbers are read strictly: "3,5" or "two" is a plain error beside the
-question, never a silent guess. Validation is the profile model's own (`validate_profile`); its
-diagnostics are mapped back onto the questions they belong to.
+out, so it stays *unknown*. Everyday answers are understood: "45 years" is 45 when the question is
+in years, and "nothing", "no" or "none at the moment" for the current medicine mean none. Otherwise
+numbers are read strictly: "3,5" or "two" is a plain error beside the question, never a silent
+guess. Validation is the profile model's own (`validate_profile`); its diagnostics are mapped back
+onto the questions they belong to, a number out of range in the question's own words ("EDSS goes
+from 0 to 10"). `answers_for` is the way back: a profile (a saved answers file) as form answers.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..pack.vocabulary import COMORBIDITIES
 from ..plumbing.errors import ProfileError
@@ -23,8 +26,14 @@ from ..profile.read import validate_profile
 
 Kind = Literal["text", "integer", "decimal", "radio", "drug"]
 MAX_PRIOR_DMTS = 50
-PRIOR_DMT_ROWS = 4
+PRIOR_DMT_ROWS = 1  # one "earlier medicine" block; "Add another medicine" adds more
 _UNKNOWN_WORDS = {"", "?", "unknown", "i don't know", "i dont know", "don't know", "dont know", "not known"}
+# What people write for "no MS medicine now" (compared without case and end punctuation).
+_NONE_WORDS = {"none", "no", "nothing", "nil", "none at the moment", "none at present", "none right now",
+               "none now", "nothing at the moment", "not at the moment", "no medicine", "not any", "not taking any"}
+# A unit after a number, by the unit the question asks in ("45 years", "18 months").
+_UNIT_WORDS = {"years": ("years", "year", "yrs", "yr", "years old", "year old"),
+               "months": ("months", "month", "mths", "mth", "mos", "mo")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,9 @@ class Question:
     required: bool = False
     unknown: str = "I don't know"  # label of the answer that leaves the field unknown (radio)
     size: int = 6
+    unit: str = ""  # the unit a number may be followed by: "years" or "months"
+    example: str = ""  # a typical answer, for the message when a number cannot be read
+    out_of_range: str = "Please write a number from {low} to {high}."  # {low} and {high} from the profile model
 
     @property
     def id(self) -> str:
@@ -49,14 +61,16 @@ class Section:
     title: str
     intro: str
     questions: tuple[Question, ...]
+    then: str = ""  # a block of the form that follows the questions in the same part ("prior_dmts")
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("About you", "", (
-        Question("name", "Your name (optional)", "Printed on the sheet only. It is not saved anywhere.",
+        Question("name", "Your name (optional)",
+                 "Printed on the sheet, and in your saved answers if you save them. It is not kept on our server.",
                  "text", short="your name", size=30),
         Question("age", "How old are you?", "In whole years, for example 42.", "integer", short="your age",
-                 required=True),
+                 required=True, unit="years", example="42", out_of_range="This sheet is for ages {low} to {high}."),
         Question("sex", "Your sex", "Some treatments have different risks in pregnancy, so this can matter.",
                  "radio", choices=(("female", "Female"), ("male", "Male"), ("other", "Other"),
                                    ("undisclosed", "I would rather not say")), unknown="Skip this question"),
@@ -76,13 +90,14 @@ SECTIONS: tuple[Section, ...] = (
                           ("unknown", "I don't know")), unknown=""),
         Question("years_since_first_symptoms", "How many years ago did your first MS symptoms start?",
                  "A rough number is fine. You can use a dot for part of a year, like 2.5. "
-                 "Leave it empty if you don't know.", "decimal", short="years since the first symptoms"),
+                 "Leave it empty if you don't know.", "decimal", short="years since the first symptoms",
+                 unit="years"),
         Question("edss", "What is your EDSS score?",
                  "EDSS is a score from 0 to 10 that neurologists use to measure how much MS affects you. "
                  "0 means no signs of MS, 6 means you need a stick to walk about 100 metres, and higher "
                  "numbers mean more disability. It goes in steps of 0.5, like 3.5. Look in your clinic "
                  "letters or ask your MS nurse. Leave it empty if you don't know.",
-                 "decimal", short="the EDSS score"),
+                 "decimal", short="the EDSS score", out_of_range="EDSS goes from {low} to {high}."),
         Question("walking", "How do you usually walk?", "", "radio",
                  choices=(("unaided", "Without help"), ("one_aid", "With one stick or crutch"),
                           ("two_aids", "With two sticks, crutches or a walking frame"),
@@ -118,13 +133,13 @@ SECTIONS: tuple[Section, ...] = (
                  "Type none if you take no MS medicine. Leave it empty if you don't know.", "drug",
                  short="the medicine you take now", size=24),
         Question("current_dmt_months", "For how many months have you taken it?", "In whole months, like 18.",
-                 "integer", short="months on the current medicine"),
+                 "integer", short="months on the current medicine", unit="months"),
         Question("activity_on_current_dmt", "Has your MS been active while on this medicine?",
                  "Think of the last 12 months, but not your first 6 months on the medicine. Did you have a "
                  "relapse, or new or bigger lesions on an MRI scan? Doctors call this breakthrough. "
                  "Skip this if you take no MS medicine.", "radio", short="activity on the current medicine",
                  choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
-    )),
+    ), then="prior_dmts"),
 )
 
 PRIOR_DMT_ANSWERS = (("none", "No, I have not taken another MS medicine before"),
@@ -165,6 +180,7 @@ SHORT_NAMES: dict[str, str] = {
     "prior_dmts": "earlier medicines", "comorbidities": "other health conditions",
     **{name: q.short or q.label.rstrip("?").lower() for name, q in QUESTIONS.items()},
 }
+FORM_STEP = "do"  # a button's name: "change" (the form again) or "add_medicine" (one more block, without JavaScript)
 _PRIOR_NAME = re.compile(r"^prior_dmts\.([0-9]{1,2})\.(drug|months|stopped_because)$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,9}$")
 _DECIMAL = re.compile(r"^[+-]?([0-9]{1,9}(\.[0-9]{0,6})?|\.[0-9]{1,6})$")
@@ -189,10 +205,15 @@ class Answers:
     def names(self) -> list[str]:
         return list(self._values)
 
+    def items(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, values in self._values.items() for value in values]
+
     def prior_rows(self) -> int:
-        """How many prior-medicine rows to show: the default, or enough for every row posted."""
+        """How many earlier-medicine blocks to show: one, or one for every block posted (and one more
+        when the person asked for another)."""
         indexes = [int(m.group(1)) for n in self._values if (m := _PRIOR_NAME.match(n))]
-        return max(PRIOR_DMT_ROWS, max(indexes, default=-1) + 2) if indexes else PRIOR_DMT_ROWS
+        rows = max(PRIOR_DMT_ROWS, max(indexes, default=-1) + 1)
+        return min(MAX_PRIOR_DMTS, rows + (1 if self.get(FORM_STEP) == "add_medicine" else 0))
 
 
 @dataclass
@@ -268,9 +289,11 @@ def _read_question(question: Question, raw: str, reading: FormReading) -> None:
     value: int | float | str | None
     problem: str | None = None
     if question.kind == "integer":
-        value, problem = parse_integer(text)
+        value, problem = parse_integer(without_unit(text, question.unit), question.example or "2")
     elif question.kind == "decimal":
-        value, problem = parse_decimal(text)
+        value, problem = parse_decimal(without_unit(text, question.unit), question.example or "3.5")
+    elif question.kind == "drug" and means_none(text):
+        value = "none"
     else:
         value = text
     if problem:
@@ -279,24 +302,37 @@ def _read_question(question: Question, raw: str, reading: FormReading) -> None:
         reading.data[question.name] = value
 
 
-def parse_integer(text: str) -> tuple[int | None, str | None]:
+def parse_integer(text: str, example: str = "2") -> tuple[int | None, str | None]:
     """A whole number written with digits, or a plain reason why not."""
     if _INTEGER.match(text):
         return int(text), None
     if _DECIMAL.match(text) or _DECIMAL.match(text.replace(",", ".", 1)):
-        return None, "Please write a whole number, like 2."
-    return None, "Please write a number using digits, like 2."
+        return None, f"Please write a whole number, like {example}."
+    return None, f"Please write a number using digits, like {example}."
 
 
-def parse_decimal(text: str) -> tuple[int | float | None, str | None]:
+def parse_decimal(text: str, example: str = "3.5") -> tuple[int | float | None, str | None]:
     """A number with an optional decimal dot (kept whole when written whole), or a plain reason why not."""
     if _INTEGER.match(text):
         return int(text), None
     if _DECIMAL.match(text):
         return float(text), None
     if _DECIMAL.match(text.replace(",", ".", 1)):
-        return None, "Please use a dot for part of a number, like 3.5."
-    return None, "Please write a number using digits, like 3.5."
+        return None, f"Please use a dot for part of a number, like {example}."
+    return None, f"Please write a number using digits, like {example}."
+
+
+def without_unit(text: str, unit: str) -> str:
+    """'45 years' -> '45' when the question asks in years; anything else is left as it is."""
+    number, _, rest = text.partition(" ")
+    if rest and rest.strip().casefold().rstrip(".") in _UNIT_WORDS.get(unit, ()):
+        return number
+    return text
+
+
+def means_none(text: str) -> bool:
+    """'nothing', 'No.', 'None at the moment': no MS medicine now."""
+    return " ".join(text.casefold().rstrip(".!").split()) in _NONE_WORDS
 
 
 DATE_ERROR = "The date must look like 2026-03-31."
@@ -331,7 +367,7 @@ def _read_prior_dmts(answers: Answers, reading: FormReading) -> None:
         else:
             item["drug"] = row["drug"]
         if not _is_unknown(row.get("months", "")):
-            months, problem = parse_integer(row["months"])
+            months, problem = parse_integer(without_unit(row["months"], "months"))
             if problem:
                 reading.errors[f"prior_dmts.{index}.months"] = problem
             else:
@@ -391,8 +427,42 @@ def validate_data(data: dict[str, Any], catalogue: Any, prior_rows: list[int] | 
                 path = ("prior_dmts", prior_rows[int(path[1])], *path[2:])
             message = diagnostic.message.removeprefix("profile: ")  # the model's name for a check across fields
             name = _question_name(path, message)
-            errors.setdefault(name, plain_message(name, message))
+            errors.setdefault(name, _out_of_range(name, message) or plain_message(name, message))
         raise FormInvalid(errors) from None
+
+
+def _out_of_range(name: str, message: str) -> str | None:
+    """A number outside the profile model's range, in the question's own words ("EDSS goes from 0 to 10")."""
+    question = QUESTIONS.get(name)
+    bounds = _bounds(name)
+    if question is None or bounds is None or "is out of range" not in message:
+        return None
+    low, high = bounds
+    return question.out_of_range.format(low=f"{low:g}", high=f"{high:g}")
+
+
+def _bounds(name: str) -> tuple[float, float] | None:
+    """The lowest and highest value the profile model allows for a top-level number field."""
+    field_info = Profile.model_fields.get(name)
+    if field_info is None:
+        return None
+    limits: dict[str, float] = {}
+
+    def collect(items: Iterable[Any]) -> None:
+        for item in items:
+            for limit in ("ge", "le"):
+                if isinstance(getattr(item, limit, None), int | float):
+                    limits.setdefault(limit, getattr(item, limit))
+            collect(getattr(item, "metadata", ()))
+
+    def walk(annotation: Any) -> None:
+        collect(getattr(annotation, "__metadata__", ()))
+        for argument in get_args(annotation):
+            walk(argument)
+
+    collect(field_info.metadata)
+    walk(field_info.annotation)
+    return (limits["ge"], limits["le"]) if {"ge", "le"} <= limits.keys() else None
 
 
 def _paths(value: Any, at: Path_) -> Iterable[Path_]:
@@ -448,3 +518,40 @@ def answers_from(items: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Answer
     """Answers from a multi-dict's items (Starlette's FormData.multi_items()) or pairs; files are ignored."""
     pairs = items.items() if isinstance(items, Mapping) else items
     return Answers((str(k), v) for k, v in pairs if isinstance(v, str))
+
+
+_SHEET_CHOICES = ("large_print", "document", "sheet_date")  # how the sheet is made, not about the patient
+
+
+def carried(answers: Answers) -> list[tuple[str, str]]:
+    """The answers a page carries in hidden fields for its buttons: only the form's own questions."""
+    known = set(QUESTIONS) | {"prior_dmts_answer", "comorbidities_answer", "comorbidities", *_SHEET_CHOICES}
+    return [(name, value) for name, value in answers.items()
+            if (name in known or _PRIOR_NAME.match(name)) and value]
+
+
+def answers_for(data: Mapping[str, Any], sheet: Answers | None = None) -> Answers:
+    """A profile in the contract's shape (a saved answers file) as the form's answers, with the sheet
+    choices of `sheet` kept. A field the form has no question for raises KeyError (a bug: a test
+    checks that every profile field has its question)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if key == "mri_last_12_months":
+            pairs += [(f"{key}.{part}", _as_text(v)) for part, v in value.items()]
+        elif key == "prior_dmts":
+            pairs.append(("prior_dmts_answer", "some" if value else "none"))
+            pairs += [(f"prior_dmts.{i}.{part}", _as_text(v)) for i, item in enumerate(value) for part, v in item.items()]
+        elif key == "comorbidities":
+            pairs.append(("comorbidities_answer", "some" if value else "none"))
+            pairs += [("comorbidities", c) for c in value]
+        elif key in QUESTIONS:
+            pairs.append((key, _as_text(value)))
+        else:
+            raise KeyError(f"the form has no question for {key}")
+    if sheet is not None:
+        pairs += [(name, sheet.get(name)) for name in _SHEET_CHOICES if sheet.get(name)]
+    return Answers(pairs)
+
+
+def _as_text(value: Any) -> str:
+    return f"{value:.10g}" if isinstance(value, float) else str(value)  # 4.0 reads "4", 2.5 "2.5"

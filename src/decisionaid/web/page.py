@@ -1,5 +1,7 @@
 """The form page: one server-rendered HTML document, autoescaped, that works without JavaScript
-(its one same-origin script, form.js, only shows that the sheet is being made)."""
+(its one same-origin script, form.js, shows errors in place and keeps the answers across Back and
+Forward). Its parts are numbered ("Part 2 of 5"): one per section of questions, and one for the
+other health conditions and plans."""
 
 from __future__ import annotations
 
@@ -47,14 +49,23 @@ def form_asset(name: str) -> str:
     return (templates_dir() / name).read_text(encoding="utf-8")
 
 
-def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str]) -> str:
-    """The form, filled in with `answers`, each error beside its question and listed at the top."""
+FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")  # the faces view.css uses
+
+
+def font_files() -> dict[str, bytes]:
+    """The project's fonts the page on screen loads, by file name, read once at start-up."""
+    return {name: (templates_dir() / "fonts" / name).read_bytes() for name in FONTS}
+
+
+def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str], focus: str = "") -> str:
+    """The form, filled in with `answers`, each error beside its question and listed at the top;
+    `focus` names the answer whose box has the focus (a new earlier-medicine block)."""
     return _environment().get_template("form.html").render(
         sections=SECTIONS, later_questions=LATER_QUESTIONS, answers=answers, errors=errors,
         summary=[error_link(name, message) for name, message in errors.items()],
         prior_answers=PRIOR_DMT_ANSWERS, stop_reasons=STOP_REASONS, prior_rows=answers.prior_rows(),
         comorbidity_answers=COMORBIDITY_ANSWERS, comorbidity_labels=COMORBIDITY_LABELS,
-        drug_names=drug_names, field_id=field_id,
+        drug_names=drug_names, field_id=field_id, part_count=len(SECTIONS) + 1, focus=focus,
     )
 
 
@@ -75,6 +86,8 @@ def error_link(name: str, message: str) -> ErrorLink:
         title = f"Earlier medicine {int(index) + 1}, {what}"
     elif name == "sheet_date":
         title = "Date on the sheet"
+    elif name == "answers":
+        title = "Your saved answers"
     else:
         title = SHORT_NAMES.get(name, "Your answers")
         title = title[:1].upper() + title[1:]

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
-JobKind = Literal["sheet", "assess"]
+JobKind = Literal["sheet", "view", "assess"]
 log = logging.getLogger("decisionaid.web")
 
 
@@ -52,11 +52,12 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).addHandler(logging.NullHandler())
         logging.getLogger(name).propagate = False
-    from ..pipeline import assess_profile, rule_pack_and_engine, sheet_pdf
+    from ..pipeline import assess_profile, rule_pack_and_engine, sheet_pdf, sheet_screen
     from ..profile.model import Profile
 
     pack, _ = rule_pack_and_engine(rules_dir)
     sheet_pdf(Profile(age=40, ms_type="unknown"), sheet_date=dt.date(2000, 1, 1))  # warm WeasyPrint and fonts
+    sheet_screen(Profile(age=40, ms_type="unknown"), sheet_date=dt.date(2000, 1, 1))  # and the page's templates
     # The rule pack, the engine and WeasyPrint's caches live as long as the worker: keep them out of
     # the garbage collector's full passes, which otherwise walk them during every render (5-8% of it).
     gc.collect()
@@ -79,6 +80,11 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
                                    large_print=bool(payload["large_print"]),
                                    document="booklet" if payload.get("document") == "booklet" else "visit",
                                    rules_dir=rules_dir)
+            elif kind == "view":
+                result = sheet_screen(profile, sheet_date=dt.date.fromisoformat(payload["sheet_date"]),
+                                      large_print=bool(payload["large_print"]),
+                                      carried=[(str(name), str(value)) for name, value in payload["carried"]],
+                                      rules_dir=rules_dir)
             elif kind == "assess":
                 result = assess_profile(profile, rules_dir).model_dump(mode="json")
             else:

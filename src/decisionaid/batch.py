@@ -290,10 +290,15 @@ def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
 
 def _remove_temporary(target: str) -> None:
     """A killed worker may leave the temporary file of the sheet it was writing (safeio's name)."""
+    from .plumbing.safeio import temporary_prefix
+
     path = Path(target)
-    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-        with suppress(OSError):
-            leftover.unlink()
+    prefix = temporary_prefix(path.name)
+    with suppress(OSError):
+        for leftover in path.parent.iterdir():
+            if leftover.name.startswith(prefix) and leftover.name.endswith(".tmp"):
+                with suppress(OSError):
+                    leftover.unlink()
 
 
 def _serve(conn: Connection, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,

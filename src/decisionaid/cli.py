@@ -83,7 +83,9 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bo
 
 
 def _shown(target: Path) -> str:
-    return "standard output" if str(target) == "-" else str(target)
+    from .plumbing.errors import printable
+
+    return "standard output" if str(target) == "-" else printable(str(target))
 
 
 @main.command()
@@ -96,13 +98,15 @@ def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Pa
     """Print the assessment of PROFILE (a profile file, a FHIR Bundle, or -): every option's status and why."""
     from .pipeline import assess_profile
 
+    from .plumbing.safeio import print_output
+
     result = assess_profile(_load(profile, rules_dir, sheet_date.date() if sheet_date else None), rules_dir)
     if fmt == "json":
-        click.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        print_output(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     from .textreport import assessment_text
 
-    click.echo(assessment_text(result))
+    print_output(assessment_text(result))
 
 
 @main.command()
@@ -179,7 +183,7 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
     """
     from .fhir import read_record_file
     from .fhir.write import profile_yaml
-    from .plumbing.safeio import check_output, write_output
+    from .plumbing.safeio import check_output, print_output, write_output
 
     if output is not None:
         check_output(output, inputs=(record,))
@@ -190,7 +194,7 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
         click.echo(str(note), err=True)
     text = profile_yaml(reading, record, f"decisionaid {__version__}")
     if output is None:
-        click.echo(text, nl=False)
+        print_output(text, newline=False)
     else:
         write_output(output, text.encode("utf-8"), inputs=(record,))
         click.echo(f"wrote {_shown(output)}", err=True)

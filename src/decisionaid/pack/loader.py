@@ -114,7 +114,7 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
             loading.diagnostics.append(Diagnostic(_display(root / "options"), None, None,
                                                   f"option '{missing}' has no file options/{missing}.yaml", "missing-option"))
     # Meaning is checked for every file that parsed, even when another file has errors.
-    seeds_dir = (root / (meta.seeds if meta else "../seeds")).resolve()
+    seeds_dir = _seeds_folder(loading, root, meta)
     if sources is not None:
         source_ids = {s.id for s in sources.sources}
         _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
@@ -372,6 +372,22 @@ def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
         for index, item in enumerate(getattr(option, kind)):
             for q, quote in enumerate(item.quotes):
                 yield (kind, index, "quotes", q), quote
+
+
+def _seeds_folder(loading: Loading, root: Path, meta: PackMeta | None) -> Path:
+    """The seeds folder that pack.yaml names, which must lie in the pack's own tree (the rules
+    folder's parent, where the shipped pack keeps `seeds/`): a quote check reads every file there,
+    so `seeds: /etc` or `/proc/self` is refused (and the default folder used for the other checks)."""
+    tree = root.resolve().parent
+    default = (root / "../seeds").resolve()
+    if meta is None:
+        return default
+    folder = (root / meta.seeds).resolve()
+    if folder != tree and tree not in folder.parents:
+        loading.report(root / "pack.yaml", ("seeds",), f"seeds folder '{meta.seeds}' is outside the pack's own tree "
+                       f"{_display(tree)}: name a folder inside it", "seeds-outside")
+        return default
+    return folder
 
 
 def seed_path(seeds_dir: Path, name: str) -> Path | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from ..plumbing.resources import default_rules_dir
 from ..plumbing.safeio import read_input
 from ..plumbing.yamlpos import Document, Path_, ReadError, data_path, read_text
 from .catalogue import DrugCatalogue
-from .conditions import compile_condition, engine_fits
+from .conditions import MAX_SAFE_NUMBER, compile_condition, engine_fits
 from .models import (
     OPTION_IDS,
     AllOf,
@@ -356,6 +357,9 @@ def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
             problems.append(f"'{spec.name}' is a whole number; {value!r} is not")
         elif spec.kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
             problems.append(f"'{spec.name}' is a number; {value!r} is not")
+        elif spec.kind in ("int", "number") and not _engine_holds(value):
+            problems.append(f"{_shortened(value)} is past the numbers the rule engine holds exactly "
+                            f"(-{MAX_SAFE_NUMBER:,} to {MAX_SAFE_NUMBER:,})")
         elif spec.kind == "bool" and not isinstance(value, bool):
             problems.append(f"'{spec.name}' is true or false; {value!r} is not")
         elif spec.kind in ("enum", "set") and value not in spec.values:
@@ -363,6 +367,17 @@ def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
             problems.append(f"{value!r} is not a value of '{spec.name}'" + (f" (did you mean '{hint[0]}'?)" if hint else
                             f"; use one of {', '.join(spec.values)}"))
     return problems
+
+
+def _engine_holds(value: int | float) -> bool:
+    """durable-rules keeps numbers as doubles: a whole number past 2**53 (9007199254740993, 2**64)
+    or an infinite one would be changed or refused when the engine is built, not in `rules check`."""
+    return abs(value) <= MAX_SAFE_NUMBER if isinstance(value, int) else math.isfinite(value) and abs(value) <= MAX_SAFE_NUMBER
+
+
+def _shortened(value: int | float) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}...{text[-4:]} ({len(text.lstrip('-'))} digits)"
 
 
 def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
@@ -385,7 +400,7 @@ def _seeds_folder(loading: Loading, root: Path, meta: PackMeta | None) -> Path:
     folder = (root / meta.seeds).resolve()
     if folder != tree and tree not in folder.parents:
         loading.report(root / "pack.yaml", ("seeds",), f"seeds folder '{meta.seeds}' is outside the pack's own tree "
-                       f"{_display(tree)}: name a folder inside it", "seeds-outside")
+                       f"(the folder that holds {root.resolve().name}/): name a folder inside it", "seeds-outside")
         return default
     return folder
 

@@ -99,6 +99,21 @@ def test_a_worker_that_dies_is_reported_and_the_others_still_run(tmp_path):
     assert all((tmp_path / f"{n}.out").read_text().endswith(f"{n}.yaml") for n in "abcde")
 
 
+def test_a_stopped_worker_is_stopped_at_the_sheet_deadline_and_reported(tmp_path):
+    """Issue 24: a render worker stopped with kill -STOP hung the whole batch; now the sheet is
+    stopped at its deadline (60 s in a real batch, 3 s here), reported, and the rest are made."""
+    tasks = [(str(tmp_path / f"{name}.yaml"), str(tmp_path / f"{name}.out")) for name in ["a", "stuck", "b", "c"]]
+    (tmp_path / ".stuck.out.12345678.tmp").write_text("half a sheet")  # as if it had begun writing
+    outcomes, crashes = run_in_workers(tasks, crash_on_request, jobs=2, timeout=3)
+    assert crashes == []
+    failed = [o for o in outcomes if not o.ok]
+    assert [o.source.stem for o in failed] == ["stuck"]
+    assert failed[0].problem.endswith("stuck.yaml: making this sheet took longer than 3 s; it was stopped and its "
+                                      "worker replaced")
+    assert sorted(o.source.stem for o in outcomes if o.ok) == ["a", "b", "c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.out", "b.out", "c.out"]
+
+
 def _batch_in_its_own_group(folder: Path, out: Path, jobs: int) -> subprocess.Popen[str]:
     """`decisionaid batch` as a terminal runs it: its own process group, which Ctrl-C signals whole."""
     return subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "batch", str(folder), "-o", str(out),

@@ -7,7 +7,9 @@ never leaves half a PDF. Every *.yaml, *.yml and *.json entry gets a sheet or a 
 (a folder, a FIFO or a link to a device named like a profile included), and a bad profile never
 stops the others. Each worker makes one sheet at a time, so the pool knows which profile a worker
 that dies was making: it is reported, retried once, and the worker is replaced at once (the batch
-keeps its width). On Ctrl-C the workers are told to stop (a sheet being written removes its
+keeps its width). A sheet that takes longer than `sheet_timeout` (60 s, as in the web server) has
+its worker killed and replaced, and is reported: a stopped or stuck worker cannot hang the
+batch. On Ctrl-C the workers are told to stop (a sheet being written removes its
 temporary file), killed if they do not, and the sheets on disk are counted.
 """
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from .sheet import Document
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+SHEET_TIMEOUT = 60.0  # seconds one sheet may take, as a render job of the web server
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def render_batch(
     large_print: bool = False,
     document: Document = "visit",
     rules_dir: Path | None = None,
+    sheet_timeout: float = SHEET_TIMEOUT,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> BatchResult:
@@ -139,7 +143,7 @@ def render_batch(
     init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print, document)
     try:
         done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
-                                       on_done=on_done)
+                                       on_done=on_done, timeout=sheet_timeout)
     except KeyboardInterrupt:  # the workers have stopped: what is on disk now stays as it is
         written = sum(_identity(target) not in (None, was) for target, was in before.items())
         raise BatchInterrupted(written, len(tasks), out_dir) from None
@@ -178,10 +182,12 @@ def run_in_workers(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     on_done: Callable[[Outcome], None] | None = None,
+    timeout: float = SHEET_TIMEOUT,
 ) -> tuple[list[Outcome], list[Crash]]:
     """Run `work(*task)` for every task in `jobs` spawned processes, one task per process at a
     time; return the outcomes and the crashes. A worker that dies is replaced at once; the task it
-    was running is retried once, then reported."""
+    was running is retried once, then reported. A task still running after `timeout` seconds is
+    reported (never retried: it would only stall again) and its worker killed and replaced."""
     context = multiprocessing.get_context("spawn")
     queue, outcomes, crashes = list(reversed(tasks)), [], []
     tries: dict[Task, int] = {}
@@ -199,9 +205,19 @@ def run_in_workers(
                 if worker.task is None and queue:
                     worker.give(queue.pop())
             busy = [w for w in workers if w.task is not None]
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            first_deadline = min(w.started for w in busy) + timeout
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                         timeout=max(0.0, first_deadline - time.monotonic()))
             for index, worker in enumerate(workers):
-                if worker.task is None or (worker.conn not in ready and worker.process.sentinel not in ready):
+                if worker.task is None:
+                    continue
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    if time.monotonic() - worker.started >= timeout:
+                        task = worker.task
+                        worker.kill()
+                        finish(Outcome(Path(task[0]), None, f"{task[0]}: making this sheet took longer than "
+                                       f"{timeout:g} s; it was stopped and its worker replaced"))
+                        workers[index] = _Worker(context, work, initializer, initargs)
                     continue
                 task, outcome = worker.task, worker.collect()
                 if outcome is not None:
@@ -235,9 +251,10 @@ class _Worker:
             self.process.start()
         child.close()
         self.task: Task | None = None
+        self.started = 0.0  # when the current task was given
 
     def give(self, task: Task) -> None:
-        self.task = task
+        self.task, self.started = task, time.monotonic()
         with suppress(OSError):  # a worker that died already is found by its sentinel
             self.conn.send(task)
 
@@ -257,6 +274,15 @@ class _Worker:
     def how_it_died(self) -> str:
         code = self.process.exitcode
         return f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+
+    def kill(self) -> None:
+        """End a worker stuck on its task at once (SIGKILL ends a stopped process too), and remove
+        the temporary file of the sheet it may have been writing."""
+        self.process.kill()
+        self.process.join(5)
+        if self.task is not None:
+            _remove_temporary(self.task[1])
+        self.conn.close()
 
     def close(self) -> None:
         with suppress(OSError):

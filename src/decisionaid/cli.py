@@ -140,10 +140,12 @@ def serve(host: str, port: int, render_workers: int | None, max_requests: int, c
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
 @click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date printed on the sheets, YYYY-MM-DD (default: today).")
+@click.option("--sheet-timeout", type=click.IntRange(1, 3600), default=60, show_default=True, metavar="SECONDS",
+              help="Stop a sheet that takes longer, and report it (as the web server does).")
 @rules_option
 @reports_user_errors
 def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, large_print: bool,
-          sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+          sheet_date: dt.datetime | None, sheet_timeout: int, rules_dir: Path | None) -> None:
     """Make a visit sheet (or with --booklet the booklet) for every profile (.yaml, .yml, .json) in PROFILE_DIR.
 
     A profile that cannot be used is reported (file and reason) and the others still get their
@@ -154,7 +156,8 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, lar
     day = sheet_date.date() if sheet_date else dt.date.today()
     try:
         result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
-                                   document="booklet" if booklet else "visit", rules_dir=rules_dir)
+                                   document="booklet" if booklet else "visit", rules_dir=rules_dir,
+                                   sheet_timeout=sheet_timeout)
     except BatchInterrupted as stopped:
         click.echo(str(stopped), err=True)
         sys.exit(130)

@@ -333,3 +333,31 @@ def test_64_slow_bodies_from_one_client_lock_nobody_else_out(server):
         for sock in attacker:
             sock.close()
     assert "Traceback" not in logs()
+
+
+def test_a_replaced_worker_and_the_stopped_server_leave_no_temporary_folder(tmp_path_factory):
+    """Issue 24: every render worker left a `weasyprint-*` font folder (about 1.4 MB) in the
+    temporary folder, also each one replaced after a crash, and the server never removed them."""
+    import os
+    import signal
+    from pathlib import Path
+
+    with running_server(tmp_path_factory, "--render-workers", "1") as running:
+        temporary = running.folders[1]
+        fonts = list(temporary.rglob("weasyprint-*"))
+        assert len(fonts) == 1, fonts  # the one worker's, in the run's own folder
+        children = [pid for task in Path(f"/proc/{running.process.pid}/task").iterdir()  # started from a thread
+                    for pid in (task / "children").read_text().split()]
+        workers = [int(pid) for pid in children
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 1, workers
+        os.kill(workers[0], signal.SIGKILL)
+        body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
+        deadline = time.monotonic() + RENDER
+        while post(running.url, "/assess", body, "application/json", timeout=RENDER).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        assert post(running.url, "/assess", body, "application/json", timeout=RENDER).status_code == 200
+        assert not fonts[0].exists()  # the killed worker's folder went with it
+        assert len(list(temporary.rglob("weasyprint-*"))) == 1
+    assert list(temporary.iterdir()) == []

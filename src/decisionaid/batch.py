@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .plumbing.errors import UsageError, UserError
+from .plumbing.scratch import remove_folder, use_folder, worker_folder
 
 if TYPE_CHECKING:
     from .sheet import Document
@@ -245,7 +246,8 @@ class _Worker:
     def __init__(self, context: Any, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,
                  initargs: tuple[Any, ...]) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, work, initializer, initargs),
+        self.folder = worker_folder()  # its temporary files (WeasyPrint's fonts), removed when it ends
+        self.process = context.Process(target=_serve, args=(child, work, initializer, initargs, str(self.folder)),
                                        name="decisionaid-batch", daemon=True)
         with _sigint_blocked():  # it starts deaf to Ctrl-C, which is the parent's to handle
             self.process.start()
@@ -267,6 +269,7 @@ class _Worker:
         if outcome is None:
             self.process.join(5)
             self.conn.close()
+            remove_folder(self.folder)
         else:
             self.task = None
         return outcome
@@ -283,6 +286,7 @@ class _Worker:
         if self.task is not None:
             _remove_temporary(self.task[1])
         self.conn.close()
+        remove_folder(self.folder)
 
     def close(self) -> None:
         with suppress(OSError):
@@ -292,6 +296,7 @@ class _Worker:
             self.process.kill()
             self.process.join(5)
         self.conn.close()
+        remove_folder(self.folder)
 
 
 def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
@@ -312,6 +317,7 @@ def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
             if worker.task is not None:
                 _remove_temporary(worker.task[1])
         worker.conn.close()
+        remove_folder(worker.folder)
 
 
 def _remove_temporary(target: str) -> None:
@@ -328,8 +334,9 @@ def _remove_temporary(target: str) -> None:
 
 
 def _serve(conn: Connection, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,
-           initargs: tuple[Any, ...]) -> None:
+           initargs: tuple[Any, ...], folder: str) -> None:
     """The worker's loop: set up once, then make one sheet per task until told to stop."""
+    use_folder(folder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if hasattr(signal, "pthread_sigmask"):

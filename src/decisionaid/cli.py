@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,24 @@ from .pipeline import rule_pack_and_engine
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="decisionaid")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """decisionaid: the visit sheet and the booklet of MS treatment options, from a patient profile.
 
     It is a decision aid, not a recommender: it never tells anyone what to choose.
     """
+    from .plumbing.scratch import run_folder
+
+    ctx.with_resource(run_folder())  # removed when the command ends, Ctrl-C included
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (a service manager stopping `serve`, `kill` on a batch) ends a command as Ctrl-C
+    does: its workers are stopped and its temporary folder removed (uvicorn re-raises it after
+    shutting down, and then it lands here)."""
+    raise SystemExit(128 + signum)
 
 
 rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -5,4 +5,5 @@
     yamlpos.py      YAML and JSON read with the line and column of every value
     resources.py    where the shipped rules, templates and seeds live
     readability.py  the reading grade of a passage, or of a rendered sheet's prose
+    scratch.py      temporary folders removed when the run or the worker process ends
 """

@@ -112,7 +112,6 @@ def _shown(target: Path) -> str:
 def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Print the assessment of PROFILE (a profile file, a FHIR Bundle, or -): every option's status and why."""
     from .pipeline import assess_profile
-
     from .plumbing.safeio import print_output
 
     result = assess_profile(_load(profile, rules_dir, sheet_date.date() if sheet_date else None), rules_dir)

@@ -28,9 +28,9 @@ from pydantic import BaseModel
 from ..pack.catalogue import DrugCatalogue
 from ..pack.loader import OPS_BY_KIND
 from ..pack.models import Option, PackMeta, SafetyFile, SourcesFile
+from ..pack.vocabulary import FIELDS
 from ..plumbing.errors import OutputError
 from ..plumbing.safeio import current_text, write_output
-from ..pack.vocabulary import FIELDS
 from ..profile.model import Profile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

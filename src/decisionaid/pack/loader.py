@@ -357,7 +357,7 @@ def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
             problems.append(f"'{spec.name}' is a whole number; {value!r} is not")
         elif spec.kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
             problems.append(f"'{spec.name}' is a number; {value!r} is not")
-        elif spec.kind in ("int", "number") and not _engine_holds(value):
+        elif spec.kind in ("int", "number") and isinstance(value, int | float) and not _engine_holds(value):
             problems.append(f"{_shortened(value)} is past the numbers the rule engine holds exactly "
                             f"(-{MAX_SAFE_NUMBER:,} to {MAX_SAFE_NUMBER:,})")
         elif spec.kind == "bool" and not isinstance(value, bool):
@@ -369,13 +369,13 @@ def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
     return problems
 
 
-def _engine_holds(value: int | float) -> bool:
+def _engine_holds(value: float) -> bool:
     """durable-rules keeps numbers as doubles: a whole number past 2**53 (9007199254740993, 2**64)
     or an infinite one would be changed or refused when the engine is built, not in `rules check`."""
     return abs(value) <= MAX_SAFE_NUMBER if isinstance(value, int) else math.isfinite(value) and abs(value) <= MAX_SAFE_NUMBER
 
 
-def _shortened(value: int | float) -> str:
+def _shortened(value: float) -> str:
     text = repr(value)
     return text if len(text) <= 24 else f"{text[:12]}...{text[-4:]} ({len(text.lstrip('-'))} digits)"
 

@@ -146,8 +146,17 @@ def write_output(target: str | Path, data: bytes, *, inputs: Iterable[str | Path
 
 
 def print_output(text: str, *, newline: bool = True) -> None:
-    """`text` on standard output, through the same writer (and the same one-line errors) as a file."""
-    write_output(STDIO, (text + ("\n" if newline else "")).encode("utf-8"))
+    """`text` on standard output, through the same writer (and the same one-line errors) as a file.
+    (When standard output is not the process's own, as under click's CliRunner, it is written as text.)"""
+    data = text + ("\n" if newline else "")
+    try:
+        own = sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation: a stream in memory
+        own = False
+    if own:
+        write_output(STDIO, data.encode("utf-8"))
+    else:
+        sys.stdout.write(data)
 
 
 def _plan(path: Path, inputs: Iterable[str | Path]) -> tuple[Path, os.stat_result | None]:

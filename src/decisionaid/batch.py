@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .plumbing.errors import UsageError, UserError
+from .plumbing.errors import UsageError, UserError, printable
 from .plumbing.scratch import remove_folder, use_folder, worker_folder
 
 if TYPE_CHECKING:
@@ -435,13 +435,13 @@ def run_with_progress(profile_dir: Path, out_dir: Path, **options: Any) -> Batch
         task = progress.add_task("sheets", total=None)
         result = render_batch(profile_dir, out_dir, on_start=lambda total: progress.update(task, total=total),
                               on_done=lambda outcome: progress.advance(task), **options)
-    for outcome in result.failed:
-        console.print(outcome.problem or "", markup=False, highlight=False, emoji=False, soft_wrap=True)
+    for outcome in result.failed:  # a file name's control characters escaped, as in every Diagnostic
+        console.print(printable(outcome.problem or ""), markup=False, highlight=False, emoji=False, soft_wrap=True)
     total = len(result.outcomes)
     summary = (f"made {len(result.written)} of {total} sheets in {out_dir} ({result.jobs} "
                f"{'job' if result.jobs == 1 else 'jobs'}, {result.seconds:.1f} s)")
     for crash in result.crashes:
-        console.print(f"{crash.source}: a worker process died while making this sheet ({crash.how}); "
+        console.print(f"{printable(str(crash.source))}: a worker process died while making this sheet ({crash.how}); "
                       "it was replaced", markup=False, highlight=False, emoji=False, soft_wrap=True)
     if result.failed:
         summary += f"; {len(result.failed)} {'profile' if len(result.failed) == 1 else 'profiles'} could not be used (listed above)"

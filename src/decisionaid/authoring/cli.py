@@ -142,7 +142,8 @@ def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
     root = _folder(rules_dir)
     if output is not None and not check_only:  # before any work: never onto the pack it reads
         check_output(output, inputs=_pack_files(root))
-    text = rules_markdown(load_rule_pack(root))
+    pack = load_rule_pack(root)
+    text = rules_markdown(pack)
     if output is None:
         if check_only:
             raise UsageError.single("--check", "--check needs -o FILE", "usage")
@@ -153,12 +154,12 @@ def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
             click.echo(printable(f"{output}: out of date; run: decisionaid rules docs -o {output}"), err=True)
             sys.exit(EXIT_PROBLEMS)
         return
-    write_output(output, text.encode("utf-8"), inputs=_pack_files(root))
+    write_output(output, text.encode("utf-8"), inputs=_pack_files(root) + _pack_files(Path(pack.seeds_dir)))
     click.echo(printable(f"wrote {output}"), err=True)
 
 
 def _pack_files(root: Path) -> list[Path]:
-    """The files of a rules folder (its YAML, options and tests), which no output may replace."""
+    """The files of a rules folder (its YAML, options and tests) or of its seeds, which no output may replace."""
     return [path for pattern in ("*", "*/*") for path in root.glob(pattern) if path.is_file()]
 
 

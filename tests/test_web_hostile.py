@@ -9,11 +9,14 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import os
 import select
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -338,10 +341,6 @@ def test_64_slow_bodies_from_one_client_lock_nobody_else_out(server):
 def test_a_replaced_worker_and_the_stopped_server_leave_no_temporary_folder(tmp_path_factory):
     """Issue 24: every render worker left a `weasyprint-*` font folder (about 1.4 MB) in the
     temporary folder, also each one replaced after a crash, and the server never removed them."""
-    import os
-    import signal
-    from pathlib import Path
-
     with running_server(tmp_path_factory, "--render-workers", "1") as running:
         temporary = running.folders[1]
         fonts = list(temporary.rglob("weasyprint-*"))

@@ -99,11 +99,35 @@ def test_a_worker_that_dies_is_reported_and_the_others_still_run(tmp_path):
     assert all((tmp_path / f"{n}.out").read_text().endswith(f"{n}.yaml") for n in "abcde")
 
 
+def test_a_stopped_worker_is_stopped_at_the_sheet_deadline_and_reported(tmp_path):
+    """Issue 24: a render worker stopped with kill -STOP hung the whole batch; now the sheet is
+    stopped at its deadline (60 s in a real batch, 3 s here), reported, and the rest are made."""
+    tasks = [(str(tmp_path / f"{name}.yaml"), str(tmp_path / f"{name}.out")) for name in ["a", "stuck", "b", "c"]]
+    (tmp_path / ".stuck.out.12345678.tmp").write_text("half a sheet")  # as if it had begun writing
+    outcomes, crashes = run_in_workers(tasks, crash_on_request, jobs=2, timeout=3)
+    assert crashes == []
+    failed = [o for o in outcomes if not o.ok]
+    assert [o.source.stem for o in failed] == ["stuck"]
+    assert failed[0].problem.endswith("stuck.yaml: making this sheet took longer than 3 s; it was stopped and its "
+                                      "worker replaced")
+    assert sorted(o.source.stem for o in outcomes if o.ok) == ["a", "b", "c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.out", "b.out", "c.out"]
+
+
 def _batch_in_its_own_group(folder: Path, out: Path, jobs: int) -> subprocess.Popen[str]:
-    """`decisionaid batch` as a terminal runs it: its own process group, which Ctrl-C signals whole."""
+    """`decisionaid batch` as a terminal runs it: its own process group, which Ctrl-C signals whole,
+    with a temporary folder of its own (`folder.parent / "tmp"`) that must be empty afterwards."""
+    temporary = folder.parent / "tmp"
+    temporary.mkdir()
     return subprocess.Popen([sys.executable, "-m", "decisionaid.cli", "batch", str(folder), "-o", str(out),
                              "--jobs", str(jobs), "--date", "2026-11-22"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(temporary)})
+
+
+def _left_in_the_temporary_folder(folder: Path) -> list[str]:
+    """Issue 24: every worker left a `weasyprint-*` font folder (about 1.4 MB) in the temporary folder."""
+    return sorted(str(p.relative_to(folder.parent / "tmp")) for p in (folder.parent / "tmp").rglob("*"))
 
 
 def _wait_for_a_sheet(process: subprocess.Popen[str], out: Path) -> None:
@@ -155,6 +179,7 @@ def test_three_ctrl_cs_stop_the_workers_and_the_count_is_what_is_on_disk(tmp_pat
     assert f"interrupted: {len(pdfs)} of 8 sheets written to {out}" in stderr, stderr
     time.sleep(2)
     assert sorted(out.iterdir()) == pdfs  # nothing is still writing
+    assert _left_in_the_temporary_folder(folder) == []
 
 
 def test_a_killed_worker_is_replaced_and_the_crash_and_its_profile_are_reported(tmp_path):
@@ -179,3 +204,4 @@ def test_a_killed_worker_is_replaced_and_the_crash_and_its_profile_are_reported(
     assert "made 5 of 5 sheets" in stderr and "(2 jobs" in stderr and "1 worker crash" in stderr, stderr
     assert process.returncode == 1
     assert sorted(p.name for p in out.iterdir()) == [f"p{i}.pdf" for i in range(5)]
+    assert _left_in_the_temporary_folder(folder) == []

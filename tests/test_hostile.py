@@ -338,3 +338,15 @@ def test_a_folder_of_profiles_is_not_a_profile(tmp_path):
     result = run_cli("assess", str(tmp_path / "dir.yaml"))
     assert result.returncode == 2 and "folder" in result.stderr and "Traceback" not in result.stderr
     shutil.rmtree(tmp_path / "dir.yaml")
+
+
+def test_a_file_name_cannot_forge_a_line_or_reach_the_terminal_raw(tmp_path):
+    """Issue 24: a name with a newline printed `fake.yaml:1:1: error: INJECTED` as a line of its own,
+    and escape sequences and U+202E reached the terminal. Every Diagnostic escapes them."""
+    name = "x\nfake.yaml:1:1: error: INJECTED\x1b[2J\u202e\u2066lmth.yaml"
+    (tmp_path / name).write_text("age: 30\nms_type: RRMS\nedds: 2\n")
+    result = run_cli("assess", str(tmp_path / name))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert not any(ch in result.stderr for ch in "\x1b\u202e\u2066")
+    assert "x\\nfake.yaml:1:1: error: INJECTED\\x1b[2J\\u202e\\u2066lmth.yaml:3:1: error: unknown field 'edds'" in result.stderr

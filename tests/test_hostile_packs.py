@@ -66,6 +66,15 @@ DEFECTS: dict[str, tuple[Callable[[Path], None], str, str]] = {
         lambda r: replace_in(r / "options" / "ahsct.yaml", "when: {field: age, op: lt, value: 45}",
                              "when: {all: [{field: ms_type, op: eq, value: RRMS}, {" + any_of(150) + "}]}"),
         "options/ahsct.yaml:23:5", "too wide for the rule engine"),
+    "a whole number past 2**53": (  # issue 24: passed the check, then every command failed in the engine
+        lambda r: replace_in(r / "options" / "ahsct.yaml", "value: 45}", "value: 9007199254740993}"),
+        "options/ahsct.yaml:23:32", "is past the numbers the rule engine holds exactly"),
+    "a 4,000-digit number": (  # issue 24: `rules check` itself ended in an OverflowError
+        lambda r: replace_in(r / "options" / "ahsct.yaml", "value: 45}", "value: " + "9" * 4000 + "}"),
+        "options/ahsct.yaml:23:32", "(4000 digits) is past the numbers the rule engine holds exactly"),
+    "seeds: naming a folder outside the pack": (  # issue 24: a quote check read any file
+        lambda r: (r / "pack.yaml").write_text("seeds: /proc/self\n" + (r / "pack.yaml").read_text()),
+        "pack.yaml:1:1", "seeds folder '/proc/self' is outside the pack's own tree"),
     "an in: list of 100,000 values": (
         lambda r: replace_in(r / "options" / "ahsct.yaml", "when: {field: age, op: lt, value: 45}",
                              "when: {field: age, op: in, value: [" + ", ".join(map(str, range(100_000))) + "]}"),
@@ -148,3 +157,17 @@ def test_the_quick_witness_agrees_with_subtracting_boxes(monkeypatch):
                 patched.setattr(tables._StateSpace, "escapes", lambda self, box, earlier: False)
                 exact = tables.analyse_table(criteria, rows, policy, {})
             assert fast == exact, (rows, policy)
+
+
+@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, -(2**53) - 1, float("inf")])
+def test_numbers_the_engine_cannot_hold_are_refused_by_the_check(pack, value):
+    """Issue 24: 2**64 and -2**63-1 passed `rules check`, then `sheet`, `assess` and `rules test`
+    printed EngineError tracebacks."""
+    from decisionaid.pack.loader import read_rule_pack
+
+    replace_in(pack / "rules" / "options" / "ahsct.yaml", "{field: age, op: lt, value: 45}",
+               f"{{field: edss, op: lt, value: {'.inf' if value == float('inf') else value}}}")
+    problems = [str(d) for d in read_rule_pack(pack / "rules").diagnostics if d.level == "error"]
+    assert len(problems) == 1 and problems[0].startswith("rules/options/ahsct.yaml:23:") or problems[0].startswith(
+        str(pack / "rules" / "options" / "ahsct.yaml") + ":23:"), problems
+    assert "past the numbers the rule engine holds exactly" in problems[0] or "is not" in problems[0], problems

@@ -208,3 +208,90 @@ def test_read_input_reads_at_most_the_cap_plus_one_byte(tmp_path):
     assert safeio.read_input(path, cap=101) == ("a" * 101, str(path))
     with pytest.raises(InputError, match="larger than"):
         safeio.read_input(path, cap=100)
+
+
+# ----------------------------------------------------------------------------- issue 24: one writer for every command
+PACK = Path(__file__).resolve().parent / "fixtures" / "broken_packs" / "clean"
+
+
+def foreign(link: Path) -> Path:
+    """Make `link` (a symbolic link) belong to another user, as if they had planted it."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a link to another user")
+    os.lchown(link, 4321, 4321)
+    return link
+
+
+def test_rules_docs_and_schema_write_never_onto_the_pack_a_fifo_or_a_foreign_link(tmp_path):
+    """`rules docs p/rules -o p/rules/pack.yaml` overwrote the pack it read; `-o FIFO` and
+    `schema --write` onto a FIFO blocked forever; a link of another user was written through."""
+    shutil.copytree(PACK, tmp_path / "p")
+    rules = tmp_path / "p" / "rules"
+    pack_yaml = rules / "pack.yaml"
+    before = pack_yaml.read_bytes()
+    fifo, victim = tmp_path / "pipe.md", tmp_path / "victim.md"
+    os.mkfifo(fifo)
+    victim.write_text("precious")
+    (tmp_path / "planted.md").symlink_to(victim)
+    foreign(tmp_path / "planted.md")
+    one_line_error(cli("rules", "docs", str(rules), "-o", str(pack_yaml)), "is the input")
+    one_line_error(cli("rules", "docs", str(rules), "-o", str(rules / "options" / "nsc.yaml")), "is the input")
+    one_line_error(cli("rules", "docs", str(rules), "-o", str(fifo)), "nothing is reading from it")
+    one_line_error(cli("rules", "docs", str(rules), "-o", str(tmp_path / "planted.md")), "of another user")
+    schemas = tmp_path / "schema"
+    schemas.mkdir()
+    os.mkfifo(schemas / "profile.schema.json")
+    (schemas / "rules.schema.json").symlink_to("/dev/zero")
+    one_line_error(cli("schema", "--write", str(schemas)), "nothing is reading from it")
+    assert pack_yaml.read_bytes() == before and victim.read_text() == "precious"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and stat.S_ISFIFO(os.lstat(schemas / "profile.schema.json").st_mode)
+    result = cli("schema", "--write", str(schemas), "--check")  # stale: never waits on the FIFO or reads /dev/zero
+    assert result.returncode == 1 and b"profile.schema.json: out of date" in result.stderr, result.stderr
+
+
+def test_a_failing_standard_output_is_one_line_for_every_command(tmp_path):
+    """`> /dev/full` gave a traceback from assess, profile from-fhir, rules docs, rules check and schema."""
+    commands = [["assess", str(EXAMPLE)], ["assess", str(EXAMPLE), "--format", "json"],
+                ["profile", "from-fhir", str(ROOT / "examples" / "fhir" / "cis-first-episode.json"),
+                 "--date", "2026-11-22"],
+                ["rules", "docs"], ["rules", "check", "--format", "json", "--today", "2026-06-01"], ["schema", "profile"]]
+    with open("/dev/full", "wb") as full:
+        running = [subprocess.Popen([sys.executable, "-m", "decisionaid.cli", *args], stdout=full,
+                                    stderr=subprocess.PIPE) for args in commands]
+        finished = [(args, process.communicate(timeout=LIMIT)[1], process.returncode)
+                    for args, process in zip(commands, running)]
+    for args, err, code in finished:
+        lines = [line for line in err.decode().splitlines() if "no space left on device" in line or "Traceback" in line]
+        assert code == 2 and lines == ["<stdout>: error: cannot write <stdout>: no space left on device (write-failed)"], (
+            args, err.decode()[-2000:])
+
+
+def test_a_folder_link_another_user_planted_in_a_sticky_shared_folder_is_refused(tmp_path, monkeypatch):
+    """`-o /tmp/reports/x.pdf` followed `/tmp/reports -> /home/victim` planted by another user: only
+    the last component was checked. Now every folder on the way follows the kernel's protected_symlinks."""
+    shared, victim, mine = tmp_path / "shared", tmp_path / "victim", tmp_path / "mine"
+    for folder in (shared, victim, mine, victim / "sub"):
+        folder.mkdir()
+    shared.chmod(0o1777)
+    (shared / "reports").symlink_to(victim)
+    foreign(shared / "reports")
+    for target in (shared / "reports" / "x.pdf", shared / "reports" / "sub" / "x.pdf",
+                   shared / "reports" / ".." / "reports" / "x.pdf"):
+        with pytest.raises(OutputError, match="a symbolic link of another user in a shared folder"):
+            safeio.write_output(target, b"x")
+    assert not any(victim.rglob("x.pdf"))
+    monkeypatch.chdir(shared)  # a relative path walks the same way
+    with pytest.raises(OutputError, match="goes through"):
+        safeio.check_output(Path("reports") / "x.pdf")
+    (mine / "reports").symlink_to(victim)
+    foreign(mine / "reports")  # not in a shared folder: the kernel follows it too, and so does the writer
+    safeio.write_output(mine / "reports" / "x.pdf", b"x")
+    assert (victim / "x.pdf").read_bytes() == b"x"
+
+
+@pytest.mark.parametrize("name", ["a" * 246 + ".pdf", "é" * 120 + ".pdf", "b" * 255])
+def test_an_output_name_up_to_the_file_system_limit_is_written(tmp_path, name):
+    """A valid 243-250-character name failed: the temporary name added 14 characters past NAME_MAX."""
+    safeio.write_output(tmp_path / name, b"%PDF-1.7 data")
+    safeio.write_output(tmp_path / name, b"%PDF-1.7 again")
+    assert [p.name for p in tmp_path.iterdir()] == [name] and (tmp_path / name).read_bytes() == b"%PDF-1.7 again"

@@ -9,10 +9,14 @@ from __future__ import annotations
 import http.server
 import io
 import json
+import os
+import select
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
@@ -22,6 +26,8 @@ pytest.importorskip("decisionaid.web")
 httpx = pytest.importorskip("httpx")
 
 import pypdf
+
+from decisionaid.web.guard import MAX_WAITING_BODIES
 
 from .conftest import ROOT
 from .web_server import running_server
@@ -229,12 +235,13 @@ def assert_secured(status: int, headers: dict[str, str]) -> None:
         assert fragment in headers.get(name, ""), (status, name, headers)
 
 
-def slow_body(url: str) -> socket.socket:
-    """A request whose body never finishes arriving: it holds one request slot until the deadline."""
+def slow_body(url: str, source: str | None = None, path: str = "/sheet", length: int = 100_000) -> socket.socket:
+    """A request whose body never finishes arriving (from the loopback address `source`): it holds
+    one of its client's waiting-body places until the deadline."""
     host, port = url.removeprefix("http://").split(":")
-    sock = socket.create_connection((host, int(port)), timeout=60)
-    sock.sendall(b"POST /sheet HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n"
-                 b"content-length: 100000\r\n\r\nage=34&")
+    sock = socket.create_connection((host, int(port)), timeout=60, source_address=(source, 0) if source else None)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n"
+                 f"content-length: {length}\r\n\r\na".encode())
     return sock
 
 
@@ -259,10 +266,10 @@ def test_every_status_the_server_sends_carries_the_security_headers(server):
                                       "application/json")]:
         response = httpx.request(method, url + path, content=body, headers={"content-type": kind}, timeout=FAST)
         seen[response.status_code] = dict(response.headers)
-    held = [slow_body(url) for _ in range(MAX_REQUESTS)]  # every request slot taken: the next one is refused
+    held = [slow_body(url) for _ in range(MAX_WAITING_BODIES)]  # this client's waiting bodies: its next is refused
     try:
         time.sleep(0.5)
-        busy = httpx.get(url + "/healthz", timeout=FAST)
+        busy = httpx.post(url + "/assess", content=b"{}", headers={"content-type": "application/json"}, timeout=FAST)
         seen[busy.status_code] = dict(busy.headers)
     finally:
         for sock in held:
@@ -303,3 +310,55 @@ def test_slow_clients_are_cut_off_and_a_vanishing_one_is_one_log_line(server):
         assert after.count(word) == before.count(word), after[-3000:]
     gone = "disconnected before sending its whole request"
     assert after.count(gone) - before.count(gone) == 3
+
+
+def test_64_slow_bodies_from_one_client_lock_nobody_else_out(server):
+    """Issue 24: 64 connections sending a `POST /assess` head with `content-length: 900000` and one
+    body byte made /healthz, / and /assess answer 503 for 20 s, again and again: a request waiting
+    for its body counted against --max-requests. Now it counts once its body has arrived, and one
+    client (here 127.0.0.2) may keep only a few bodies waiting."""
+    url, logs = server
+    attacker = [slow_body(url, source="127.0.0.2", path="/assess", length=900_000) for _ in range(64)]
+    try:
+        answered: list[socket.socket] = []  # past its waiting places the attacker is answered at once
+        deadline = time.monotonic() + FAST
+        while len(answered) < 64 - MAX_WAITING_BODIES and time.monotonic() < deadline:
+            waiting = [sock for sock in attacker if sock not in answered]
+            answered += select.select(waiting, [], [], 0.5)[0]
+        assert len(answered) == 64 - MAX_WAITING_BODIES
+        for sock in answered:
+            status, headers = status_and_headers(read_to_end(sock))
+            assert status == 503
+            assert_secured(status, headers)
+        assert httpx.get(url + "/healthz", timeout=FAST).status_code == 200
+        assert httpx.get(url + "/", timeout=FAST).status_code == 200
+        body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
+        assert post(url, "/assess", body, "application/json").status_code == 200
+    finally:
+        for sock in attacker:
+            sock.close()
+    assert "Traceback" not in logs()
+
+
+def test_a_replaced_worker_and_the_stopped_server_leave_no_temporary_folder(tmp_path_factory):
+    """Issue 24: every render worker left a `weasyprint-*` font folder (about 1.4 MB) in the
+    temporary folder, also each one replaced after a crash, and the server never removed them."""
+    with running_server(tmp_path_factory, "--render-workers", "1") as running:
+        temporary = running.folders[1]
+        fonts = list(temporary.rglob("weasyprint-*"))
+        assert len(fonts) == 1, fonts  # the one worker's, in the run's own folder
+        children = [pid for task in Path(f"/proc/{running.process.pid}/task").iterdir()  # started from a thread
+                    for pid in (task / "children").read_text().split()]
+        workers = [int(pid) for pid in children
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 1, workers
+        os.kill(workers[0], signal.SIGKILL)
+        body = json.dumps({"age": 34, "ms_type": "RRMS"}).encode()
+        deadline = time.monotonic() + RENDER
+        while post(running.url, "/assess", body, "application/json", timeout=RENDER).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        assert post(running.url, "/assess", body, "application/json", timeout=RENDER).status_code == 200
+        assert not fonts[0].exists()  # the killed worker's folder went with it
+        assert len(list(temporary.rglob("weasyprint-*"))) == 1
+    assert list(temporary.iterdir()) == []

@@ -36,5 +36,9 @@ def crash_on_request(source: str, target: str) -> Any:
 
     if Path(source).stem == "crash":
         os._exit(3)
+    if Path(source).stem == "stuck":  # a render worker that was stopped (kill -STOP) mid-sheet
+        import signal
+
+        os.kill(os.getpid(), signal.SIGSTOP)
     Path(target).write_text(source)
     return Outcome(Path(source), Path(target), None, 1)

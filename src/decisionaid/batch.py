@@ -7,7 +7,9 @@ never leaves half a PDF. Every *.yaml, *.yml and *.json entry gets a sheet or a 
 (a folder, a FIFO or a link to a device named like a profile included), and a bad profile never
 stops the others. Each worker makes one sheet at a time, so the pool knows which profile a worker
 that dies was making: it is reported, retried once, and the worker is replaced at once (the batch
-keeps its width). On Ctrl-C the workers are told to stop (a sheet being written removes its
+keeps its width). A sheet that takes longer than `sheet_timeout` (60 s, as in the web server) has
+its worker killed and replaced, and is reported: a stopped or stuck worker cannot hang the
+batch. On Ctrl-C the workers are told to stop (a sheet being written removes its
 temporary file), killed if they do not, and the sheets on disk are counted.
 """
 
@@ -28,12 +30,14 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .plumbing.errors import UsageError, UserError
+from .plumbing.errors import UsageError, UserError, printable
+from .plumbing.scratch import remove_folder, use_folder, worker_folder
 
 if TYPE_CHECKING:
     from .sheet import Document
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
+SHEET_TIMEOUT = 60.0  # seconds one sheet may take, as a render job of the web server
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ def render_batch(
     large_print: bool = False,
     document: Document = "visit",
     rules_dir: Path | None = None,
+    sheet_timeout: float = SHEET_TIMEOUT,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> BatchResult:
@@ -139,7 +144,7 @@ def render_batch(
     init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print, document)
     try:
         done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
-                                       on_done=on_done)
+                                       on_done=on_done, timeout=sheet_timeout)
     except KeyboardInterrupt:  # the workers have stopped: what is on disk now stays as it is
         written = sum(_identity(target) not in (None, was) for target, was in before.items())
         raise BatchInterrupted(written, len(tasks), out_dir) from None
@@ -178,10 +183,12 @@ def run_in_workers(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     on_done: Callable[[Outcome], None] | None = None,
+    timeout: float = SHEET_TIMEOUT,
 ) -> tuple[list[Outcome], list[Crash]]:
     """Run `work(*task)` for every task in `jobs` spawned processes, one task per process at a
     time; return the outcomes and the crashes. A worker that dies is replaced at once; the task it
-    was running is retried once, then reported."""
+    was running is retried once, then reported. A task still running after `timeout` seconds is
+    reported (never retried: it would only stall again) and its worker killed and replaced."""
     context = multiprocessing.get_context("spawn")
     queue, outcomes, crashes = list(reversed(tasks)), [], []
     tries: dict[Task, int] = {}
@@ -199,9 +206,19 @@ def run_in_workers(
                 if worker.task is None and queue:
                     worker.give(queue.pop())
             busy = [w for w in workers if w.task is not None]
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            first_deadline = min(w.started for w in busy) + timeout
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                         timeout=max(0.0, first_deadline - time.monotonic()))
             for index, worker in enumerate(workers):
-                if worker.task is None or (worker.conn not in ready and worker.process.sentinel not in ready):
+                if worker.task is None:
+                    continue
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    if time.monotonic() - worker.started >= timeout:
+                        task = worker.task
+                        worker.kill()
+                        finish(Outcome(Path(task[0]), None, f"{task[0]}: making this sheet took longer than "
+                                       f"{timeout:g} s; it was stopped and its worker replaced"))
+                        workers[index] = _Worker(context, work, initializer, initargs)
                     continue
                 task, outcome = worker.task, worker.collect()
                 if outcome is not None:
@@ -229,15 +246,17 @@ class _Worker:
     def __init__(self, context: Any, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,
                  initargs: tuple[Any, ...]) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, work, initializer, initargs),
+        self.folder = worker_folder()  # its temporary files (WeasyPrint's fonts), removed when it ends
+        self.process = context.Process(target=_serve, args=(child, work, initializer, initargs, str(self.folder)),
                                        name="decisionaid-batch", daemon=True)
         with _sigint_blocked():  # it starts deaf to Ctrl-C, which is the parent's to handle
             self.process.start()
         child.close()
         self.task: Task | None = None
+        self.started = 0.0  # when the current task was given
 
     def give(self, task: Task) -> None:
-        self.task = task
+        self.task, self.started = task, time.monotonic()
         with suppress(OSError):  # a worker that died already is found by its sentinel
             self.conn.send(task)
 
@@ -250,6 +269,7 @@ class _Worker:
         if outcome is None:
             self.process.join(5)
             self.conn.close()
+            remove_folder(self.folder)
         else:
             self.task = None
         return outcome
@@ -257,6 +277,16 @@ class _Worker:
     def how_it_died(self) -> str:
         code = self.process.exitcode
         return f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+
+    def kill(self) -> None:
+        """End a worker stuck on its task at once (SIGKILL ends a stopped process too), and remove
+        the temporary file of the sheet it may have been writing."""
+        self.process.kill()
+        self.process.join(5)
+        if self.task is not None:
+            _remove_temporary(self.task[1])
+        self.conn.close()
+        remove_folder(self.folder)
 
     def close(self) -> None:
         with suppress(OSError):
@@ -266,6 +296,7 @@ class _Worker:
             self.process.kill()
             self.process.join(5)
         self.conn.close()
+        remove_folder(self.folder)
 
 
 def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
@@ -286,19 +317,26 @@ def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
             if worker.task is not None:
                 _remove_temporary(worker.task[1])
         worker.conn.close()
+        remove_folder(worker.folder)
 
 
 def _remove_temporary(target: str) -> None:
     """A killed worker may leave the temporary file of the sheet it was writing (safeio's name)."""
+    from .plumbing.safeio import temporary_prefix
+
     path = Path(target)
-    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-        with suppress(OSError):
-            leftover.unlink()
+    prefix = temporary_prefix(path.name)
+    with suppress(OSError):
+        for leftover in path.parent.iterdir():
+            if leftover.name.startswith(prefix) and leftover.name.endswith(".tmp"):
+                with suppress(OSError):
+                    leftover.unlink()
 
 
 def _serve(conn: Connection, work: Callable[[str, str], Outcome], initializer: Callable[..., None] | None,
-           initargs: tuple[Any, ...]) -> None:
+           initargs: tuple[Any, ...], folder: str) -> None:
     """The worker's loop: set up once, then make one sheet per task until told to stop."""
+    use_folder(folder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if hasattr(signal, "pthread_sigmask"):
@@ -397,13 +435,13 @@ def run_with_progress(profile_dir: Path, out_dir: Path, **options: Any) -> Batch
         task = progress.add_task("sheets", total=None)
         result = render_batch(profile_dir, out_dir, on_start=lambda total: progress.update(task, total=total),
                               on_done=lambda outcome: progress.advance(task), **options)
-    for outcome in result.failed:
-        console.print(outcome.problem or "", markup=False, highlight=False, emoji=False, soft_wrap=True)
+    for outcome in result.failed:  # a file name's control characters escaped, as in every Diagnostic
+        console.print(printable(outcome.problem or ""), markup=False, highlight=False, emoji=False, soft_wrap=True)
     total = len(result.outcomes)
     summary = (f"made {len(result.written)} of {total} sheets in {out_dir} ({result.jobs} "
                f"{'job' if result.jobs == 1 else 'jobs'}, {result.seconds:.1f} s)")
     for crash in result.crashes:
-        console.print(f"{crash.source}: a worker process died while making this sheet ({crash.how}); "
+        console.print(f"{printable(str(crash.source))}: a worker process died while making this sheet ({crash.how}); "
                       "it was replaced", markup=False, highlight=False, emoji=False, soft_wrap=True)
     if result.failed:
         summary += f"; {len(result.failed)} {'profile' if len(result.failed) == 1 else 'profiles'} could not be used (listed above)"

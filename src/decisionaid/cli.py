@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,24 @@ from .pipeline import rule_pack_and_engine
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="decisionaid")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """decisionaid: the visit sheet and the booklet of MS treatment options, from a patient profile.
 
     It is a decision aid, not a recommender: it never tells anyone what to choose.
     """
+    from .plumbing.scratch import run_folder
+
+    ctx.with_resource(run_folder())  # removed when the command ends, Ctrl-C included
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (a service manager stopping `serve`, `kill` on a batch) ends a command as Ctrl-C
+    does: its workers are stopped and its temporary folder removed (uvicorn re-raises it after
+    shutting down, and then it lands here)."""
+    raise SystemExit(128 + signum)
 
 
 rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -90,7 +105,9 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bo
 
 
 def _shown(target: Path) -> str:
-    return "standard output" if str(target) == "-" else str(target)
+    from .plumbing.errors import printable
+
+    return "standard output" if str(target) == "-" else printable(str(target))
 
 
 @main.command()
@@ -102,14 +119,15 @@ def _shown(target: Path) -> str:
 def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Print the assessment of PROFILE (a profile file, a FHIR Bundle, or -): every option's status and why."""
     from .pipeline import assess_profile
+    from .plumbing.safeio import print_output
 
     result = assess_profile(_load(profile, rules_dir, sheet_date.date() if sheet_date else None), rules_dir)
     if fmt == "json":
-        click.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        print_output(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     from .textreport import assessment_text
 
-    click.echo(assessment_text(result))
+    print_output(assessment_text(result))
 
 
 def _serve_option(*names: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -165,10 +183,12 @@ def serve(host: str, port: int, render_workers: int | None, max_requests: int, c
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
 @click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date printed on the sheets, YYYY-MM-DD (default: today).")
+@click.option("--sheet-timeout", type=click.IntRange(1, 3600), default=60, show_default=True, metavar="SECONDS",
+              help="Stop a sheet that takes longer, and report it (as the web server does).")
 @rules_option
 @reports_user_errors
 def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, large_print: bool,
-          sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+          sheet_date: dt.datetime | None, sheet_timeout: int, rules_dir: Path | None) -> None:
     """Make a visit sheet (or with --booklet the booklet) for every profile (.yaml, .yml, .json) in PROFILE_DIR.
 
     A profile that cannot be used is reported (file and reason) and the others still get their
@@ -179,7 +199,8 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, lar
     day = sheet_date.date() if sheet_date else dt.date.today()
     try:
         result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
-                                   document="booklet" if booklet else "visit", rules_dir=rules_dir)
+                                   document="booklet" if booklet else "visit", rules_dir=rules_dir,
+                                   sheet_timeout=sheet_timeout)
     except BatchInterrupted as stopped:
         click.echo(str(stopped), err=True)
         sys.exit(130)
@@ -208,7 +229,7 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
     """
     from .fhir import read_record_file
     from .fhir.write import profile_yaml
-    from .plumbing.safeio import check_output, write_output
+    from .plumbing.safeio import check_output, print_output, write_output
 
     if output is not None:
         check_output(output, inputs=(record,))
@@ -219,7 +240,7 @@ def from_fhir(record: str, output: Path | None, sheet_date: dt.datetime | None, 
         click.echo(str(note), err=True)
     text = profile_yaml(reading, record, f"decisionaid {__version__}")
     if output is None:
-        click.echo(text, nl=False)
+        print_output(text, newline=False)
     else:
         write_output(output, text.encode("utf-8"), inputs=(record,))
         click.echo(f"wrote {_shown(output)}", err=True)

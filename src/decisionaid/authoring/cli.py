@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from ..plumbing.errors import UsageError, UserError
+from ..plumbing.errors import UsageError, UserError, printable
 from ..plumbing.resources import default_rules_dir
+from ..plumbing.safeio import check_output, current_text, print_output, write_output
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -75,14 +76,14 @@ def check(rules_dir: Path | None, strict: bool, fmt: str, today: dt.datetime | N
 
     result = check_rules(_folder(rules_dir), today=today.date() if today else None, strict=strict)
     if fmt == "json":
-        click.echo(json.dumps({
+        print_output(json.dumps({
             "files": result.files, "errors": result.errors, "warnings": result.warnings,
             "diagnostics": [{"file": d.file, "line": d.line, "column": d.column, "level": d.level, "code": d.code,
                              "message": d.message} for d in result.diagnostics],
         }, indent=2, ensure_ascii=False))
     else:
-        for line in capped(result.diagnostics):
-            click.echo(line)
+        if result.diagnostics:
+            print_output("\n".join(capped(result.diagnostics)))
         click.echo(f"{result.errors} error(s), {result.warnings} warning(s) in {result.files} file(s)", err=True)
     sys.exit(EXIT_PROBLEMS if result.errors else 0)
 
@@ -104,11 +105,11 @@ def test(rules_dir: Path | None, coverage: bool) -> None:
     files = {(c.option, c.case.name): c.file for c in cases}
     failures = [r for r in run_cases(pack, engine, cases) if not r.passed]
     for failure in failures:
-        click.echo(_failure_text(failure, files.get((failure.option, failure.name), "")))
+        print_output(_failure_text(failure, files.get((failure.option, failure.name), "")))
     gaps = coverage_of(pack, engine, cases).gaps() if coverage else []
     if gaps:
-        click.echo("coverage: never seen firing or never seen silent:")
-        click.echo("\n".join(f"  {gap}" for gap in gaps))
+        print_output("coverage: never seen firing or never seen silent:")
+        print_output("\n".join(f"  {gap}" for gap in gaps))
     summary = f"{len(cases) - len(failures)} passed, {len(failures)} failed"
     if coverage:
         summary += f", {len(gaps)} coverage gap(s)"
@@ -138,22 +139,28 @@ def docs(rules_dir: Path | None, output: Path | None, check_only: bool) -> None:
     from ..pack.loader import load_rule_pack
     from .docs import rules_markdown
 
-    text = rules_markdown(load_rule_pack(_folder(rules_dir)))
+    root = _folder(rules_dir)
+    if output is not None and not check_only:  # before any work: never onto the pack it reads
+        check_output(output, inputs=_pack_files(root))
+    pack = load_rule_pack(root)
+    text = rules_markdown(pack)
     if output is None:
         if check_only:
             raise UsageError.single("--check", "--check needs -o FILE", "usage")
-        click.echo(text, nl=False)
+        print_output(text, newline=False)
         return
     if check_only:
-        current = output.read_text(encoding="utf-8") if output.is_file() else None
-        if current != text:
-            click.echo(f"{output}: out of date; run: decisionaid rules docs -o {output}", err=True)
+        if current_text(output) != text:
+            click.echo(printable(f"{output}: out of date; run: decisionaid rules docs -o {output}"), err=True)
             sys.exit(EXIT_PROBLEMS)
         return
-    if not output.parent.is_dir():
-        raise UsageError.single(str(output), "the folder for this output does not exist", "no-output-folder")
-    output.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {output}", err=True)
+    write_output(output, text.encode("utf-8"), inputs=_pack_files(root) + _pack_files(Path(pack.seeds_dir)))
+    click.echo(printable(f"wrote {output}"), err=True)
+
+
+def _pack_files(root: Path) -> list[Path]:
+    """The files of a rules folder (its YAML, options and tests) or of its seeds, which no output may replace."""
+    return [path for pattern in ("*", "*/*") for path in root.glob(pattern) if path.is_file()]
 
 
 @click.command()
@@ -171,18 +178,17 @@ def schema(name: str | None, folder: Path | None, check_only: bool) -> None:
     `rules-sources`, `rules-drugs`, `rules-safety` and `rules-tests` are the schemas of one kind each, which
     editors use for completion.
     """
-    from .schemas import NAMES, schema_text, write_schemas
+    from .schemas import schema_text, stale_schemas, write_schemas
 
     if folder is None:
         if name is None:
             raise UsageError.single("schema", "name a schema (profile or rules) or give --write FOLDER", "usage")
-        click.echo(schema_text(name), nl=False)
+        print_output(schema_text(name), newline=False)
         return
     if check_only:
-        stale = [n for n in NAMES if not (folder / f"{n}.schema.json").is_file()
-                 or (folder / f"{n}.schema.json").read_text(encoding="utf-8") != schema_text(n)]
-        for n in stale:
-            click.echo(f"{folder / f'{n}.schema.json'}: out of date; run: decisionaid schema --write {folder}", err=True)
+        stale = stale_schemas(folder)
+        for path in stale:
+            click.echo(printable(f"{path}: out of date; run: decisionaid schema --write {folder}"), err=True)
         sys.exit(EXIT_PROBLEMS if stale else 0)
     for path in write_schemas(folder):
-        click.echo(f"wrote {path}", err=True)
+        click.echo(printable(f"wrote {path}"), err=True)

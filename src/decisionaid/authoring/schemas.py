@@ -29,6 +29,8 @@ from ..pack.catalogue import DrugCatalogue
 from ..pack.loader import OPS_BY_KIND
 from ..pack.models import Option, PackMeta, SafetyFile, SourcesFile
 from ..pack.vocabulary import FIELDS
+from ..plumbing.errors import OutputError
+from ..plumbing.safeio import current_text, write_output
 from ..profile.model import Profile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -68,15 +70,23 @@ def schema_text(name: str) -> str:
 
 def write_schemas(folder: Path) -> list[Path]:
     """Write every schema into `folder` (schema/ in the repository); return the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.single(str(folder), f"cannot be created ({exc.strerror})", "no-output-folder") from None
     written = []
     for name in NAMES:
         path = folder / f"{name}.schema.json"
         text = schema_text(name)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        if current_text(path) != text:  # through the one safe writer: no FIFO, device or foreign link
+            write_output(path, text.encode("utf-8"))
         written.append(path)
     return written
+
+
+def stale_schemas(folder: Path) -> list[Path]:
+    """The schema files in `folder` that are missing or differ from the models."""
+    return [folder / f"{n}.schema.json" for n in NAMES if current_text(folder / f"{n}.schema.json") != schema_text(n)]
 
 
 def _finish(generated: dict[str, Any], title: str, name: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from ..plumbing.resources import default_rules_dir
 from ..plumbing.safeio import read_input
 from ..plumbing.yamlpos import Document, Path_, ReadError, data_path, read_text
 from .catalogue import DrugCatalogue
-from .conditions import compile_condition, engine_fits
+from .conditions import MAX_SAFE_NUMBER, compile_condition, engine_fits
 from .models import (
     OPTION_IDS,
     AllOf,
@@ -114,7 +115,7 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
             loading.diagnostics.append(Diagnostic(_display(root / "options"), None, None,
                                                   f"option '{missing}' has no file options/{missing}.yaml", "missing-option"))
     # Meaning is checked for every file that parsed, even when another file has errors.
-    seeds_dir = (root / (meta.seeds if meta else "../seeds")).resolve()
+    seeds_dir = _seeds_folder(loading, root, meta)
     if sources is not None:
         source_ids = {s.id for s in sources.sources}
         _check_sources(loading, root / "sources.yaml", sources, seeds_dir)
@@ -356,6 +357,9 @@ def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
             problems.append(f"'{spec.name}' is a whole number; {value!r} is not")
         elif spec.kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
             problems.append(f"'{spec.name}' is a number; {value!r} is not")
+        elif spec.kind in ("int", "number") and isinstance(value, int | float) and not _engine_holds(value):
+            problems.append(f"{_shortened(value)} is past the numbers the rule engine holds exactly "
+                            f"(-{MAX_SAFE_NUMBER:,} to {MAX_SAFE_NUMBER:,})")
         elif spec.kind == "bool" and not isinstance(value, bool):
             problems.append(f"'{spec.name}' is true or false; {value!r} is not")
         elif spec.kind in ("enum", "set") and value not in spec.values:
@@ -365,6 +369,17 @@ def _value_problems(spec: FieldSpec, leaf: Leaf) -> list[str]:
     return problems
 
 
+def _engine_holds(value: float) -> bool:
+    """durable-rules keeps numbers as doubles: a whole number past 2**53 (9007199254740993, 2**64)
+    or an infinite one would be changed or refused when the engine is built, not in `rules check`."""
+    return abs(value) <= MAX_SAFE_NUMBER if isinstance(value, int) else math.isfinite(value) and abs(value) <= MAX_SAFE_NUMBER
+
+
+def _shortened(value: float) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}...{text[-4:]} ({len(text.lstrip('-'))} digits)"
+
+
 def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
     for index, quote in enumerate(option.quotes):
         yield ("quotes", index), quote
@@ -372,6 +387,22 @@ def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
         for index, item in enumerate(getattr(option, kind)):
             for q, quote in enumerate(item.quotes):
                 yield (kind, index, "quotes", q), quote
+
+
+def _seeds_folder(loading: Loading, root: Path, meta: PackMeta | None) -> Path:
+    """The seeds folder that pack.yaml names, which must lie in the pack's own tree (the rules
+    folder's parent, where the shipped pack keeps `seeds/`): a quote check reads every file there,
+    so `seeds: /etc` or `/proc/self` is refused (and the default folder used for the other checks)."""
+    tree = root.resolve().parent
+    default = (root / "../seeds").resolve()
+    if meta is None:
+        return default
+    folder = (root / meta.seeds).resolve()
+    if folder != tree and tree not in folder.parents:
+        loading.report(root / "pack.yaml", ("seeds",), f"seeds folder '{meta.seeds}' is outside the pack's own tree "
+                       f"(the folder that holds {root.resolve().name}/): name a folder inside it", "seeds-outside")
+        return default
+    return folder
 
 
 def seed_path(seeds_dir: Path, name: str) -> Path | None:

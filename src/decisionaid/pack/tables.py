@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,10 @@ STATES = ("met", "not_met", "unknown")
 ALL_STATES = frozenset(STATES)
 MAX_COMBINATIONS = 200_000  # per group of criteria; past this a group counts as "anything can happen"
 MAX_PIECES = 20_000  # boxes kept while subtracting earlier rows; past this a row counts as reachable
+MAX_PIECE_CHECKS = 2_000  # pieces tested per row while subtracting; past this the row counts as reachable
+MAX_NAMED = 16  # covering rows pared down to the needed ones (quadratic); past this all are named
+MAX_MOVES = 64  # steps of the local search for a profile that reaches a row
+MAX_MOVE_OPTIONS = 5_000  # a group with more reachable state tuples is not moved by that search
 _ABSENT = object()
 
 Box = dict[str, frozenset[str]]  # criterion id -> accepted states; missing id = any state
@@ -64,14 +68,15 @@ def analyse_table(criteria: list[Criterion], rows: list[DecisionRow], hit_policy
         if conflict is not None:
             problems.append(RowProblem(index, "unreachable-row", f"this row can never match: no profile has {conflict}"))
             continue
-        if hit_policy == "first" and _covered(space, box, boxes):
-            covering = _needed(space, box, space.overlapping(box, boxes))
-            lines = ", ".join(_where(j, row_lines) for j in covering)
+        covering = _covering(space, box, boxes) if hit_policy == "first" else None
+        if covering is not None:
+            lines = ", ".join(_where(j, row_lines) for j in covering[:MAX_NAMED]) + (
+                f" and {len(covering) - MAX_NAMED} more" if len(covering) > MAX_NAMED else "")
             problems.append(RowProblem(index, "unreachable-row", "this row can never match: "
                                        + (f"the earlier row at {lines} matches every profile it matches" if len(covering) == 1
                                           else f"the earlier rows at {lines} together match every profile it matches")))
         elif hit_policy == "unique":
-            for j, earlier in space.overlapping(box, boxes):
+            for j, earlier in space.overlapping(box, boxes, lazily=True):  # the first overlap is enough
                 both = _intersect(box, earlier)
                 witness = space.witness(both)
                 if witness is not None:
@@ -83,12 +88,49 @@ def analyse_table(criteria: list[Criterion], rows: list[DecisionRow], hit_policy
     return problems
 
 
-def _covered(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> bool:
-    """Whether the earlier rows together match every profile in `box`. A quick witness settles
-    most live rows; only the rows that overlap `box` are subtracted for the rest."""
+def _covering(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> list[int] | None:
+    """The earlier rows that together match every profile in `box` (a few of them, to name), or
+    None when the row is reachable. Each step is about linear in the earlier rows, so a table of
+    3,000 rows is checked in seconds: a quick witness settles most live rows; an earlier row that
+    alone contains `box` settles most dead ones (a repeated row); only the rest are subtracted, and
+    only the rows that took a part of `box` are kept and pared down."""
     if space.escapes(box, [b for _, b in earlier]):
-        return False
-    return not space.any_feasible(_subtract_all(box, [b for _, b in space.overlapping(box, earlier)]))
+        return None
+    for j, other in earlier:
+        if all(box.get(c, ALL_STATES) <= states for c, states in other.items()):
+            return [j]
+    used: list[tuple[int, Box]] = []
+    left = [box]
+    budget = [MAX_PIECE_CHECKS]
+    for j, other in space.overlapping(box, earlier, lazily=True):
+        after = _take(space, left, other, budget)
+        if after is None:
+            return None  # too many pieces to follow: counted as reachable, never reported wrongly
+        if after != left:
+            used.append((j, other))
+        left = after
+        if not left:
+            break
+    if left:
+        return None
+    return _needed(space, box, used) if len(used) <= MAX_NAMED else [j for j, _ in used]
+
+
+def _take(space: _StateSpace, left: list[Box], other: Box, budget: list[int]) -> list[Box] | None:
+    """The pieces of `left` outside `other`, those no profile can have dropped at once (or they
+    would be split again by every later row); None past MAX_PIECES, or when the row's `budget` of
+    piece checks is spent (so one row costs a bounded time, however many rows it takes to cover it)."""
+    after: list[Box] = []
+    for part in left:
+        pieces = _subtract(part, other)
+        if pieces == [part]:
+            after.append(part)
+            continue
+        budget[0] -= len(pieces)
+        after += [piece for piece in pieces if space.feasible(piece)]
+        if len(after) > MAX_PIECES or budget[0] < 0:
+            return None
+    return after
 
 
 def _needed(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> list[int]:
@@ -96,7 +138,13 @@ def _needed(space: _StateSpace, box: Box, earlier: list[tuple[int, Box]]) -> lis
     kept = list(earlier)
     for candidate in sorted(earlier, key=lambda item: -item[0]):
         rest = [item for item in kept if item is not candidate]
-        if not space.any_feasible(_subtract_all(box, [b for _, b in rest])):
+        left: list[Box] | None = [box]
+        budget = [MAX_PIECE_CHECKS]
+        for _, other in rest:
+            left = _take(space, left, other, budget) if left else left
+            if left is None:
+                break
+        if left == []:
             kept = rest
     return [j for j, _ in kept]
 
@@ -131,16 +179,6 @@ def _subtract(a: Box, b: Box) -> list[Box]:
     return pieces
 
 
-def _subtract_all(box: Box, earlier: list[Box]) -> list[Box] | None:
-    """What is left of `box` after the earlier rows; None when it grew too large to follow."""
-    left = [box]
-    for other in earlier:
-        left = [piece for part in left for piece in _subtract(part, other)]
-        if len(left) > MAX_PIECES:
-            return None
-    return left
-
-
 # ----------------------------------------------------------------------------- meaning
 class _StateSpace:
     """Which combinations of criterion states some profile can produce."""
@@ -162,40 +200,97 @@ class _StateSpace:
             self._reachable[group] = None if found is None else sorted(found, key=lambda t: (t.count("met"), t))
         return self._reachable[group]
 
-    def _matches(self, box: Box) -> Iterator[tuple[tuple[str, ...], list[tuple[str, ...]] | None]]:
+    def _demands(self, box: Box) -> dict[tuple[str, ...], list[tuple[int, frozenset[str]]]]:
+        """The box's demands by group: (position in the group, accepted states)."""
         by_group: dict[tuple[str, ...], list[tuple[int, frozenset[str]]]] = {}
         for c, states in box.items():
             if c in self.group_of:
                 by_group.setdefault(self.group_of[c], []).append((self.position[c], states))
-        for group, demands in by_group.items():  # only the positions the box constrains are tested
+        return by_group
+
+    def _matches(self, box: Box) -> Iterator[tuple[tuple[str, ...], list[tuple[str, ...]] | None]]:
+        for group, demands in self._demands(box).items():  # only the positions the box constrains are tested
             reachable = self.reachable(group)
             if reachable is None:
                 yield group, None
                 continue
             yield group, [t for t in reachable if all(t[i] in states for i, states in demands)]
 
-    def overlapping(self, box: Box, earlier: list[tuple[int, Box]]) -> list[tuple[int, Box]]:
-        """The earlier rows that some profile in `box` also matches."""
-        return [(j, b) for j, b in earlier
-                if all(box.get(c, ALL_STATES) & s for c, s in b.items()) and self.feasible(_intersect(box, b))]
+    def overlapping(self, box: Box, earlier: list[tuple[int, Box]], lazily: bool = False) -> Iterable[tuple[int, Box]]:
+        """The earlier rows that some profile in `box` also matches (one at a time when `lazily`)."""
+        found = ((j, b) for j, b in earlier
+                 if all(box.get(c, ALL_STATES) & s for c, s in b.items()) and self.feasible(_intersect(box, b)))
+        return found if lazily else list(found)
 
     def escapes(self, box: Box, earlier: list[Box]) -> bool:
         """True when one profile's states in `box` lie in none of the earlier boxes (so the row is
-        reachable), found without subtracting boxes: every group takes, among the states it can
-        reach inside `box`, those with the fewest criteria met, which rows usually demand. False
-        means "not shown this way", not "covered"."""
-        point = self._quiet_point()
-        if point is None:
+        reachable), found without subtracting boxes. It starts where every group takes, among the
+        states it can reach inside `box`, those with the fewest criteria met, which rows usually
+        demand; while some earlier row still matches that point, it moves one criterion of that row
+        out of the row's states (with the rest of its group kept reachable), choosing the move
+        that leaves the fewest earlier rows matching: a short local search, each step touching only
+        the rows that name the criteria it changed. False means "not shown this way", not "covered"."""
+        quiet = self._quiet_point()
+        if quiet is None:
             return False
-        point = dict(point)
+        point: dict[str, str] = dict(quiet)
+        choices: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         for group, found in self._matches(box):
             if not found:
                 return False
+            choices[group] = found
             point.update(zip(group, found[0], strict=True))
         for c, states in box.items():
             if c not in self.group_of:
                 point[c] = min(states)
-        return not any(all(point.get(c, "unknown") in s for c, s in b.items()) for b in earlier)
+        naming: dict[str, list[int]] = {}
+        for index, other in enumerate(earlier):
+            for c in other:
+                naming.setdefault(c, []).append(index)
+
+        def matches(index: int) -> bool:
+            return all(point.get(c, "unknown") in states for c, states in earlier[index].items())
+
+        inside = {index for index in range(len(earlier)) if matches(index)}
+        for _ in range(MAX_MOVES):
+            if not inside:
+                return True
+            row = earlier[min(inside)]
+            best: tuple[int, dict[str, str], set[int]] | None = None
+            for c, states in sorted(row.items()):
+                for change in self._moves(c, states, box, point, choices):
+                    affected = {index for changed in change for index in naming.get(changed, ())}
+                    saved = {changed: point.get(changed, "unknown") for changed in change}
+                    point.update(change)
+                    delta = sum(map(matches, affected)) - len(affected & inside)
+                    point.update(saved)
+                    if best is None or delta < best[0]:
+                        best = (delta, change, affected)
+            if best is None:
+                return False
+            point.update(best[1])
+            inside = (inside - best[2]) | {index for index in best[2] if matches(index)}
+        return not inside
+
+    def _moves(self, c: str, states: frozenset[str], box: Box, point: dict[str, str],
+               choices: dict[tuple[str, ...], list[tuple[str, ...]]]) -> Iterator[dict[str, str]]:
+        """Changes of the point that put criterion `c` outside `states` and stay inside `box` and
+        reachable: for a grouped criterion, the nearest reachable states of its whole group."""
+        group = self.group_of.get(c)
+        if group is None:
+            for state in sorted(box.get(c, ALL_STATES) - states):
+                yield {c: state}
+            return
+        options = choices.get(group)
+        if options is None:
+            options = self.reachable(group) or []
+        if len(options) > MAX_MOVE_OPTIONS:
+            return
+        position = self.position[c]
+        current = tuple(point.get(member, "unknown") for member in group)
+        candidates = [t for t in options if t[position] not in states]
+        for chosen in sorted(candidates, key=lambda t: (sum(a != b for a, b in zip(t, current, strict=True)), t))[:3]:
+            yield {member: state for member, state, was in zip(group, chosen, current, strict=True) if state != was}
 
     def _quiet_point(self) -> dict[str, str] | None:
         """Each group's reachable states with the fewest criteria met (computed once)."""
@@ -210,12 +305,14 @@ class _StateSpace:
         return self._quiet
 
     def feasible(self, box: Box) -> bool:
+        """Whether some profile has states inside `box` (each group stops at its first fitting tuple)."""
         if any(not states for states in box.values()):
             return False
-        return all(found is None or found for _, found in self._matches(box))
-
-    def any_feasible(self, boxes: list[Box] | None) -> bool:
-        return boxes is None or any(self.feasible(b) for b in boxes)
+        for group, demands in self._demands(box).items():
+            reachable = self.reachable(group)
+            if reachable is not None and not any(all(t[i] in states for i, states in demands) for t in reachable):
+                return False
+        return True
 
     def witness(self, box: Box) -> str | None:
         """A readable combination of states inside `box` that some profile has, or None."""

@@ -6,4 +6,5 @@
     resources.py    where the shipped rules, templates and seeds live
     readability.py  the reading grade of a passage, or of a rendered sheet's prose
     metrics.py      what GET /metrics counts (Prometheus), never anything about a patient
+    scratch.py      temporary folders removed when the run or the worker process ends
 """

@@ -11,11 +11,15 @@
     └── EngineError               the rule engine failed: a bug, keeps its traceback
 
 Every UserError carries a list of Diagnostics, so that *all* problems are reported at once,
-each with the file, line and column when they are known.
+each with the file, line and column when they are known. A Diagnostic prints as exactly one line:
+control, bidi and other invisible characters in a file name or message are shown escaped
+(`printable`), so a file named `x\nfake.yaml:1:1: error: ...` cannot forge a line, move the cursor
+or reverse the text on a person's terminal.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,7 +43,26 @@ class Diagnostic:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.level}: {self.message} ({self.code})"
+        return printable(f"{where}: {self.level}: {self.message} ({self.code})")
+
+
+# Cc control characters (newline, escape), Cf format characters (U+202E and the other bidi
+# controls, zero-width ones), Zl/Zp line and paragraph separators, Cs an undecodable byte of a file name.
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
+def printable(text: str) -> str:
+    """`text` with every character that could change what a terminal shows escaped as \\n, \\x1b, \\u202e."""
+    if text.isprintable():
+        return text
+    return "".join(_escaped(ch) if unicodedata.category(ch) in _HIDDEN else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 in a file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii") if code < 0x10000 else f"\\U{code:08x}"
 
 
 class DecisionAidError(Exception):

@@ -11,8 +11,13 @@ here, so that no input can hang or exhaust memory and no output can clobber the 
   created exclusively and never through a link (`tempfile.mkstemp`: O_CREAT|O_EXCL|O_NOFOLLOW),
   then fsync'd and renamed over the target, keeping the old file's permission bits. It refuses an
   output that is one of the inputs (the same file, also through links), a folder or any other
-  non-regular file, and a link planted by another user. A failed write leaves the old file whole
-  and no temporary file behind.
+  non-regular file, and a link planted by another user: the last component when it is any other
+  user's link, and every folder on the way that is a link of another user in a sticky,
+  world-writable folder such as /tmp (the kernel's protected_symlinks rule, which covers only the
+  last component). The temporary name stays within NAME_MAX however long the target's name is. A
+  failed write leaves the old file whole and no temporary file behind.
+- `print_output` is standard output for every command's text: a failure there (`> /dev/full`, a
+  closed pipe) is the same one-line OutputError as any other write.
 
 Problems are InputError / OutputError (UserErrors): one line each, exit code 2.
 """
@@ -33,6 +38,8 @@ from .errors import Diagnostic, InputError, OutputError
 STDIO = "-"
 MAX_INPUT_BYTES = 1_000_000
 _CHUNK = 65_536
+_NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+_RANDOM = 8  # characters tempfile adds to a temporary name
 _KINDS = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a named pipe (FIFO)", stat.S_ISCHR: "a character device",
           stat.S_ISBLK: "a block device", stat.S_ISSOCK: "a socket"}
 
@@ -50,6 +57,15 @@ def read_input(source: str | Path, *, cap: int = MAX_INPUT_BYTES, display: str |
         finally:
             os.close(fd)
     return decode(data, name), name
+
+
+def current_text(path: str | Path) -> str | None:
+    """What a regular file holds now, to compare before replacing it; None when it is missing or
+    not a regular text file (a FIFO, a device, a link to /dev/zero: never read, never waited on)."""
+    try:
+        return read_input(path)[0]
+    except InputError:
+        return None
 
 
 def _open_for_reading(path: Path, name: str) -> int:
@@ -129,9 +145,24 @@ def write_output(target: str | Path, data: bytes, *, inputs: Iterable[str | Path
         _write_file(real, data, existing, str(path))
 
 
+def print_output(text: str, *, newline: bool = True) -> None:
+    """`text` on standard output, through the same writer (and the same one-line errors) as a file.
+    (When standard output is not the process's own, as under click's CliRunner, it is written as text.)"""
+    data = text + ("\n" if newline else "")
+    try:
+        own = sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation: a stream in memory
+        own = False
+    if own:
+        write_output(STDIO, data.encode("utf-8"))
+    else:
+        sys.stdout.write(data)
+
+
 def _plan(path: Path, inputs: Iterable[str | Path]) -> tuple[Path, os.stat_result | None]:
     """Where the bytes go (the link's target for a link) and what is there now; refuse what must not be written."""
     name = str(path)
+    _refuse_planted_folder_links(path, name)
     try:
         link = os.lstat(path)
     except FileNotFoundError:
@@ -158,6 +189,37 @@ def _plan(path: Path, inputs: Iterable[str | Path]) -> tuple[Path, os.stat_resul
     if not real.parent.is_dir():
         raise OutputError.single(name, "the folder for this output does not exist", "no-output-folder")
     return real, existing
+
+
+def _refuse_planted_folder_links(path: Path, name: str) -> None:
+    """Walk the folders on the way to `path` as the kernel does (a link is followed, `..` goes to
+    the real parent) and refuse a link that another user planted in a sticky, world-writable folder:
+    in /tmp anyone may create `/tmp/reports -> /home/victim`, and `-o /tmp/reports/x.pdf` would
+    then write where the attacker chose."""
+    folder = Path(os.getcwd()) if not path.is_absolute() else Path(path.anchor)
+    for part in path.parts[1 if path.is_absolute() else 0:-1]:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            folder = folder.parent
+            continue
+        step = folder / part
+        try:
+            found = os.lstat(step)
+        except OSError:
+            return  # a missing folder is named by the checks that follow
+        if not stat.S_ISLNK(found.st_mode):
+            folder = step
+            continue
+        try:
+            holder = os.stat(folder)
+        except OSError:
+            return
+        shared = holder.st_mode & stat.S_ISVTX and holder.st_mode & stat.S_IWOTH
+        if shared and found.st_uid not in (os.geteuid(), holder.st_uid):
+            raise OutputError.single(name, f"goes through {step}, a symbolic link of another user in a shared "
+                                     "folder; refusing to write through it", "foreign-link")
+        folder = Path(os.path.realpath(step))
 
 
 def _refuse_inputs(name: str, existing: os.stat_result, inputs: Iterable[str | Path]) -> None:
@@ -199,7 +261,7 @@ def _write_stream(fd: int, data: bytes, name: str) -> None:
 
 def _write_file(real: Path, data: bytes, existing: os.stat_result | None, name: str) -> None:
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        fd, temporary = tempfile.mkstemp(prefix=temporary_prefix(real.name), suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise _output_error(name, exc) from None
     with _removed_on_failure(temporary):
@@ -214,6 +276,14 @@ def _write_file(real: Path, data: bytes, existing: os.stat_result | None, name: 
         except OSError as exc:
             raise _output_error(name, exc) from None
     _sync_folder(real.parent)
+
+
+def temporary_prefix(name: str) -> str:
+    """`.NAME.` for the temporary file beside NAME, NAME cut so that the whole temporary name
+    (prefix, 8 random characters, `.tmp`) stays within the file system's 255-byte limit."""
+    room = _NAME_MAX - len(".") - len(".") - _RANDOM - len(".tmp")
+    kept = name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "surrogateescape")
+    return f".{kept}."
 
 
 @contextlib.contextmanager

@@ -7,6 +7,12 @@
   layer and the 404/405 of the router included;
 - request headers over MAX_HEADER_BYTES in all get 431; more than `max_in_flight` requests at
   once get 503 (each holds memory and, for a sheet, a render worker);
+- a request counts against `max_in_flight` only once its body has arrived: until then it is a
+  *waiting body*, and one client may have at most MAX_WAITING_BODIES of those (503 past that).
+  Otherwise 64 connections that each send a head and one body byte would lock every other
+  person out for the whole body deadline, again and again. The client is the connection's peer
+  address (uvicorn would put a forwarded address there only for a trusted proxy, and this server
+  trusts none: an HTTPS proxy in front buffers request bodies itself);
 - a request body must arrive within BODY_TIMEOUT of the request: a slower one is answered 408.
 
 `GuardedH11Protocol` is uvicorn's h11 protocol with the same headers on the answers uvicorn makes
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from typing import Any
 
 import anyio
@@ -39,6 +46,8 @@ MAX_HEADER_BYTES = 16 * 1024
 HEADER_TIMEOUT = 10.0  # seconds to send the request line and headers
 BODY_TIMEOUT = 20.0  # seconds, from the request's start, to send the whole body (1 MB at most)
 BODY_TIMED_OUT = "decisionaid.body_timed_out"  # set in the scope when the body deadline passed
+MAX_WAITING_BODIES = 8  # requests of one client whose body has not fully arrived yet
+BUSY = "The server is busy. Please try again in a minute."
 
 
 def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -53,6 +62,7 @@ class Guard:
         self.app = app
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self.waiting: Counter[str] = Counter()  # waiting bodies per client address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,14 +79,47 @@ class Guard:
         if size > MAX_HEADER_BYTES:
             await plain_answer(send_guarded, 431, "The request headers are too large.")
             return
-        if self.in_flight >= self.max_in_flight:
-            await plain_answer(send_guarded, 503, "The server is busy. Please try again in a minute.")
+        client = (scope.get("client") or ("unknown", 0))[0]
+        waits = _has_body(scope)
+        if self.in_flight >= self.max_in_flight or (waits and self.waiting[client] >= MAX_WAITING_BODIES):
+            await plain_answer(send_guarded, 503, BUSY)
             return
-        self.in_flight += 1
+        counted = not waits
+
+        async def receive_counted() -> Message:
+            nonlocal counted
+            message = await receive_in_time()
+            if not counted and (message["type"] != "http.request" or not message.get("more_body", False)):
+                counted = True  # the body has arrived (or the client has gone): a request in flight now
+                self._stop_waiting(client)
+                self.in_flight += 1
+            return message
+
+        receive_in_time = _with_deadline(scope, receive, time.monotonic() + BODY_TIMEOUT)
+        if waits:
+            self.waiting[client] += 1
+        else:
+            self.in_flight += 1
         try:
-            await self.app(scope, _with_deadline(scope, receive, time.monotonic() + BODY_TIMEOUT), send_guarded)
+            await self.app(scope, receive_counted if waits else receive_in_time, send_guarded)
         finally:
-            self.in_flight -= 1
+            if counted:
+                self.in_flight -= 1
+            else:
+                self._stop_waiting(client)
+
+    def _stop_waiting(self, client: str) -> None:
+        self.waiting[client] -= 1
+        if self.waiting[client] <= 0:
+            del self.waiting[client]  # the counter keeps no address of a client that is done
+
+
+def _has_body(scope: Scope) -> bool:
+    """The request announces a body (a length over 0, or chunks)."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"0", b"")):
+            return True
+    return False
 
 
 def _with_deadline(scope: Scope, receive: Receive, deadline: float) -> Receive:

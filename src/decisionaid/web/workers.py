@@ -26,6 +26,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
+from ..plumbing.scratch import remove_folder, use_folder, worker_folder
+
 JobKind = Literal["sheet", "view", "assess"]
 log = logging.getLogger("decisionaid.web")
 
@@ -42,8 +44,9 @@ class PoolBusy(WorkerError):
     """No worker became free in time."""
 
 
-def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | None) -> None:
+def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | None, folder: str) -> None:
     """Runs in the spawned process: build the engine once, then answer jobs until told to stop."""
+    use_folder(folder)  # WeasyPrint's font folder goes here; the server removes it when this worker ends
     if memory_limit:
         import resource
 
@@ -101,13 +104,16 @@ class _Worker:
         self.pool = pool
         self.process: Any = None
         self.conn: Connection | None = None
+        self.folder: Path | None = None  # the worker's temporary folder
         self.jobs = 0
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         rules = str(self.pool.rules_dir) if self.pool.rules_dir is not None else None
-        self.process = context.Process(target=_worker_main, args=(child, rules, self.pool.memory_limit),
+        self.folder = worker_folder()
+        self.process = context.Process(target=_worker_main, args=(child, rules, self.pool.memory_limit,
+                                                                  str(self.folder)),
                                        name="decisionaid-render", daemon=True)
         self.process.start()
         child.close()
@@ -132,6 +138,8 @@ class _Worker:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+        remove_folder(self.folder)
+        self.folder = None
 
     def run(self, job_id: int, kind: JobKind, payload: dict[str, Any], timeout: float) -> Any:
         assert self.conn is not None

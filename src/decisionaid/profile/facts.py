@@ -102,7 +102,10 @@ def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[st
     recent = _prior_recent(current, profile.current_dmt_months, facts.get("active_last_12_months"))
     for drug, entry in priors or []:
         if drug is not None:
-            failures.append((drug, _kleene_and(_prior_failed(entry.months, entry.stopped_because), recent)))
+            failed = _prior_failed(entry.months, entry.stopped_because)
+            # a high-efficacy drug that failed counts whenever it failed (ECTRIMS-EBMT: after at least one
+            # high-efficacy drug failed); only a lower-efficacy failure must be recent
+            failures.append((drug, failed if drug.tier == "high" else _kleene_and(failed, recent)))
     complete = current is not None and priors is not None
     _set(facts, "high_efficacy_breakthrough",
          _kleene_any([f for d, f in failures if d.tier == "high"], complete))

@@ -131,6 +131,21 @@ def test_the_form_says_it_is_making_the_sheet_then_that_it_is_ready(page: Any) -
     assert "primary progressive" in text and "For your MS team" in text
 
 
+def test_answers_that_seldom_go_together_get_a_note_and_the_sheet_still_comes(page: Any) -> None:
+    """Issue 18: EDSS 2.0 with a wheelchair is a note at the top of the sheet shown on screen, never an
+    error, before the PDF is made (tests/test_visit_safety.py finds it in the PDF)."""
+    page.goto("/")
+    page.get_by_label("How old are you?").fill("40")
+    page.get_by_label("RRMS: relapsing-remitting MS").check()
+    page.get_by_label("What is your EDSS score?").fill("2")
+    page.get_by_label("I use a wheelchair most of the time").check()
+    page.get_by_role("button", name="Show my sheet").click()
+    note = page.get_by_role("note").filter(has_text="Please check these answers")
+    note.wait_for(state="visible")
+    assert "An EDSS of 2.0, and you use a wheelchair" in note.inner_text()
+    assert page.get_by_role("heading", name="For your MS team").is_visible()  # the sheet came all the same
+
+
 def test_without_javascript_the_form_still_downloads_the_sheet(browser: Any, web_server: Server) -> None:
     context = browser.new_context(accept_downloads=True, base_url=web_server.url, java_script_enabled=False)
     try:

@@ -181,7 +181,9 @@ def test_without_javascript_the_error_page_keeps_every_answer_and_back_restores_
         assert page.get_by_label("Thyroid disease").is_checked()
         page.get_by_label("How old are you?").fill("40")
         page.get_by_role("button", name="Add another medicine").click()  # the server adds the block
-        page.keyboard.type("Copaxone")  # into the new block, which has the focus
+        second = group(page, "Earlier medicine 2").get_by_label("Name of the medicine")
+        page.wait_for_function("e => e === document.activeElement", arg=second.element_handle())  # it has the focus
+        page.keyboard.type("Copaxone")
         show_sheet(page)
         assert page.locator("#sheet-actions input[name='prior_dmts.1.drug'][value=Copaxone]").count() == 1
         page.get_by_role("button", name="Change my answers").click()

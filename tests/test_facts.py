@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from decisionaid.profile.facts import profile_facts
 
 BASE = "age: 35\nms_type: RRMS\n"
@@ -59,10 +61,25 @@ def test_breakthrough_from_history(make_profile, pack):
     assert f["high_efficacy_breakthrough"] is True and f["lower_efficacy_breakthrough"] is True
     assert (f["failed_dmts_high"], f["failed_dmts_moderate"], f["failed_dmts_low"]) == (1, 0, 1)
     assert f["treatment_naive"] is False and f["ever_high_efficacy_dmt"] is True
-    # on no drug now, an earlier failure counts while MS stays active; its timing is unknown otherwise
+    # on no drug now, a lower-efficacy failure counts while MS stays active; its timing is unknown otherwise.
+    # A high-efficacy drug that failed counts whenever it failed.
     quiet = "relapses_last_12_months: 0\nmri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
-    assert facts(make_profile, pack, history + quiet)["high_efficacy_breakthrough"] is False
-    assert "high_efficacy_breakthrough" not in facts(make_profile, pack, history)
+    assert facts(make_profile, pack, history + quiet)["lower_efficacy_breakthrough"] is False
+    assert facts(make_profile, pack, history + quiet)["high_efficacy_breakthrough"] is True
+    assert "lower_efficacy_breakthrough" not in facts(make_profile, pack, history)
+
+
+def test_a_failed_high_efficacy_drug_counts_whenever_it_failed(make_profile, pack):
+    """Issue 18: natalizumab failed and was stopped 14 months ago; now active on ocrelizumab for 14 months
+    (too soon to tell if the activity came after its first 6 months): still a high-efficacy failure."""
+    history = ("prior_dmts: [{drug: Tysabri, months: 24, stopped_because: not_effective}]\ncurrent_dmt: Ocrevus\n"
+               "current_dmt_months: 14\nrelapses_last_12_months: 2\n")
+    f = facts(make_profile, pack, history)
+    assert f["high_efficacy_breakthrough"] is True
+    lower = "prior_dmts: [{drug: Rebif, months: 30, stopped_because: not_effective}]\ncurrent_dmt: Tecfidera\n"
+    assert facts(make_profile, pack, lower + "current_dmt_months: 40\nrelapses_last_12_months: 0\n"
+                 "mri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
+                 )["lower_efficacy_breakthrough"] is False  # a lower-efficacy failure keeps its window
 
 
 def test_an_earlier_failure_counts_only_within_12_months(make_profile, pack):
@@ -73,10 +90,26 @@ def test_an_earlier_failure_counts_only_within_12_months(make_profile, pack):
 
 
 def test_pregnancy_does_not_apply_to_a_man(make_profile, pack):
-    assert facts(make_profile, pack, "sex: male\n")["pregnant_or_breastfeeding"] == "no"
-    assert facts(make_profile, pack, "sex: male\npregnant_or_breastfeeding: 'yes'\n")["pregnant_or_breastfeeding"] == "yes"
+    man = facts(make_profile, pack, "sex: male\n")
+    assert (man["pregnant"], man["breastfeeding"]) == ("no", "no")
+    assert facts(make_profile, pack, "sex: male\npregnant: 'yes'\n")["pregnant"] == "yes"
     for sex in ("female", "other", "undisclosed"):
-        assert "pregnant_or_breastfeeding" not in facts(make_profile, pack, f"sex: {sex}\n")
+        assert not {"pregnant", "breastfeeding"} & set(facts(make_profile, pack, f"sex: {sex}\n"))
+
+
+def test_pregnancy_and_breastfeeding_are_facts_apart(make_profile, pack):
+    mother = facts(make_profile, pack, "sex: female\npregnant: 'no'\nbreastfeeding: 'yes'\n")
+    assert (mother["pregnant"], mother["breastfeeding"]) == ("no", "yes")
+    only_one = facts(make_profile, pack, "sex: female\npregnant: 'no'\n")
+    assert only_one["pregnant"] == "no" and "breastfeeding" not in only_one  # unknown stays unknown
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_the_older_combined_answer_is_read_as_both(make_profile, pack, answer):
+    """v1's `pregnant_or_breastfeeding: yes` does not say which: both are set, so every option weighs
+    it at least as strictly as pregnancy; `no` means neither."""
+    read = facts(make_profile, pack, f"sex: female\npregnant_or_breastfeeding: '{answer}'\n")
+    assert (read["pregnant"], read["breastfeeding"]) == (answer, answer)
 
 
 def test_drug_families(make_profile, pack):

@@ -103,7 +103,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         decision=text.decision,
         not_advice=text.not_advice,
         grid_help=text.grid_help,
-        grid_numbers=text.grid_numbers.format(denominator=f"{grids[0].denominator:,}"),
+        grid_numbers=text.grid_numbers,
         numbers_help=text.numbers_help,
         grids=grids,
         missing=[missing_text(f) for f in assessment.missing_information if f.split(".")[0] not in gaps],

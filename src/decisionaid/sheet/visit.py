@@ -63,6 +63,14 @@ class Block(_Frozen):
     answers: list[tuple[str, GridCell]]
 
 
+class ChildrenLine(_Frozen):
+    """For someone who may want children: what one option means for having children later."""
+
+    option: str
+    text: str
+    refs: list[RefView]
+
+
 class Visit(_Frozen):
     booklet_note: str
     numbers_help: str
@@ -71,6 +79,7 @@ class Visit(_Frozen):
     fits: list[FitLine]
     blocks: list[Block]
     changes: list[ChangeView]
+    children: list[ChildrenLine]  # empty unless the patient plans children or is unsure
     questions: list[str]
     question_refs: list[RefView]
     values_help: str
@@ -101,11 +110,13 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
     visit = Visit(
         booklet_note=text.visit.booklet_note,
         numbers_help=text.visit.numbers_help,
-        grid_help=text.visit.grid_help.format(denominator=f"{grids[0].denominator:,}"),
+        grid_help=text.visit.grid_help,
         decision=text.visit.decision,
         fits=fits,
         blocks=_blocks(grids[0], fits),
         changes=changes,
+        children=[ChildrenLine(option=names[r.id], text=s.text, refs=numbering.refs(s.sources))
+                  for r in results for s in r.having_children[:1]],
         questions=questions,
         question_refs=question_refs,
         values_help=text.visit.values_help,

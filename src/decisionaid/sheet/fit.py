@@ -1,0 +1,118 @@
+"""Which numbers a sheet leads with, and how it puts a number from a small study.
+
+Each number of the rule pack says whom it was counted in (its population, a condition the engine
+evaluates for this profile: `applies_to_you` yes, no or unknown) and how many people (`people`).
+A sheet leads with the numbers about people like the patient; where there are none it says so and
+from whom the numbers come. A risk whose statement matters most for this patient (its
+`matters_most_when` holds) comes first. Numbers the pack marks unconfirmed never lead.
+
+A number is never scaled up past the people counted: when fewer people were studied than the row's
+denominator, the sheet gives the count as counted ("3 of 55 people") and what the study can and
+cannot rule out: for a zero count the rule of three (no events in n people leaves a risk of up to
+about 3 in n possible, 95% confidence), otherwise the 95% Wilson score interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..evaluation.assess import Applies, NumberResult, StatementResult
+
+#: numbers about people like the patient first, then those we cannot tell, then those about others
+RANK: dict[Applies, int] = {"yes": 0, "unknown": 1, "no": 2}
+Z95 = 1.96
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The statement a grid cell leads with, the numbers it shows, and whether they are about people like the patient."""
+
+    statement: StatementResult
+    numbers: list[NumberResult]
+    applies: Applies
+
+
+def headline(statements: list[StatementResult], *, matters_first: bool) -> Headline | None:
+    """The statement to lead with: one that matters most for this patient (with `matters_first`), else
+    the one whose confirmed numbers fit the patient best (authors list the main one first)."""
+    if matters_first:
+        for statement in statements:
+            if statement.matters_most:
+                return _lead(statement) or Headline(statement, [], "unknown")
+    leads = [lead for lead in map(_lead, statements) if lead is not None]
+    return min(leads, key=lambda lead: RANK[lead.applies], default=None)
+
+
+def _lead(statement: StatementResult) -> Headline | None:
+    """A statement's confirmed numbers that fit the patient best (all of them when they fit equally)."""
+    confirmed = [n for n in statement.numbers if n.confirmed]
+    if not confirmed:
+        return None
+    best = min(RANK[n.applies_to_you] for n in confirmed)
+    applies = next(a for a, rank in RANK.items() if rank == best)
+    return Headline(statement, [n for n in confirmed if RANK[n.applies_to_you] == best], applies)
+
+
+def small(number: NumberResult, denominator: int) -> bool:
+    """Fewer people were counted than the denominator the number is shown in."""
+    return number.people is not None and number.people < denominator
+
+
+def figure(number: NumberResult, denominator: int) -> str:
+    """The number as the sheet prints it: 'About 20 in 1,000', '0 in 1,000', or, from a study smaller than
+    the denominator, the count as counted: '3 of 55 people', 'None of 133 people'."""
+    if small(number, denominator):
+        events = number.events or 0
+        return f"None of {number.people:,} people" if events == 0 else f"{events:,} of {number.people:,} people"
+    count = number.count * (denominator // number.denominator)
+    return f"0 in {denominator:,}" if count == 0 else f"About {count:,} in {denominator:,}"
+
+
+def counted_in(number: NumberResult, denominator: int) -> str:
+    """How many people a number came from, and what a study smaller than the denominator cannot rule out."""
+    if number.people is None:
+        return "How many people were counted is not reported."
+    if number.count == 0:
+        bound = f"a risk of up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
+        return ("A" + bound[1:]) if small(number, denominator) else f"No one among {number.people:,} people studied; {bound}"
+    if small(number, denominator):
+        low, high = wilson(number.events or 0, number.people)
+        return (f"So few people that the true number could be from about {rounded(low * denominator):,} "
+                f"to {rounded(high * denominator):,} in {denominator:,}.")
+    return f"Counted in {number.people:,} people."
+
+
+def sizes(numbers: list[NumberResult], denominator: int) -> str:
+    """How many people several studies of one outcome counted, and whether they were too few to pin it down."""
+    known = sorted({n.people for n in numbers if n.people is not None})
+    if not known:
+        return "How many people were counted is not reported."
+    unknown = " (not all say how many)" if len(known) < len(numbers) else ""
+    span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
+    caveat = f", fewer than {denominator:,} each, so none pins the number down" if known[-1] < denominator else ""
+    return f"Studies of {span} people{unknown}{caveat}."
+
+
+def wilson(events: int, people: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion (good for small groups and counts near 0 or n)."""
+    p = events / people
+    centre = (p + Z95**2 / (2 * people)) / (1 + Z95**2 / people)
+    half = Z95 * math.sqrt(p * (1 - p) / people + Z95**2 / (4 * people**2)) / (1 + Z95**2 / people)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def rounded(value: float) -> int:
+    """A bound for the sheet: whole people, two significant figures (an interval is never more exact than that)."""
+    if value < 1:
+        return 1 if value > 0 else 0
+    digits = max(0, int(math.floor(math.log10(value))) - 1)
+    return int(round(value / 10**digits) * 10**digits)
+
+
+def about_others(numbers: list[NumberResult], applies: Applies) -> str:
+    """Said when the numbers shown were not counted in people like the patient."""
+    if applies != "no":
+        return ""
+    populations = list(dict.fromkeys(n.population for n in numbers))
+    return f"No numbers from people like you; these come from {populations[0]}."

@@ -34,12 +34,17 @@ class Headline:
 
 
 def headline(statements: list[StatementResult], *, matters_first: bool) -> Headline | None:
-    """The statement to lead with: one that matters most for this patient (with `matters_first`), else
-    the one whose confirmed numbers fit the patient best (authors list the main one first)."""
+    """The statement to lead with: with `matters_first`, one that matters most for this patient (the one with
+    the best-fitting numbers, else the first); otherwise the one whose confirmed numbers fit the patient best
+    (authors list the main one first)."""
     if matters_first:
-        for statement in statements:
-            if statement.matters_most:
-                return _lead(statement) or Headline(statement, [], "unknown")
+        matters = [s for s in statements if s.matters_most]
+        if matters:
+            return _best(matters) or Headline(matters[0], [], "unknown")
+    return _best(statements)
+
+
+def _best(statements: list[StatementResult]) -> Headline | None:
     leads = [lead for lead in map(_lead, statements) if lead is not None]
     return min(leads, key=lambda lead: RANK[lead.applies], default=None)
 
@@ -59,10 +64,16 @@ def small(number: NumberResult, denominator: int) -> bool:
     return number.people is not None and number.people < denominator
 
 
+def as_counted(number: NumberResult, denominator: int) -> bool:
+    """Shown as counted ('6 of 12 people'): a small study that the row's denominator would scale up, or none of
+    a small group (a '0 in 1,000' from 133 people would claim more than was seen)."""
+    return small(number, denominator) and (number.denominator < denominator or number.count == 0)
+
+
 def figure(number: NumberResult, denominator: int) -> str:
     """The number as the sheet prints it: 'About 20 in 1,000', '0 in 1,000', or, from a study smaller than
-    the denominator, the count as counted: '3 of 55 people', 'None of 133 people'."""
-    if small(number, denominator):
+    the denominator, the count as counted: '6 of 12 people', 'None of 133 people'."""
+    if as_counted(number, denominator):
         events = number.events or 0
         return f"None of {number.people:,} people" if events == 0 else f"{events:,} of {number.people:,} people"
     count = number.count * (denominator // number.denominator)
@@ -72,25 +83,25 @@ def figure(number: NumberResult, denominator: int) -> str:
 def counted_in(number: NumberResult, denominator: int) -> str:
     """How many people a number came from, and what a study smaller than the denominator cannot rule out."""
     if number.people is None:
-        return "How many people were counted is not reported."
+        return "Group size not reported."
     if number.count == 0:
         bound = f"a risk of up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
-        return ("A" + bound[1:]) if small(number, denominator) else f"No one among {number.people:,} people studied; {bound}"
+        return ("A" + bound[1:]) if as_counted(number, denominator) else f"None among {number.people:,} people; {bound}"
     if small(number, denominator):
         low, high = wilson(number.events or 0, number.people)
-        return (f"So few people that the true number could be from about {rounded(low * denominator):,} "
-                f"to {rounded(high * denominator):,} in {denominator:,}.")
-    return f"Counted in {number.people:,} people."
+        told = "It" if as_counted(number, denominator) else f"From {number.people:,} people: it"
+        return f"{told} could be {rounded(low * denominator):,} to {rounded(high * denominator):,} in {denominator:,}."
+    return f"From {number.people:,} people."
 
 
 def sizes(numbers: list[NumberResult], denominator: int) -> str:
     """How many people several studies of one outcome counted, and whether they were too few to pin it down."""
     known = sorted({n.people for n in numbers if n.people is not None})
     if not known:
-        return "How many people were counted is not reported."
-    unknown = " (not all say how many)" if len(known) < len(numbers) else ""
+        return "Group sizes not reported."
     span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
-    caveat = f", fewer than {denominator:,} each, so none pins the number down" if known[-1] < denominator else ""
+    unknown = " (not all say)" if len(known) < len(numbers) else ""
+    caveat = ", too few to be exact" if known[-1] < denominator else ""
     return f"Studies of {span} people{unknown}{caveat}."
 
 
@@ -114,5 +125,4 @@ def about_others(numbers: list[NumberResult], applies: Applies) -> str:
     """Said when the numbers shown were not counted in people like the patient."""
     if applies != "no":
         return ""
-    populations = list(dict.fromkeys(n.population for n in numbers))
-    return f"No numbers from people like you; these come from {populations[0]}."
+    return f"Not from people like you, but {numbers[0].population.split(' (')[0]}."

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from ..evaluation.assess import NumberResult, OptionResult
 from ..pack.models import RulePack
 from .fields import missing_text
-from .fit import Headline, about_others, counted_in, figure, headline, sizes, small
+from .fit import Headline, about_others, as_counted, counted_in, figure, headline, sizes, small
 from .sources import RefView, SourceNumbering
 from .text import SheetText
 from .words import first_sentence, join_words, sentence
@@ -171,7 +171,7 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     first = numbers[0]
     same = [n for n in numbers if n.outcome == first.outcome]
     others = about_others(numbers, lead.applies)
-    scaled_small = any(small(n, denominator) and n.denominator < denominator for n in same)
+    scaled_small = any(as_counted(n, denominator) for n in same)
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
     if len(counts) > 1 and not scaled_small:
         return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
@@ -192,14 +192,15 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
 
 
 def _subject(number: NumberResult, denominator: int) -> str:
-    """'people ' after 'About 20 in 1,000'; nothing after '3 of 55 people'."""
-    return "" if small(number, denominator) else "people "
+    """'people ' after 'About 20 in 1,000'; nothing after '6 of 12 people'."""
+    return "" if as_counted(number, denominator) else "people "
 
 
 def _counted_both(first: NumberResult, other: NumberResult, denominator: int) -> str:
     """How many people two compared numbers came from: once when both groups are the same size."""
-    if first.people is not None and first.people == other.people and not small(first, denominator):
-        return f"Counted in {first.people:,} people in each group."
+    if first.people is not None and first.people == other.people:
+        few = ", too few to be exact" if small(first, denominator) else ""
+        return f"From {first.people:,} people in each group{few}."
     return " ".join(dict.fromkeys(counted_in(n, denominator) for n in (first, other)))
 
 

@@ -121,8 +121,10 @@ def rounded(value: float) -> int:
     return int(round(value / 10**digits) * 10**digits)
 
 
-def about_others(numbers: list[NumberResult], applies: Applies) -> str:
-    """Said when the numbers shown were not counted in people like the patient."""
-    if applies != "no":
-        return ""
-    return f"Not from people like you, but {numbers[0].population.split(' (')[0]}."
+def counted_whom(number: NumberResult) -> str:
+    """Whom a number was counted in, in a few words: '55 people with relapsing MS ...' (the text before any
+    bracket of its population, with the group size when the population names people)."""
+    who = number.population.split(" (")[0]
+    if number.people is not None and who.startswith("people "):
+        return f"{number.people:,} {who}"
+    return who

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from ..evaluation.assess import NumberResult, OptionResult
 from ..pack.models import RulePack
 from .fields import missing_text
-from .fit import Headline, about_others, as_counted, counted_in, figure, headline, sizes, small
+from .fit import Headline, as_counted, counted_in, counted_whom, figure, headline, sizes, small
 from .sources import RefView, SourceNumbering
 from .text import SheetText
 from .words import first_sentence, join_words, sentence
@@ -48,6 +48,7 @@ CERTAINTY_LEAD = {
     "very_low": "Very low certainty.",
     "none": "No studies in people.",
 }
+NOT_LIKE_YOU = "No numbers from people like you."
 #: at most this many missing facts are named in a "needs information" cell; the rest are counted
 NAMED_MISSING = 2
 Fit = Literal["reason", "missing"]
@@ -169,25 +170,28 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     it came from, and whether they were people like this patient."""
     numbers = lead.numbers
     first = numbers[0]
+    if lead.applies == "no":  # say so, and from whom the numbers come; the booklet has them
+        return GridCell(lead=NOT_LIKE_YOU, text=_join(f"They come from {counted_whom(first)}.",
+                                                      first_sentence(lead.statement.text)),
+                        refs=numbering.refs([*lead.statement.sources, *(s for n in numbers for s in n.sources)]))
     same = [n for n in numbers if n.outcome == first.outcome]
-    others = about_others(numbers, lead.applies)
     scaled_small = any(as_counted(n, denominator) for n in same)
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
     if len(counts) > 1 and not scaled_small:
         return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
                         text=_join(f"people {first.outcome}, in different studies or at different times.",
-                                   sizes(same, denominator), others),
+                                   sizes(same, denominator)),
                         refs=_union(same, numbering))
     if len(numbers) > 1 and numbers[1].outcome != first.outcome:
         other = numbers[1]
         return GridCell(lead=figure(first, denominator),
                         text=_join(f"{_subject(first, denominator)}{first.outcome}.",
                                    f"{figure(other, denominator)} {_subject(other, denominator)}{other.outcome}.",
-                                   sentence(first.time_frame), _counted_both(first, other, denominator), others),
+                                   sentence(first.time_frame), _counted_both(first, other, denominator)),
                         refs=_union(numbers[:2], numbering))
     return GridCell(lead=figure(first, denominator),
                     text=_join(f"{_subject(first, denominator)}{first.outcome}.", sentence(first.time_frame),
-                               counted_in(first, denominator), others),
+                               counted_in(first, denominator)),
                     refs=numbering.refs(first.sources))
 
 

@@ -117,15 +117,18 @@ def record_for(profile: dict[str, Any], on: dt.date, catalogue: DrugCatalogue, f
             resources.append(_condition("c-" + name.replace("_", "-"), codes.coding("comorbidities", value, "snomed"), status))
         said["comorbidities"] = [c for c in COMORBIDITIES if c in comorbidities]
 
-    if (pregnant := profile.get("pregnant_or_breastfeeding")) is not None:
-        day = on - dt.timedelta(days=10)
-        resources.append(_observation("preg", codes.coding("pregnant_or_breastfeeding", "pregnancy_status"), day,
-                                      valueCodeableConcept={"coding": [codes.coding("pregnant_or_breastfeeding", pregnant)]}))
-        if pregnant == "no":
-            resources.append(_observation("lact", codes.coding("pregnant_or_breastfeeding", "lactation_status"), day,
-                                          valueCodeableConcept={"coding": [codes.coding("pregnant_or_breastfeeding", "no",
-                                                                                        "v2-0136")]}))
-        said["pregnant_or_breastfeeding"] = pregnant
+    day = on - dt.timedelta(days=10)
+    statuses = {"pregnant": "pregnancy_status", "breastfeeding": "lactation_status"}
+    for field, kind in statuses.items():
+        # the older combined answer becomes both statuses; "no" to breastfeeding is coded with the
+        # HL7 v2 N, which the map lists once (under pregnant) for both questions
+        answer = profile.get(field, profile.get("pregnant_or_breastfeeding"))
+        if answer is not None:
+            coding = (codes.coding("pregnant", "no", "v2-0136") if (field, answer) == ("breastfeeding", "no")
+                      else codes.coding(field, answer))
+            resources.append(_observation(field[:4], codes.coding(field, kind), day,
+                                          valueCodeableConcept={"coding": [coding]}))
+            said[field] = answer
 
     bundle = Bundle.model_validate({"resourceType": "Bundle", "type": "collection",
                                     "entry": [{"fullUrl": f"urn:uuid:entry-{i}", "resource": r}

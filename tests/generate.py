@@ -18,6 +18,7 @@ from decisionaid.profile.model import Profile
 SEXES = ["female", "male", "other", "undisclosed"]
 MS_TYPES = ["CIS", "RRMS", "SPMS", "PPMS", "unknown"]
 WALKING = ["unaided", "one_aid", "two_aids", "wheelchair"]
+JCV = ["positive", "negative", "unknown"]
 STOP_REASONS = ["not_effective", "side_effects", "safety_risk", "pregnancy", "other"]
 YES_NO = ["yes", "no"]
 YES_NO_UNSURE = ["yes", "no", "unsure"]
@@ -77,8 +78,17 @@ def random_profile(rnd: random.Random, catalogue: DrugCatalogue, known: float = 
         data["prior_dmts"] = priors
     if maybe():
         data["comorbidities"] = rnd.sample(COMORBIDITIES, rnd.choice([0, 0, 0, 1, 1, 2, 3]))
+    if maybe():  # profile v1.2 asks them apart; the older combined answer is still read
+        if rnd.random() < 0.25:
+            data["pregnant_or_breastfeeding"] = rnd.choice(YES_NO)
+        else:
+            for key in ("pregnant", "breastfeeding"):
+                if maybe():
+                    data[key] = rnd.choice(YES_NO)
     if maybe():
-        data["pregnant_or_breastfeeding"] = rnd.choice(YES_NO)
+        data["jcv_antibody"] = rnd.choice(JCV)
+    if maybe():
+        data["jcv_index"] = rnd.choice([0.1, 0.9, 1.5, 1.8, 3])
     if maybe():
         data["plans_children"] = rnd.choice(YES_NO_UNSURE)
     if maybe():
@@ -137,7 +147,13 @@ def profiles(draw: st.DrawFn, catalogue: DrugCatalogue, adult: bool = False) -> 
         "months": st.integers(0, 120), "stopped_because": st.sampled_from(STOP_REASONS)})
     _optional(data, "prior_dmts", opt(st.lists(prior, max_size=4)))
     _optional(data, "comorbidities", opt(st.lists(st.sampled_from(COMORBIDITIES), unique=True, max_size=5)))
-    _optional(data, "pregnant_or_breastfeeding", opt(st.sampled_from(YES_NO)))
+    if draw(st.booleans()):  # profile v1.2 asks them apart; the older combined answer is still read
+        _optional(data, "pregnant", opt(st.sampled_from(YES_NO)))
+        _optional(data, "breastfeeding", opt(st.sampled_from(YES_NO)))
+    else:
+        _optional(data, "pregnant_or_breastfeeding", opt(st.sampled_from(YES_NO)))
+    _optional(data, "jcv_antibody", opt(st.sampled_from(JCV)))
+    _optional(data, "jcv_index", opt(st.sampled_from([0, 0.4, 0.9, 1.5, 1.6, 4.0])))
     _optional(data, "plans_children", opt(st.sampled_from(YES_NO_UNSURE)))
     _optional(data, "open_to_clinical_trials", opt(st.sampled_from(YES_NO_UNSURE)))
     _optional(data, "considering_clinic_abroad", opt(st.sampled_from(YES_NO)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from decisionaid.profile.facts import profile_facts
 
 BASE = "age: 35\nms_type: RRMS\n"
@@ -73,10 +75,26 @@ def test_an_earlier_failure_counts_only_within_12_months(make_profile, pack):
 
 
 def test_pregnancy_does_not_apply_to_a_man(make_profile, pack):
-    assert facts(make_profile, pack, "sex: male\n")["pregnant_or_breastfeeding"] == "no"
-    assert facts(make_profile, pack, "sex: male\npregnant_or_breastfeeding: 'yes'\n")["pregnant_or_breastfeeding"] == "yes"
+    man = facts(make_profile, pack, "sex: male\n")
+    assert (man["pregnant"], man["breastfeeding"]) == ("no", "no")
+    assert facts(make_profile, pack, "sex: male\npregnant: 'yes'\n")["pregnant"] == "yes"
     for sex in ("female", "other", "undisclosed"):
-        assert "pregnant_or_breastfeeding" not in facts(make_profile, pack, f"sex: {sex}\n")
+        assert not {"pregnant", "breastfeeding"} & set(facts(make_profile, pack, f"sex: {sex}\n"))
+
+
+def test_pregnancy_and_breastfeeding_are_facts_apart(make_profile, pack):
+    mother = facts(make_profile, pack, "sex: female\npregnant: 'no'\nbreastfeeding: 'yes'\n")
+    assert (mother["pregnant"], mother["breastfeeding"]) == ("no", "yes")
+    only_one = facts(make_profile, pack, "sex: female\npregnant: 'no'\n")
+    assert only_one["pregnant"] == "no" and "breastfeeding" not in only_one  # unknown stays unknown
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_the_older_combined_answer_is_read_as_both(make_profile, pack, answer):
+    """v1's `pregnant_or_breastfeeding: yes` does not say which: both are set, so every option weighs
+    it at least as strictly as pregnancy; `no` means neither."""
+    read = facts(make_profile, pack, f"sex: female\npregnant_or_breastfeeding: '{answer}'\n")
+    assert (read["pregnant"], read["breastfeeding"]) == (answer, answer)
 
 
 def test_drug_families(make_profile, pack):

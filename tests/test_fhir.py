@@ -241,7 +241,7 @@ def test_record_problems_raise_profile_errors_in_the_library(fhir_map, pack):
 
 def test_what_the_record_does_not_hold_is_not_found_not_guessed(fhir_map, pack):
     reading = read_record(_base(fhir_map, pack), "r.json", pack.catalogue, fhir_map, ON)
-    assert {"current_dmt", "prior_dmts", "comorbidities", "pregnant_or_breastfeeding",
+    assert {"current_dmt", "prior_dmts", "comorbidities", "pregnant", "breastfeeding",
             "relapses_last_12_months"} <= set(reading.not_found)
     assert reading.profile.comorbidities is None and reading.profile.current_dmt is None
 

@@ -119,3 +119,16 @@ def test_minus_zero_is_read_as_zero(make_profile):
     profile = make_profile("age: 30\nms_type: RRMS\nedss: -0.0\nyears_since_first_symptoms: -0.0\n")
     assert str(profile.edss) == "0.0" and str(profile.years_since_first_symptoms) == "0.0"
     assert profile.digest() == make_profile("age: 30\nms_type: RRMS\nedss: 0\nyears_since_first_symptoms: 0.0\n").digest()
+
+
+def test_the_older_pregnancy_question_and_a_new_one_together_are_refused(make_profile):
+    lines = problems(make_profile, "age: 30\nms_type: RRMS\npregnant_or_breastfeeding: 'no'\nbreastfeeding: 'yes'\n")
+    assert len(lines) == 1 and "pregnant_or_breastfeeding: give either this older question or 'pregnant' and " \
+        "'breastfeeding', not both" in lines[0]
+
+
+def test_jc_virus_answers_are_checked(make_profile):
+    profile = make_profile("age: 30\nms_type: RRMS\njcv_antibody: positive\njcv_index: 1.8\n")
+    assert (profile.jcv_antibody, profile.jcv_index) == ("positive", 1.8)
+    assert "jcv_index" in problems(make_profile, "age: 30\nms_type: RRMS\njcv_index: -1\n")[0]
+    assert "jcv_antibody" in problems(make_profile, "age: 30\nms_type: RRMS\njcv_antibody: maybe\n")[0]

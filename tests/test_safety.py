@@ -20,9 +20,9 @@ from .generate import profiles
 from .helpers import run_cli
 from .test_properties import CI
 
-#: the facts issue 11 names: pregnancy or breastfeeding, plans for children, infections, cancer,
-#: organ disease, age under 18 and older ages
-REQUIRED = {"pregnancy_or_breastfeeding", "plans_children", "active_infection", "hiv", "hepatitis_b", "hepatitis_c",
+#: the facts issue 11 names: pregnancy or breastfeeding (two facts since issue 18: labels weigh them
+#: differently), plans for children, infections, cancer, organ disease, age under 18 and older ages
+REQUIRED = {"pregnancy", "breastfeeding", "plans_children", "active_infection", "hiv", "hepatitis_b", "hepatitis_c",
             "cancer_active_or_recent", "cancer_history", "heart_disease", "lung_disease", "kidney_disease",
             "liver_disease", "cirrhosis", "under_18", "older_age"}
 
@@ -38,18 +38,20 @@ def test_every_option_weighs_every_fact_or_says_why(pack):
             assert weighing_criteria(option, fact) or (excuse and excuse.reason and excuse.sources), (option.id, fact.id)
 
 
-def test_a_pack_whose_option_forgets_pregnancy_cannot_be_used(tmp_path):
-    """The shipped pack with every pregnancy test of he_dmt's criteria replaced by another test: refused
-    by the loader, so `assess --rules` (like `sheet --rules`) stops with the positioned error, exit 2."""
+@pytest.mark.parametrize(("field", "fact"), [("pregnant", "pregnancy"), ("breastfeeding", "breastfeeding")])
+def test_a_pack_whose_option_forgets_pregnancy_cannot_be_used(tmp_path, field, fact):
+    """The shipped pack with every pregnancy (or breastfeeding) test of he_dmt's criteria replaced by
+    another test: refused by the loader, so `assess --rules` (like `sheet --rules`) stops with the
+    positioned error, exit 2."""
     shutil.copytree(RULES, tmp_path / "rules")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     he_dmt = tmp_path / "rules" / "options" / "he_dmt.yaml"
-    pregnancy = '{field: pregnant_or_breastfeeding, op: eq, value: "yes"}'
+    pregnancy = f'{{field: {field}, op: eq, value: "yes"}}'
     text = he_dmt.read_text(encoding="utf-8")
     assert pregnancy in text
     he_dmt.write_text(text.replace(pregnancy, "{field: comorbidities, op: includes, value: active_infection}"),
                       encoding="utf-8")
-    with pytest.raises(RulePackError, match="option 'he_dmt' does not weigh the safety fact 'pregnancy_or_breastfeeding'"):
+    with pytest.raises(RulePackError, match=f"option 'he_dmt' does not weigh the safety fact '{fact}'"):
         load_rule_pack(tmp_path / "rules")
     example = ROOT / "examples" / "rrms-breakthrough-moderate.yaml"
     result = run_cli("assess", str(example), "--rules", str(tmp_path / "rules"))
@@ -91,5 +93,5 @@ def test_the_facts_present_are_listed_in_the_assessment(pack, engine, make_profi
     profile = make_profile("age: 60\nms_type: RRMS\nsex: female\npregnant_or_breastfeeding: 'yes'\n"
                            "comorbidities: [hiv, thyroid_disease]\n")
     present = [f.id for f in assess(profile, pack, engine).safety_facts_present]
-    assert present == ["pregnancy_or_breastfeeding", "hiv", "older_age"]
+    assert present == ["pregnancy", "breastfeeding", "hiv", "older_age"]  # the older answer: both
     assert assess(make_profile("age: 40\nms_type: RRMS\n"), pack, engine).safety_facts_present == []

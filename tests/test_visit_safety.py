@@ -18,7 +18,11 @@ COMMON = ("years_since_first_symptoms: 3\nedss: 2.0\nwalking: unaided\nrelapses_
           "disability_worsening_last_12_months: 'no'\nprior_dmts: []\nconsidering_clinic_abroad: 'no'\n")
 PROFILES = {
     "pregnant": "age: 31\nsex: female\nms_type: RRMS\ncurrent_dmt: none\ncomorbidities: []\n"
-                "pregnant_or_breastfeeding: 'yes'\nplans_children: 'yes'\n" + COMMON,
+                "pregnant: 'yes'\nbreastfeeding: 'no'\nplans_children: 'yes'\n" + COMMON,
+    "breastfeeding": "age: 31\nsex: female\nms_type: RRMS\ncurrent_dmt: none\ncomorbidities: []\n"
+                     "pregnant: 'no'\nbreastfeeding: 'yes'\nplans_children: 'no'\n" + COMMON,
+    "old_combined": "age: 31\nsex: female\nms_type: RRMS\ncurrent_dmt: none\ncomorbidities: []\n"
+                    "pregnant_or_breastfeeding: 'yes'\nplans_children: 'yes'\n" + COMMON,
     "infection": "age: 38\nsex: male\nms_type: RRMS\ncurrent_dmt: Tecfidera\ncurrent_dmt_months: 20\n"
                  "activity_on_current_dmt: 'yes'\ncomorbidities: [active_infection]\nplans_children: 'no'\n" + COMMON,
     "spms_one_lesion": "age: 52\nsex: female\nms_type: SPMS\nyears_since_first_symptoms: 14\nedss: 6.0\n"
@@ -43,11 +47,26 @@ def pages(make_profile):
 
 def test_a_pregnant_patient_reads_pregnancy_as_the_reason(pages):
     grid, for_you, clinical = pages("pregnant")
-    assert "A stronger MS drug: Unlikely to fit now. You are pregnant or breastfeeding." in for_you
+    assert "A stronger MS drug: Unlikely to fit now. You are pregnant." in for_you
     assert "Stem cell transplant (aHSCT): Unlikely to fit now. You are pregnant or breastfeeding." in for_you
     assert "usual next step" not in " ".join((grid, for_you))
     assert "Which drugs can I use if I am pregnant, breastfeeding or planning a baby?" in for_you
-    assert "Present: pregnant or breastfeeding" in clinical
+    assert "Present: pregnant and plans for children" in clinical
+
+
+def test_a_breastfeeding_mother_with_relapses_reads_which_strong_drug_her_labels_allow(pages):
+    grid, for_you, clinical = pages("breastfeeding")
+    assert "A stronger MS drug: Worth discussing, with cautions. Your MS has been active, and you are breastfeeding." \
+        in for_you
+    assert "ocrelizumab (since 2024) and ublituximab" in for_you
+    assert "Stem cell transplant (aHSCT): Unlikely to fit now. You are pregnant or breastfeeding." in for_you
+    assert "Present: breastfeeding." in clinical
+
+
+def test_the_older_combined_answer_is_weighed_as_pregnancy(pages):
+    grid, for_you, clinical = pages("old_combined")
+    assert "A stronger MS drug: Unlikely to fit now. You are pregnant." in for_you
+    assert "Present: pregnant, breastfeeding" in clinical
 
 
 def test_a_patient_with_an_active_infection_reads_the_infection_as_the_reason(pages):

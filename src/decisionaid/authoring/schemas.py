@@ -120,6 +120,10 @@ def _profile() -> dict[str, Any]:
     properties["edss"]["anyOf"][0]["multipleOf"] = 0.5
     properties["current_dmt"].setdefault(
         "description", "the current MS drug: a generic or brand name from rules/drugs.yaml, or 'none'")
+    properties["pregnant_or_breastfeeding"].setdefault(
+        "description", "older (v1) form of 'pregnant' and 'breastfeeding', still read: 'no' means both no, 'yes' "
+        "one of them (weighed as pregnancy); never together with them")
+    properties["jcv_index"].setdefault("description", "JC virus antibody index (0 or more)")
     return generated
 
 

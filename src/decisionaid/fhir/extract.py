@@ -27,7 +27,7 @@ from .mapping import OUT_OF_SCOPE, Concept, FhirMap
 #: profile fields a record can hold; the others (walking, MRI counts, wishes) are for the patient
 RECORD_FIELDS = ("name", "age", "sex", "ms_type", "years_since_first_symptoms", "edss", "relapses_last_12_months",
                  "relapses_last_24_months", "current_dmt", "current_dmt_months", "prior_dmts", "comorbidities",
-                 "pregnant_or_breastfeeding", "activity_on_current_dmt")
+                 "pregnant", "breastfeeding", "activity_on_current_dmt")
 ACTIVE = {"active", "recurrence", "relapse"}
 _IGNORED_VERIFICATION = {"refuted": "refuted", "entered-in-error": "entered in error"}
 _FINAL = {"final", "amended", "corrected"}
@@ -373,11 +373,19 @@ def _edss(reading: _Reading, observations: list[_Coded]) -> None:
                                       f"{path}.value[x]"))
 
 
+#: yes/no tables whose answers mean the same for a pregnancy and a breastfeeding status
+_YES_NO_SYSTEMS = ("v2-0136",)
+
+
 def _pregnancy(reading: _Reading, observations: list[_Coded]) -> None:
+    """`pregnant` from the latest recent pregnancy status, `breastfeeding` from the latest breastfeeding
+    status; an answer coded for the other question (e.g. "Mother currently breast-feeding" as a
+    pregnancy status) is not read."""
     answers = reading.fhir_map.lookup("valueCodeableConcept")
-    states: dict[str, tuple[str, Source]] = {}
+    generic = {reading.fhir_map.systems.get(s, s) for s in _YES_NO_SYSTEMS}
     oldest = reading.on - dt.timedelta(days=reading.fhir_map.recent_days)
-    for kind, what in (("pregnancy_status", "pregnancy status"), ("lactation_status", "breastfeeding status")):
+    for field, kind, what in (("pregnant", "pregnancy_status", "pregnancy status"),
+                              ("breastfeeding", "lactation_status", "breastfeeding status")):
         latest = _latest(reading, [o for o in observations if o.concept.value == kind], what)
         if latest is None:
             continue
@@ -387,18 +395,13 @@ def _pregnancy(reading: _Reading, observations: list[_Coded]) -> None:
                          f"of {reading.on}: not used", "not-current")
             continue
         value = item.entry.resource.valueCodeableConcept
-        meant = {answers[(c.system or "", c.code or "")].value for c in (value.coding if value else None) or []
-                 if (c.system or "", c.code or "") in answers}
+        keys = [(c.system or "", c.code or "") for c in (value.coding if value else None) or []]
+        meant = {answers[k].value for k in keys if k in answers and (answers[k].field == field or k[0] in generic)}
         if len(meant) != 1:
             reading.note(item.entry, f"has a {what} value not in the map: not used")
             continue
-        states[kind] = (meant.pop(), Source(item.entry.label, f"Observation.valueCodeableConcept ({what}, {when[1]})",
-                                            f"{item.entry.path}.valueCodeableConcept"))
-    said = [value for value, _ in states.values()]
-    if "yes" in said:
-        reading.set("pregnant_or_breastfeeding", "yes", *(s for v, s in states.values() if v == "yes"))
-    elif len(said) == 2:  # "no" needs both: not pregnant and not breastfeeding
-        reading.set("pregnant_or_breastfeeding", "no", *(s for _, s in states.values()))
+        reading.set(field, meant.pop(), Source(item.entry.label, f"Observation.valueCodeableConcept ({what}, {when[1]})",
+                                               f"{item.entry.path}.valueCodeableConcept"))
 
 
 # ----------------------------------------------------------------------------- comorbidities

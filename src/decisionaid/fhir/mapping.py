@@ -36,7 +36,8 @@ FIELD_VALUES: dict[str, tuple[str, ...] | None] = {
     "prior_dmts.stopped_because": ("not_effective", "side_effects", "safety_risk", "pregnancy", "other"),
     "relapses_last_12_months": ("relapse",),
     "edss": ("score",),
-    "pregnant_or_breastfeeding": ("pregnancy_status", "lactation_status", "yes", "no"),
+    "pregnant": ("pregnancy_status", "yes", "no"),
+    "breastfeeding": ("lactation_status", "yes", "no"),
 }
 #: a diagnosis that is not MS: a record that holds it as active is refused, never read as MS
 OUT_OF_SCOPE = "not_ms"

@@ -80,13 +80,17 @@ FIELDS: dict[str, FieldSpec] = {
         _field("disability_worsening_last_12_months", "enum", "disability got worse in the last 12 months", ("yes", "no")),
         _field("current_dmt_months", "int", "months on the current DMT"),
         _field("comorbidities", "set", "other health conditions", COMORBIDITIES),
-        _field("pregnant_or_breastfeeding", "enum", "pregnant or breastfeeding", ("yes", "no")),
+        # v1.2: asked apart; the older `pregnant_or_breastfeeding` is read into both (profile/facts.py)
+        _field("pregnant", "enum", "pregnant", ("yes", "no")),
+        _field("breastfeeding", "enum", "breastfeeding", ("yes", "no")),
         _field("plans_children", "enum", "plans to have children", ("yes", "no", "unsure")),
         _field("open_to_clinical_trials", "enum", "open to joining a clinical trial", ("yes", "no", "unsure")),
         _field("considering_clinic_abroad", "enum", "considering a clinic abroad", ("yes", "no")),
         _field("activity_on_current_dmt", "enum",
                f"a relapse or new MRI lesions in the last 12 months, after the first {FULL_COURSE_MONTHS} months on "
                "the current drug", ("yes", "no")),
+        _field("jcv_antibody", "enum", "JC virus antibody test result", ("positive", "negative")),
+        _field("jcv_index", "number", "JC virus antibody index"),
         _field("active_last_12_months", "bool", "any relapse or new MRI activity in the last 12 months", inputs=_ACTIVITY_INPUTS),
         _field("mri_active_last_12_months", "bool", "new or enhancing MRI lesions in the last 12 months", inputs=_ACTIVITY_INPUTS[1:]),
         _field("current_dmt_tier", "enum", "efficacy tier of the current DMT", ("none", "low", "moderate", "high"), ("current_dmt",)),

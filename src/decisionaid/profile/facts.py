@@ -37,10 +37,24 @@ def profile_facts(profile: Profile, catalogue: DrugCatalogue) -> dict[str, FactV
     _set(facts, "active_last_12_months", _any_positive(
         facts.get("relapses_last_12_months"), facts.get("mri_last_12_months.new_or_enlarging_t2_lesions"),
         facts.get("mri_last_12_months.gadolinium_enhancing_lesions")))
-    if profile.sex == "male" and profile.pregnant_or_breastfeeding is None:
-        facts["pregnant_or_breastfeeding"] = "no"  # the question does not apply to him: neither missing nor deciding
+    _pregnancy(profile, facts)
     _derive_treatment(profile, catalogue, facts)
     return facts
+
+
+def _pregnancy(profile: Profile, facts: dict[str, FactValue]) -> None:
+    """`pregnant` and `breastfeeding`, also from the older combined answer.
+
+    The older `pregnant_or_breastfeeding: yes` says one of them without saying which, so both are
+    set: every option then weighs it at least as strictly as pregnancy (the sheet says so). For a
+    man a missing answer is "no": the questions do not apply to him, so they are neither missing
+    nor deciding."""
+    combined = profile.pregnant_or_breastfeeding
+    if combined is not None:
+        facts["pregnant"] = facts["breastfeeding"] = combined
+    elif profile.sex == "male":
+        facts.setdefault("pregnant", "no")
+        facts.setdefault("breastfeeding", "no")
 
 
 def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[str, FactValue]) -> None:

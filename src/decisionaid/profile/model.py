@@ -97,6 +97,8 @@ class Profile(_Strict):
     current_dmt_months: NonNegativeInt | None = None
     prior_dmts: Annotated[list[PriorDmt], Field(max_length=50)] | None = None
     comorbidities: Annotated[list[Comorbidity], Field(max_length=len(COMORBIDITIES))] | None = None
+    #: v1: one answer for both; v1.2 asks them apart (`pregnant`, `breastfeeding`), and the two
+    #: forms may not be mixed (profile/facts.py reads the old one as both, weighed as pregnancy)
     pregnant_or_breastfeeding: YesNo | None = None
     plans_children: YesNoUnsure | None = None
     open_to_clinical_trials: YesNoUnsure | None = None
@@ -104,6 +106,13 @@ class Profile(_Strict):
     #: v1.1: a relapse or new MRI lesions after the first 6 months on the current drug (read, as
     #: guidelines judge breakthrough, for the last 12 months)
     activity_on_current_dmt: Literal["yes", "no", "unknown"] | None = None
+    #: v1.2: labels treat pregnancy and breastfeeding differently (ocrelizumab may be used while
+    #: breastfeeding, EU/UK SmPC 2024), so they are asked apart
+    pregnant: YesNo | None = None
+    breastfeeding: YesNo | None = None
+    #: v1.2: JC virus antibody status and index, for natalizumab's PML risk
+    jcv_antibody: Literal["positive", "negative", "unknown"] | None = None
+    jcv_index: Annotated[float, Field(ge=0, le=100)] | None = None
     #: fields a FHIR record was read for and did not hold (the sheet lists them as not found there)
     _not_in_record: tuple[str, ...] = PrivateAttr(default=())
 
@@ -114,7 +123,7 @@ class Profile(_Strict):
             raise ValueError("EDSS goes in steps of 0.5 (for example 3.5 or 4.0)")
         return value
 
-    @field_validator("years_since_first_symptoms", "edss")
+    @field_validator("years_since_first_symptoms", "edss", "jcv_index")
     @classmethod
     def _no_negative_zero(cls, value: float | None) -> float | None:
         return None if value is None else value + 0.0  # -0.0 would print as "-0.0"
@@ -138,6 +147,9 @@ class Profile(_Strict):
             raise ValueError("relapses_last_24_months must be at least relapses_last_12_months")
         if self.activity_on_current_dmt in ("yes", "no"):
             self._stated_activity_fits()
+        if self.pregnant_or_breastfeeding is not None and (self.pregnant is not None or self.breastfeeding is not None):
+            raise ValueError("pregnant_or_breastfeeding: give either this older question or 'pregnant' and "
+                             "'breastfeeding', not both")
         return self
 
     def _stated_activity_fits(self) -> None:

@@ -108,7 +108,14 @@ def _others(profile: Profile) -> str:
     else:
         items.append("comorbidities: " + (join_words([_condition(c) for c in profile.comorbidities])
                                           if profile.comorbidities else "none"))
-    for label, value in (("pregnant or breastfeeding", profile.pregnant_or_breastfeeding),
+    pregnancy: tuple[tuple[str, str | None], ...] = (
+        (("pregnant or breastfeeding (older question)", profile.pregnant_or_breastfeeding),)
+        if profile.pregnant_or_breastfeeding is not None
+        else (("pregnant", profile.pregnant), ("breastfeeding", profile.breastfeeding)))
+    jcv = [f"JC virus antibody: {profile.jcv_antibody}"] if profile.jcv_antibody else []
+    jcv += [f"JC virus index: {profile.jcv_index:g}"] if profile.jcv_index is not None else []
+    items += jcv
+    for label, value in (*pregnancy,
                          ("plans children", profile.plans_children), ("open to trials", profile.open_to_clinical_trials),
                          ("considering a clinic abroad", profile.considering_clinic_abroad)):
         items.append(f"{label}: {value or 'not known'}")
@@ -143,8 +150,9 @@ def contraindications(assessment: Assessment, profile: Profile, results: list[Op
     present = [lower_first(f.label) for f in assessment.safety_facts_present]
     unknown = [what for what, value in (("other health conditions", profile.comorbidities),
                                         ("plans for children", profile.plans_children)) if value is None]
-    if profile.pregnant_or_breastfeeding is None and profile.sex != "male":  # the question does not apply to a man
-        unknown.insert(0, "pregnancy or breastfeeding")
+    if profile.pregnant_or_breastfeeding is None and profile.sex != "male":  # the questions do not apply to a man
+        unknown[:0] = [what for what, value in (("pregnancy", profile.pregnant), ("breastfeeding", profile.breastfeeding))
+                       if value is None]
     lines = [f"Present: {join_words(present)}."] if present else []
     if unknown:
         lines.append(f"Not known: {join_words(unknown)}.")

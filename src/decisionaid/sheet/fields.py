@@ -25,6 +25,10 @@ PROFILE_LABELS = {
     "open_to_clinical_trials": "Open to clinical trials",
     "considering_clinic_abroad": "Considering a clinic abroad",
     "activity_on_current_dmt": "MS active after 6 months on the current drug",
+    "pregnant": "Pregnant",
+    "breastfeeding": "Breastfeeding",
+    "jcv_antibody": "JC virus antibody test",
+    "jcv_index": "JC virus antibody index",
 }
 
 

@@ -124,6 +124,12 @@ SECTIONS: tuple[Section, ...] = (
                  "relapse, or new or bigger lesions on an MRI scan? Doctors call this breakthrough. "
                  "Skip this if you take no MS medicine.", "radio", short="activity on the current medicine",
                  choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
+        Question("jcv_antibody", "If you take natalizumab (Tysabri or Tyruko): was your last JC virus antibody test "
+                 "positive or negative?", "This blood test helps show the risk of a rare brain infection (PML). "
+                 "Skip this if you do not take natalizumab.", "radio", short="JC virus antibody test",
+                 choices=(("positive", "Positive"), ("negative", "Negative"), ("unknown", "I don't know")), unknown=""),
+        Question("jcv_index", "If it was positive: what was the index?", "A number on the test result, like 0.8 "
+                 "or 1.8. Leave it empty if you don't know.", "decimal", short="JC virus index"),
     )),
 )
 
@@ -147,8 +153,11 @@ COMORBIDITY_LABELS: dict[str, str] = {
 assert tuple(COMORBIDITY_LABELS) == COMORBIDITIES
 
 LATER_QUESTIONS: tuple[Question, ...] = (
-    Question("pregnant_or_breastfeeding", "Are you pregnant or breastfeeding?", "", "radio",
+    Question("pregnant", "Are you pregnant?", "Men can skip this question.", "radio",
              choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
+    Question("breastfeeding", "Are you breastfeeding?",
+             "Some MS medicines can be used while breastfeeding and others cannot. Men can skip this question.",
+             "radio", choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
     Question("plans_children", "Do you plan to have children?", "", "radio",
              choices=(("yes", "Yes"), ("no", "No"), ("unsure", "Not sure yet")), unknown="Skip this question"),
     Question("open_to_clinical_trials", "Would you think about joining a clinical trial?",

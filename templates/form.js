@@ -43,7 +43,7 @@
         }
         var found = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
         return response.blob().then(function (blob) {
-          save(blob, found ? found[1] : "ms-options-sheet.pdf");
+          save(blob, found ? found[1] : "ms-options-visit-sheet.pdf");
           status.className = "sheet-status ready";
           status.textContent = "Your sheet is ready. Your browser saved it as " + (found ? found[1] : "a PDF") + ".";
           busy(false);

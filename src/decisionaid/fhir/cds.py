@@ -292,7 +292,7 @@ def _document(pdf: bytes, patient_id: str, day: dt.date) -> dict[str, Any]:
         "description": "MS treatment options visit sheet (decisionaid)",
         "content": [{"attachment": {"contentType": "application/pdf", "language": "en",
                                     "data": base64.b64encode(pdf).decode("ascii"),
-                                    "title": f"ms-options-sheet-{day.isoformat()}.pdf",
+                                    "title": f"ms-options-visit-sheet-{day.isoformat()}.pdf",
                                     "creation": day.isoformat()}}]})
     document: dict[str, Any] = json.loads(reference.model_dump_json())
     return document

@@ -1,4 +1,5 @@
-"""Page 1: an Option-Grid-style table, options as columns (grouped by status), patients' questions as rows.
+"""Page 1: an Option-Grid-style table, options as columns in the one fixed order (standard care, aHSCT,
+the cell therapies, laboratory research; never by status), patients' questions as rows.
 
 Built straight from the assessment and the rule pack, so both documents can use it. The numbers of
 a row share one denominator (the largest one shown in it) so options can be compared; a count is
@@ -38,7 +39,8 @@ VISIT_QUESTIONS: Questions = (
     ("fit", "Does it fit me?"),
     ("works", "How well does it work? (out of {denominator})"),
     ("risks", "What are the main risks? (out of {denominator})"),
-    ("like", "What is it like?"),
+    ("hospital", "Time in hospital, and to recover"),
+    ("children", "Having children later"),
     ("evidence", "How sure are we?"),
 )
 CERTAINTY_LEAD = {
@@ -90,32 +92,41 @@ class Grid(_Frozen):
 
 def build_grids(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText, *,
                 names: dict[str, str], fit: Fit = "reason", columns: int | None = None,
-                questions: Questions = QUESTIONS, evidence: Evidence = "stage") -> list[Grid]:
+                questions: Questions = QUESTIONS, evidence: Evidence = "stage",
+                given: dict[tuple[str, str], GridCell] | None = None) -> list[Grid]:
     """The grid as one table, or as tables of `columns` options each; `names` heads the columns, and
     the fit row gives the status with its reason, or (`missing`) names what a needs-information option lacks;
-    the evidence row gives the certainty with the stage of research, or the certainty alone."""
+    the evidence row gives the certainty with the stage of research, or the certainty alone. `given` holds
+    cells the document made itself, by (row key, option id); a row of the document's own (not in QUESTIONS)
+    is shown only when `given` has cells for it."""
     leads = {r.id: {"works": headline(r.benefits, matters_first=False), "risks": headline(r.risks, matters_first=True)}
              for r in results}
     denominators = {key: max((n.denominator for r in results if (lead := leads[r.id][key]) for n in lead.numbers),
                              default=100) for key in ("works", "risks")}
     size = columns or len(results)
-    return [_grid(results[i:i + size], pack, numbering, text, names, (fit, evidence), denominators, leads, questions)
+    own = {key for key, _ in QUESTIONS}
+    keys = {key for key, _ in given or {}}
+    questions = tuple((key, q) for key, q in questions if key in own or key in keys)
+    return [_grid(results[i:i + size], pack, numbering, text, names, (fit, evidence), denominators, leads, questions,
+                  given or {})
             for i in range(0, len(results), size)]
 
 
 def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText,
           names: dict[str, str], style: tuple[Fit, Evidence], denominators: dict[str, int],
-          leads: dict[str, dict[str, Headline | None]], questions: Questions) -> Grid:
+          leads: dict[str, dict[str, Headline | None]], questions: Questions,
+          given: dict[tuple[str, str], GridCell]) -> Grid:
     groups: list[GridGroup] = []
     for result in results:
-        label = text.status_short[result.status]
+        label = text.option_groups[result.id]
         if groups and groups[-1].label == label:
             groups[-1] = GridGroup(label=label, span=groups[-1].span + 1)
         else:
             groups.append(GridGroup(label=label, span=1))
     rows = [GridRow(key=key, question=question.format(denominator=f"{denominators.get(key, 100):,}"),
                     denominator=denominators.get(key),
-                    cells=[_cell(key, r, pack, numbering, text, style, denominators, leads[r.id]) for r in results])
+                    cells=[given.get((key, r.id)) or _cell(key, r, pack, numbering, text, style, denominators, leads[r.id])
+                           for r in results])
             for key, question in questions]
     return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id]) for r in results], rows=rows)
 

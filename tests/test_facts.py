@@ -61,10 +61,25 @@ def test_breakthrough_from_history(make_profile, pack):
     assert f["high_efficacy_breakthrough"] is True and f["lower_efficacy_breakthrough"] is True
     assert (f["failed_dmts_high"], f["failed_dmts_moderate"], f["failed_dmts_low"]) == (1, 0, 1)
     assert f["treatment_naive"] is False and f["ever_high_efficacy_dmt"] is True
-    # on no drug now, an earlier failure counts while MS stays active; its timing is unknown otherwise
+    # on no drug now, a lower-efficacy failure counts while MS stays active; its timing is unknown otherwise.
+    # A high-efficacy drug that failed counts whenever it failed.
     quiet = "relapses_last_12_months: 0\nmri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
-    assert facts(make_profile, pack, history + quiet)["high_efficacy_breakthrough"] is False
-    assert "high_efficacy_breakthrough" not in facts(make_profile, pack, history)
+    assert facts(make_profile, pack, history + quiet)["lower_efficacy_breakthrough"] is False
+    assert facts(make_profile, pack, history + quiet)["high_efficacy_breakthrough"] is True
+    assert "lower_efficacy_breakthrough" not in facts(make_profile, pack, history)
+
+
+def test_a_failed_high_efficacy_drug_counts_whenever_it_failed(make_profile, pack):
+    """Issue 18: natalizumab failed and was stopped 14 months ago; now active on ocrelizumab for 14 months
+    (too soon to tell if the activity came after its first 6 months): still a high-efficacy failure."""
+    history = ("prior_dmts: [{drug: Tysabri, months: 24, stopped_because: not_effective}]\ncurrent_dmt: Ocrevus\n"
+               "current_dmt_months: 14\nrelapses_last_12_months: 2\n")
+    f = facts(make_profile, pack, history)
+    assert f["high_efficacy_breakthrough"] is True
+    lower = "prior_dmts: [{drug: Rebif, months: 30, stopped_because: not_effective}]\ncurrent_dmt: Tecfidera\n"
+    assert facts(make_profile, pack, lower + "current_dmt_months: 40\nrelapses_last_12_months: 0\n"
+                 "mri_last_12_months: {new_or_enlarging_t2_lesions: 0, gadolinium_enhancing_lesions: 0}\n"
+                 )["lower_efficacy_breakthrough"] is False  # a lower-efficacy failure keeps its window
 
 
 def test_an_earlier_failure_counts_only_within_12_months(make_profile, pack):

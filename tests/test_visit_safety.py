@@ -21,6 +21,9 @@ PROFILES = {
                 "pregnant: 'yes'\nbreastfeeding: 'no'\nplans_children: 'yes'\n" + COMMON,
     "breastfeeding": "age: 31\nsex: female\nms_type: RRMS\ncurrent_dmt: none\ncomorbidities: []\n"
                      "pregnant: 'no'\nbreastfeeding: 'yes'\nplans_children: 'no'\n" + COMMON,
+    "teriflunomide_baby": "age: 29\nsex: female\nms_type: RRMS\ncurrent_dmt: Aubagio\ncurrent_dmt_months: 24\n"
+                          "comorbidities: []\npregnant: 'no'\nbreastfeeding: 'no'\nplans_children: 'yes'\n"
+                          "activity_on_current_dmt: 'yes'\n" + COMMON,
     "old_combined": "age: 31\nsex: female\nms_type: RRMS\ncurrent_dmt: none\ncomorbidities: []\n"
                     "pregnant_or_breastfeeding: 'yes'\nplans_children: 'yes'\n" + COMMON,
     "infection": "age: 38\nsex: male\nms_type: RRMS\ncurrent_dmt: Tecfidera\ncurrent_dmt_months: 20\n"
@@ -52,6 +55,9 @@ def test_a_pregnant_patient_reads_pregnancy_as_the_reason(pages):
     assert "usual next step" not in " ".join((grid, for_you))
     assert "Which drugs can I use if I am pregnant, breastfeeding or planning a baby?" in for_you
     assert "Present: pregnant and plans for children" in clinical
+    assert "Continuing a strong drug in pregnancy, natalizumab: EU SmPC 4.6: if pregnancy occurs, discontinuation " \
+        "should be considered" in clinical  # and continuing in highly active MS is named as practice, not label
+    assert "is expert practice, not label text" in clinical
 
 
 def test_a_breastfeeding_mother_with_relapses_reads_which_strong_drug_her_labels_allow(pages):
@@ -83,3 +89,11 @@ def test_progressive_ms_with_one_new_lesion_is_not_an_ahsct_fit(pages):
     assert "Stem cell transplant (aHSCT): Unlikely to fit now. In progressive MS, guidelines only think of it with " \
            "clear signs of inflammation." in for_you
     assert "Not met: clear inflammatory activity in progressive MS" in clinical
+
+
+def test_a_woman_on_teriflunomide_who_wants_a_baby_reads_her_own_drug_and_its_elimination(pages):
+    grid, for_you, clinical = pages("teriflunomide_baby")
+    assert "Your MS drug: teriflunomide Teriflunomide can stay in the blood for up to about 2 years" in for_you
+    assert "It can be removed faster with a washout" in for_you
+    assert "such as cladribine and fingolimod" not in for_you  # the old general warning named other drugs
+    assert "teriflunomide: Accelerated elimination: cholestyramine 8 g" in clinical

@@ -93,7 +93,7 @@ def test_page_3_is_for_the_ms_team_in_clinical_words_with_the_stamp(name, pack):
         assert sheets.fold(f"{option.name}: {option.status}.") in page3
         for line in option.criteria:
             assert sheets.fold(line.text)[:30] in page3
-    for heading in ("Contraindications present", "Missing facts", "About this sheet", "Reproducibility stamp", "Sources"):
+    for heading in ("Safety facts present", "Missing facts", "About this sheet", "Reproducibility stamp", "Sources"):
         assert heading in page3
     squeezed = page3.replace(" ", "")
     assert model.profile_digest[:30] in squeezed and model.pack_digest[:30] in squeezed

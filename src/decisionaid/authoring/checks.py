@@ -104,6 +104,8 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
         _check_numbers(report, path, option)
         _check_populations(report, path, option)
         _check_reading(report, path, option, functools.partial(silenced.at, path, code="reading-grade"))
+    if reading.catalogue is not None:
+        _check_label_reading(report, reading)
     if reading.meta is not None:
         _check_review(report, reading, today or dt.date.today())
     found += _case_problems(reading)
@@ -231,6 +233,22 @@ def _check_reading(report: Report, path: Path, option: Option, silenced: Callabl
     if (grade := round(reading_grade(pooled), 1)) > MAX_GRADE:
         report(path, ("id",), f"the patient text of option '{option.id}' reads at grade {grade:.1f} ({FORMULA}), "
                f"above {MAX_GRADE:g}", "reading-grade", "warning")
+
+
+#: the passages of a drug's label entry that the patient reads (for_ms_team is for clinicians)
+LABEL_PATIENT_TEXT = ("pregnancy", "breastfeeding", "before_pregnancy", "when_active", "while_on_it")
+
+
+def _check_label_reading(report: Report, reading: PackReading) -> None:
+    """The label passages the sheet shows a patient about their own drug, graded like option text."""
+    assert reading.catalogue is not None
+    for i, drug in enumerate(reading.catalogue.drugs):
+        for key in LABEL_PATIENT_TEXT if drug.label else ():
+            text = getattr(drug.label, key)
+            if text and word_count(text) >= PASSAGE_WORDS and (grade := round(reading_grade(text), 1)) > MAX_GRADE:
+                report(reading.root / "drugs.yaml", ("drugs", i, "label", key), f"reading grade {grade:.1f} "
+                       f"({FORMULA}) is above {MAX_GRADE:g}: use shorter sentences and everyday words",
+                       "reading-grade", "warning")
 
 
 # ----------------------------------------------------------------------------- currency

@@ -4,4 +4,5 @@
     status.py   the status decision: the first matching row of an option's decision table
     assess.py   the assessment: each option's status, criteria, statements and what is missing
     changes.py  what would change: the single answers that would decide an undecided option
+    drug_notes.py  the patient's own drug: the passages of its labels that concern this profile
 """

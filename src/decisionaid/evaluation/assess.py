@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from ..pack.conditions import PACK, number_key, statement_key
 from ..pack.models import STATEMENT_KINDS, Certainty, Frequency, Option, RulePack, Statement, Status, iter_leaves
 from ..pack.vocabulary import FIELDS
-from ..profile.facts import profile_facts
+from ..profile.facts import profile_facts, questions_that_do_not_apply
 from ..profile.model import PROFILE_FIELDS, Profile
 from .changes import Change, what_would_change
+from .drug_notes import ContinueInPregnancy, CurrentDrug, continuing_in_pregnancy, current_drug_notes
 from .engine import Fired, RuleEngine
 from .status import decide
 
@@ -109,6 +110,10 @@ class Assessment(_Frozen):
     missing_information: list[str]
     safety_facts_present: list[SafetyResult]  # the facts of rules/safety.yaml that this profile has
     options: list[OptionResult]
+    #: the patient's own drug: the passages of its labels that concern this profile (None: no known drug)
+    current_drug: CurrentDrug | None = None
+    #: for a pregnant patient's MS team: strong drugs whose label allows continuing in pregnancy
+    continue_in_pregnancy: list[ContinueInPregnancy] = []
 
     def option(self, option_id: str) -> OptionResult:
         return next(o for o in self.options if o.id == option_id)
@@ -119,7 +124,8 @@ def assess(profile: Profile, pack: RulePack, engine: RuleEngine) -> Assessment:
     facts = profile_facts(profile, pack.catalogue)
     fired = engine.evaluate(facts)
     entered = profile.entered_fields()
-    missing = {o.id: _missing(o, fired, set(facts), entered) for o in pack.options.values()}
+    skip = questions_that_do_not_apply(profile)
+    missing = {o.id: _missing(o, fired, set(facts), entered) - skip for o in pack.options.values()}
     options = [_option_result(option, fired, missing[option.id]) for option in pack.options.values()]
     changes = what_would_change(profile, pack, engine, [o.id for o in options if o.status == "needs_information"])
     options = [o.model_copy(update={"what_would_change": changes[o.id]}) if o.id in changes else o for o in options]
@@ -132,6 +138,8 @@ def assess(profile: Profile, pack: RulePack, engine: RuleEngine) -> Assessment:
         safety_facts_present=[SafetyResult(id=f.id, label=f.label) for f in pack.safety
                               if fired.shown(PACK, "safety", f.id)],
         options=options,
+        current_drug=current_drug_notes(profile, facts, pack.catalogue),
+        continue_in_pregnancy=continuing_in_pregnancy(facts, pack.catalogue),
     )
 
 

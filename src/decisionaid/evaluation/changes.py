@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..pack.models import Option, RulePack, Status, iter_leaves
 from ..pack.vocabulary import ACTIVITY_WINDOW_MONTHS, COMORBIDITIES, FIELDS, FULL_COURSE_MONTHS
-from ..profile.facts import profile_facts
+from ..profile.facts import profile_facts, questions_that_do_not_apply
 from ..profile.model import Profile
 from .engine import RuleEngine
 from .status import status_of
@@ -70,7 +70,8 @@ def what_would_change(profile: Profile, pack: RulePack, engine: RuleEngine,
         return out
     options = [pack.options[option_id] for option_id in needing]
     entered = profile.entered_fields()
-    for field in _open_fields(entered, options):
+    skip = questions_that_do_not_apply(profile)
+    for field in (f for f in _open_fields(entered, options) if f not in skip):
         for value in _values(field, pack):
             candidate = _with(entered, field, value, pack)
             if candidate is None:

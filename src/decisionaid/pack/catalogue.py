@@ -22,6 +22,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class DrugLabel(_Strict):
+    """What the current EU/UK and US labels say, in plain words, for a patient who takes this drug.
+
+    Where the labels differ, the text shows both and the stricter reading decides. Each passage is
+    shown only when it concerns the patient (see evaluation/drug_notes.py)."""
+
+    pregnancy: Annotated[str, Field(min_length=1, description="In pregnancy: shown when pregnant.")]
+    breastfeeding: Annotated[str, Field(min_length=1, description="While breastfeeding: shown when breastfeeding.")]
+    breastfeeding_allowed: Annotated[bool, Field(
+        description="True when an EU/UK or US label allows use while breastfeeding (named on the sheet).")]
+    before_pregnancy: Annotated[str, Field(min_length=1, description=(
+        "The wait or elimination before trying for a baby: shown when pregnant or when children are planned "
+        "(yes or unsure)."))]
+    when_active: Annotated[str, Field(description="What to check when MS is active on the drug.")] = ""
+    while_on_it: Annotated[str, Field(description="Checks and facts for everyone on the drug (shown always).")] = ""
+    for_ms_team: Annotated[str, Field(description="Clinical detail for the MS team's page.")] = ""
+    continue_in_pregnancy: Annotated[str, Field(description=(
+        "For the MS team of any pregnant patient: where this label (or practice beside it) allows "
+        "continuing a strong drug in pregnancy, and on what terms."))] = ""
+    sources: Annotated[list[str], Field(min_length=1)]
+
+
 class Drug(_Strict):
     id: Id
     generic: Annotated[str, Field(min_length=1)]
@@ -32,6 +54,9 @@ class Drug(_Strict):
     cytotoxic: bool = False
     sources: Annotated[list[str], Field(min_length=1)]
     note: str = ""
+    label: Annotated[DrugLabel | None, Field(description=(
+        "Pregnancy, breastfeeding, the wait before trying for a baby and the checks, from the current "
+        "labels; without it the sheet says the label is not encoded."))] = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 

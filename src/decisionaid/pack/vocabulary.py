@@ -35,8 +35,10 @@ FULL_COURSE_MONTHS = 6
 #: months on the current drug after which all activity "in the last 12 months" came after its
 #: first FULL_COURSE_MONTHS (12 months of window plus the first 6 months on the drug)
 ACTIVITY_WINDOW_MONTHS = 18
-#: an earlier drug's failure counts as breakthrough only if it ended within this many months:
-#: guidelines judge breakthrough on activity in the last year (NICE TA127, CARE-MS II, UK centres)
+#: an earlier low- or moderate-efficacy drug's failure counts as breakthrough only if it ended within
+#: this many months: guidelines judge escalation on activity in the last year (NICE TA127, CARE-MS II,
+#: UK centres). A high-efficacy drug that failed counts whenever it failed (ECTRIMS-EBMT 2025: aHSCT
+#: after at least one high-efficacy drug failed), so no window applies to it (profile/facts.py).
 FAILURE_WINDOW_MONTHS = 12
 
 

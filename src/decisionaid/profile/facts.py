@@ -42,6 +42,23 @@ def profile_facts(profile: Profile, catalogue: DrugCatalogue) -> dict[str, FactV
     return facts
 
 
+#: questions about the current drug, which do not apply to someone who takes none
+_CURRENT_DRUG_QUESTIONS = frozenset({"current_dmt_months", "activity_on_current_dmt", "jcv_antibody", "jcv_index"})
+#: pregnancy questions, which do not apply to a man (a missing answer counts as "no" for him)
+_PREGNANCY_QUESTIONS = frozenset({"pregnant", "breastfeeding", "pregnant_or_breastfeeding"})
+
+
+def questions_that_do_not_apply(profile: Profile) -> frozenset[str]:
+    """Profile fields never asked of this person, so never listed as missing nor offered as what
+    would change: pregnancy for a man, the current drug's months and activity when no drug is taken."""
+    skip: frozenset[str] = frozenset()
+    if profile.sex == "male":
+        skip |= _PREGNANCY_QUESTIONS
+    if profile.current_dmt is not None and profile.current_dmt.strip().lower() == "none":
+        skip |= _CURRENT_DRUG_QUESTIONS
+    return skip
+
+
 def _pregnancy(profile: Profile, facts: dict[str, FactValue]) -> None:
     """`pregnant` and `breastfeeding`, also from the older combined answer.
 
@@ -85,7 +102,10 @@ def _derive_treatment(profile: Profile, catalogue: DrugCatalogue, facts: dict[st
     recent = _prior_recent(current, profile.current_dmt_months, facts.get("active_last_12_months"))
     for drug, entry in priors or []:
         if drug is not None:
-            failures.append((drug, _kleene_and(_prior_failed(entry.months, entry.stopped_because), recent)))
+            failed = _prior_failed(entry.months, entry.stopped_because)
+            # a high-efficacy drug that failed counts whenever it failed (ECTRIMS-EBMT: after at least one
+            # high-efficacy drug failed); only a lower-efficacy failure must be recent
+            failures.append((drug, failed if drug.tier == "high" else _kleene_and(failed, recent)))
     complete = current is not None and priors is not None
     _set(facts, "high_efficacy_breakthrough",
          _kleene_any([f for d, f in failures if d.tier == "high"], complete))

@@ -6,6 +6,7 @@ pack/, profile/ and evaluation/ (the assessment it shows).
     booklet.py   the full booklet (--booklet); options.py each option in full
     grid.py      the Option Grid of page 1, for both
     parts.py     the SURE test and the clinic warning signs, for both
+    drug.py      the patient's own drug: its label passages that concern them, for both
     render.py    Sheet -> HTML (jinja2) -> tagged PDF (WeasyPrint)
     text.py, sources.py, icons.py, fields.py, words.py   fixed text, numbered sources, icon arrays, words
 """

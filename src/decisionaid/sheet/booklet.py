@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from ..evaluation.assess import Assessment, OptionResult
 from ..pack.models import RulePack
 from ..profile.model import PROFILE_FIELDS, Profile
+from .drug import OwnDrugView, own_drug_view
 from .grid import Grid, build_grids
 from .options import CELL_THERAPIES, OptionView, option_view
 from .parts import ChecklistView, SureView, checklist_view, sure_view
@@ -74,6 +75,7 @@ class Booklet(_Frozen):
     corrections: list[CorrectionView]
     profile_entered: list[Row]
     profile_not_given: list[str]
+    own_drug: OwnDrugView | None = None  # what the patient's drug label says that concerns them
 
 
 def build_booklet(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,
@@ -91,6 +93,7 @@ def build_booklet(results: list[OptionResult], assessment: Assessment, pack: Rul
     checklist = (checklist_view(text, numbering, abroad=abroad)
                  if abroad or any(o.id in CELL_THERAPIES for o in options) else None)
     corrections = _corrections(pack, options, numbering)
+    own_drug = own_drug_view(assessment, numbering)
     entered = profile.entered_fields()
     booklet = Booklet(
         options=options,
@@ -109,6 +112,7 @@ def build_booklet(results: list[OptionResult], assessment: Assessment, pack: Rul
         corrections=corrections,
         profile_entered=[Row(label=k, value=_as_entered(v)) for k, v in entered.items()],
         profile_not_given=[f for f in PROFILE_FIELDS if f not in entered],
+        own_drug=own_drug,
     )
     return grids, sure, booklet
 

@@ -115,6 +115,7 @@ def _others(profile: Profile) -> str:
     pregnancy: tuple[tuple[str, str | None], ...] = (
         (("pregnant or breastfeeding (older question)", profile.pregnant_or_breastfeeding),)
         if profile.pregnant_or_breastfeeding is not None
+        else () if profile.sex == "male" and profile.pregnant is None and profile.breastfeeding is None
         else (("pregnant", profile.pregnant), ("breastfeeding", profile.breastfeeding)))
     if profile.jcv_antibody:
         items.append(f"JC virus antibody {profile.jcv_antibody}")

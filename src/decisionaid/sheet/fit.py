@@ -121,10 +121,12 @@ def rounded(value: float) -> int:
     return int(round(value / 10**digits) * 10**digits)
 
 
-def counted_whom(number: NumberResult) -> str:
-    """Whom a number was counted in, in a few words: '55 people with relapsing MS ...' (the text before any
-    bracket of its population, with the group size when the population names people)."""
-    who = number.population.split(" (")[0]
-    if number.people is not None and who.startswith("people "):
-        return f"{number.people:,} {who}"
-    return who
+def counted_whom(numbers: list[NumberResult]) -> str:
+    """Whom numbers not about people like the patient were counted in, in a few words: '55 people with
+    relapsing MS ...' (the text before any bracket of the population, with the group size when it names
+    people), or, for numbers from several groups (a risk by JC virus status and time), 'other groups'."""
+    groups = {n.population.split(" (")[0] for n in numbers}
+    if len(groups) > 1:
+        return "They come from other groups of people."
+    who, people = groups.pop(), numbers[0].people
+    return f"They come from {people:,} {who}." if people is not None and who.startswith("people ") else f"They come from {who}."

@@ -182,8 +182,7 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     numbers = lead.numbers
     first = numbers[0]
     if lead.applies == "no":  # say so, and from whom the numbers come; the booklet has them
-        return GridCell(lead=NOT_LIKE_YOU, text=_join(f"They come from {counted_whom(first)}.",
-                                                      first_sentence(lead.statement.text)),
+        return GridCell(lead=NOT_LIKE_YOU, text=_join(counted_whom(numbers), first_sentence(lead.statement.text)),
                         refs=numbering.refs([*lead.statement.sources, *(s for n in numbers for s in n.sources)]))
     same = [n for n in numbers if n.outcome == first.outcome]
     scaled_small = any(as_counted(n, denominator) for n in same)
@@ -214,8 +213,8 @@ def _subject(number: NumberResult, denominator: int) -> str:
 def _counted_both(first: NumberResult, other: NumberResult, denominator: int) -> str:
     """How many people two compared numbers came from: once when both groups are the same size."""
     if first.people is not None and first.people == other.people:
-        few = ", too few to be exact" if small(first, denominator) else ""
-        return f"From {first.people:,} people in each group{few}."
+        few = ": too few to be exact" if small(first, denominator) else ""
+        return f"{first.people:,} people in each group{few}."
     return " ".join(dict.fromkeys(counted_in(n, denominator) for n in (first, other)))
 
 

@@ -20,6 +20,7 @@ from ..evaluation.changes import Answers, grouped
 from ..pack.models import RulePack
 from ..profile.model import Profile
 from .clinical import ClinicalOption, SafetyView, clinical_options, clinical_profile, safety_view
+from .drug import OwnDrugView, own_drug_view
 from .fields import missing_text
 from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids, missing_cell
 from .parts import ChecklistView, SureView, checklist_view, sure_view
@@ -82,6 +83,7 @@ class Visit(_Frozen):
     glossary: list[tuple[str, str]]
     decision: str
     fits: list[FitLine]
+    own_drug: OwnDrugView | None  # page 2: what the patient's drug label says that concerns them; page 3: detail
     blocks: list[Block]
     changes: list[ChangeView]
     children: list[ChildrenLine]  # empty unless the patient plans children or is unsure
@@ -108,6 +110,7 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
     fits = [FitLine(option=names[r.id], status=text.status_short[r.status], reason=r.reason,
                     refs=numbering.refs([s for c in r.criteria if c.id in r.deciding_criteria for s in c.sources]))
             for r in results]
+    own_drug = own_drug_view(assessment, numbering, short=True)
     changes = [_change_view(r, names[r.id], profile, pack, text) for r in results if r.status == "needs_information"]
     questions = _questions(results, names, profile, pack, text, bool(assessment.missing_information))
     general = any(q in text.general_questions for q in questions)
@@ -124,6 +127,7 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
         glossary=[tuple(item) for item in text.glossary],
         decision=text.visit.decision,
         fits=fits,
+        own_drug=own_drug,
         blocks=_blocks(grids[0], fits),
         changes=changes,
         children=[ChildrenLine(option=names[r.id], text=s.text, refs=numbering.refs(s.sources))

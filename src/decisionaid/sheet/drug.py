@@ -1,0 +1,48 @@
+"""The patient's own drug on the sheet: its label passages that concern them (for the patient) and
+the clinical detail (for the MS team), each with its numbered sources."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from ..evaluation.assess import Assessment
+from .sources import RefView, SourceNumbering
+
+#: sources cited per line (the label first): the visit sheet must keep to its three pages
+KEY_SOURCES = 2
+TEAM_SOURCES = 3
+#: topics the visit sheet leaves to the booklet: they concern everyone on the drug, not this visit
+BOOKLET_ONLY = ("while_on_it",)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DrugLine(_Frozen):
+    text: str
+    refs: list[RefView]
+
+
+class OwnDrugView(_Frozen):
+    """'Your MS drug: teriflunomide': the label passages for the patient, and the MS team's lines."""
+
+    name: str
+    notes: list[DrugLine]
+    for_ms_team: list[DrugLine]
+
+
+def own_drug_view(assessment: Assessment, numbering: SourceNumbering, short: bool = False) -> OwnDrugView | None:
+    """The patient's drug and what its labels say that concerns them; None when nothing does. `short`
+    (the visit sheet) leaves out what concerns everyone on the drug."""
+    drug = assessment.current_drug
+    notes = [] if drug is None else [DrugLine(text=n.text, refs=numbering.refs(drug.sources[:KEY_SOURCES]))
+                                     for n in drug.notes if not (short and n.topic in BOOKLET_ONLY)]
+    team = [DrugLine(text=f"{drug.name}: {drug.for_ms_team}", refs=numbering.refs(drug.sources[:TEAM_SOURCES]))
+            for _ in [0] if drug is not None and drug.for_ms_team]
+    team += [DrugLine(text=f"Continuing a strong drug in pregnancy, {c.drug}: {c.text}",
+                      refs=numbering.refs(c.sources[:1] + [s for s in c.sources if "PREGNANCY" in s]))
+             for c in assessment.continue_in_pregnancy]
+    if not notes and not team:
+        return None
+    return OwnDrugView(name=drug.name if drug else "", notes=notes, for_ms_team=team)

@@ -41,8 +41,7 @@ VISIT_QUESTIONS: Questions = (
     ("risks", "What are the main risks? (out of {denominator})"),
     ("hospital", "Time in hospital, and to recover"),
     ("children", "Having children later"),
-    ("evidence", "How sure are we?"),
-)
+)  # how sure we are stands under each option's name
 CERTAINTY_LEAD = {
     "high": "High certainty.",
     "moderate": "Moderate certainty.",
@@ -82,6 +81,7 @@ class GridGroup(_Frozen):
 class GridColumn(_Frozen):
     id: str
     short_title: str
+    certainty: str = ""  # "Moderate certainty.": the visit sheet gives it under the option's name
 
 
 class Grid(_Frozen):
@@ -128,7 +128,9 @@ def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumberin
                     cells=[given.get((key, r.id)) or _cell(key, r, pack, numbering, text, style, denominators, leads[r.id])
                            for r in results])
             for key, question in questions]
-    return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id]) for r in results], rows=rows)
+    return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id],
+                                                   certainty=CERTAINTY_LEAD[r.evidence.certainty]) for r in results],
+                rows=rows)
 
 
 def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbering, text: SheetText,

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ..plumbing.readability import sheet_grade
 from ..plumbing.resources import templates_dir
+from .fitting import MAX_PAGES, STEPS, shortened
 from .model import Sheet
 
 if TYPE_CHECKING:
@@ -54,17 +55,32 @@ def render_html(sheet: Sheet) -> str:
 
 
 def render_pdf(sheet: Sheet) -> bytes:
-    """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes."""
-    return html_to_pdf(render_html(sheet), STYLESHEETS[sheet.document, sheet.large_print])
+    """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes. A visit sheet is
+    shortened step by step (fitting.py) until it keeps to its pages."""
+    names = STYLESHEETS[sheet.document, sheet.large_print]
+    if sheet.document != "visit":
+        return html_to_pdf(render_html(sheet), names)
+    for step in range(STEPS + 1):
+        document = _layout(render_html(shortened(sheet, step)), names)
+        if len(document.pages) <= MAX_PAGES[sheet.large_print]:
+            break
+    return _write(document)
 
 
 def html_to_pdf(html: str, stylesheet_names: tuple[str, ...] = STYLESHEETS["visit", False]) -> bytes:
+    return _write(_layout(html, stylesheet_names))
+
+
+def _layout(html: str, stylesheet_names: tuple[str, ...]) -> Any:
+    """The laid-out pages (WeasyPrint's Document), not yet written."""
     weasyprint, fetcher, font_config, stylesheets = _weasy(stylesheet_names)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
         stylesheets=stylesheets, font_config=font_config, pdf_variant=PDF_VARIANT, presentational_hints=False,
-        uncompressed_pdf=False,
-    )
+        uncompressed_pdf=False)
+
+
+def _write(document: Any) -> bytes:
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, presentational_hints=False, uncompressed_pdf=False)
     return pdf
 
 

@@ -97,6 +97,7 @@ class Visit(_Frozen):
     safety: SafetyView
     #: what page 3 left out to keep the sheet to three pages ("the booklet lists them"); empty when nothing was
     omitted: list[str] = []
+    compact_sources: bool = False  # page 3 lists each source in at most a line (the booklet has them in full)
 
 
 def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,

@@ -1,0 +1,81 @@
+"""The visit sheet kept to its pages: three in normal print, at most ten in large print.
+
+Some profiles bring more than three pages hold (fifty earlier drugs, many unknown facts, every
+health condition). The sheet is then shortened step by step, each step keeping what the visit needs
+most and saying what it left to the booklet, until the pages fit (render.py lays it out after each
+step; most sheets fit at step 0 and are laid out once). The steps only shorten lists and merge lines;
+they never change a status, a number or a font size.
+"""
+
+from __future__ import annotations
+
+from .clinical import ClinicalOption, CriterionLine
+from .model import Sheet
+from .visit import ChangeView, Visit
+
+#: pages each visit sheet may have: normal print, large print
+MAX_PAGES = {False: 3, True: 10}
+STEPS = 5
+
+
+def shortened(sheet: Sheet, step: int) -> Sheet:
+    """The visit sheet after `step` shortening steps (0: as built); other documents are returned as they are."""
+    visit = sheet.visit
+    if visit is None or step == 0:
+        return sheet
+    omitted: list[str] = []
+    update: dict[str, object] = {}
+    options = [_merged(o) for o in visit.clinical_options]  # step 1: the criteria for an option on one line
+    if step >= 2:  # page 2 and 3: the first answers and checklist items, three questions
+        update["changes"] = [_fewer_answers(c) for c in visit.changes]
+        update["questions"] = visit.questions[:3]
+        if visit.checklist is not None:
+            update["checklist"] = visit.checklist.model_copy(update={"items": visit.checklist.items[:2]})
+    if step >= 3:  # page 3: the criteria for each option are counted, the ones against it kept
+        dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
+        options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]
+        if dropped:
+            omitted.append(f"The criteria that count for each option ({dropped} lines) are listed in the booklet.")
+    if step >= 4:  # page 2: each option's reason in its first sentence; the own drug's first note
+        update["fits"] = [f.model_copy(update={"reason": _first_sentence(f.reason)}) for f in visit.fits]
+        if visit.own_drug is not None:
+            update["own_drug"] = visit.own_drug.model_copy(update={"notes": visit.own_drug.notes[:1],
+                                                                   "for_ms_team": visit.own_drug.for_ms_team[:1]})
+    if step >= 5:  # page 2: what would change each undecided option is left to page 3
+        update["changes"] = [c.model_copy(update={"answers": [], "ask": []}) for c in visit.changes]
+    update["clinical_options"] = options
+    update["omitted"] = [*visit.omitted, *omitted]
+    update["compact_sources"] = True
+    sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
+    # page 1: the type of MS in its first sentence, and each answer about children in its first clause
+    sheet_update["condition"] = [_first_sentence(sheet.condition[0]), *sheet.condition[1:]]
+    if step >= 2:
+        grid = sheet.grids[0]
+        rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": _first_clause(c.text)}) for c in r.cells]})
+                if r.key == "children" else r for r in grid.rows]
+        sheet_update["grids"] = [grid.model_copy(update={"rows": rows}), *sheet.grids[1:]]
+    return sheet.model_copy(update=sheet_update)
+
+
+def _merged(option: ClinicalOption) -> ClinicalOption:
+    """The criteria that count for the option on one line (the ones against it and the unknown ones stay apart)."""
+    for_it = [c for c in option.criteria if c.side == "For"]
+    if len(for_it) < 2:
+        return option
+    line = CriterionLine(mark=for_it[0].mark, side="For", text="; ".join(c.value or c.text for c in for_it), value="",
+                         refs=list({r.number: r for c in for_it for r in c.refs}.values())[:4])
+    return option.model_copy(update={"criteria": [c for c in option.criteria if c.side != "For"] + [line]})
+
+
+def _fewer_answers(change: ChangeView) -> ChangeView:
+    return change.model_copy(update={"answers": change.answers[:1], "clinical": change.clinical[:3]})
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
+
+
+def _first_clause(text: str) -> str:
+    head, comma, _ = text.partition(", ")
+    return head + "." if comma and len(head) > 20 else text

@@ -29,6 +29,8 @@ NAMED_PRIOR = 6
 #: a criterion over more comparisons than this is a grouped list (health reasons trials exclude): its line
 #: names only what applies to this patient, never the whole list
 GROUPED = 3
+#: health reasons named per option under "Contraindications present"
+NAMED_HEALTH = 4
 
 
 class _Frozen(BaseModel):
@@ -145,7 +147,12 @@ def clinical_options(results: list[OptionResult], pack: RulePack, profile: Profi
             weighed = {c.id: "unknown" for c in result.criteria if c.state == "unknown"}
         order = {"against": 0, "unknown": 1, "for": 2}
         shown = sorted((c for c in result.criteria if c.id in weighed), key=lambda c: order[weighed[c.id]])
-        lines = [_line(c, weighed[c.id], pack, profile, numbering) for c in shown]
+        lines = [_line(c, weighed[c.id], pack, profile, numbering) for c in shown if weighed[c.id] != "unknown"]
+        unknown = [c for c in shown if weighed[c.id] == "unknown"]
+        if unknown:  # one line: their names say what is missing, and "Missing facts" names the answers
+            mark, word = SIDE_MARK["unknown"]
+            lines.append(CriterionLine(mark=mark, side=word, text="; ".join(lower_first(c.label) for c in unknown),
+                                       value="", refs=numbering.refs(list(dict.fromkeys(c.sources[0] for c in unknown)))))
         out.append(ClinicalOption(name=names[result.id], status=STATUS_WORDS[result.status], criteria=lines))
     return out
 
@@ -187,7 +194,7 @@ def safety_view(profile: Profile, results: list[OptionResult], pack: RulePack, n
         health = [patient_words(c, pack, profile) for c in result.criteria if weighed.get(c.id) == "against"
                   and {leaf.field for leaf in leaves(_condition_of(c.id, pack))} & SAFETY_FIELDS]
         if health := [w for w in dict.fromkeys(health) if w]:
-            contra.append(f"{names[result.id]}: {join_words(health)}.")
+            contra.append(f"{names[result.id]}: {join_words(_few(health))}.")
     caution_lines = [f"{names[r.id]}: {join_words(words)}." for r in results if (words := cautions(r, pack, profile))]
     unknown = [what for what, value in (("other health conditions", profile.comorbidities),
                                         ("plans for children", profile.plans_children)) if value is None]
@@ -196,6 +203,11 @@ def safety_view(profile: Profile, results: list[OptionResult], pack: RulePack, n
                        if value is None]
     return SafetyView(contraindications=contra, cautions=caution_lines,
                       not_known=f"Not known: {join_words(unknown)}." if unknown else "")
+
+
+def _few(words: list[str]) -> list[str]:
+    """At most NAMED_HEALTH reasons named; the profile line above lists them all."""
+    return words if len(words) <= NAMED_HEALTH else [*words[:NAMED_HEALTH], f"{len(words) - NAMED_HEALTH} more"]
 
 
 def _condition_of(criterion_id: str, pack: RulePack) -> Condition:

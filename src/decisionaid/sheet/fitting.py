@@ -16,6 +16,8 @@ from .visit import ChangeView, Visit
 #: pages each visit sheet may have: normal print, large print
 MAX_PAGES = {False: 3, True: 10}
 STEPS = 5
+NAME_CHARACTERS = 40
+NAMED_MISSING = 8
 
 
 def shortened(sheet: Sheet, step: int) -> Sheet:
@@ -41,14 +43,21 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
         if visit.own_drug is not None:
             update["own_drug"] = visit.own_drug.model_copy(update={"notes": visit.own_drug.notes[:1],
                                                                    "for_ms_team": visit.own_drug.for_ms_team[:1]})
-    if step >= 5:  # page 2: what would change each undecided option is left to page 3
-        update["changes"] = [c.model_copy(update={"answers": [], "ask": []}) for c in visit.changes]
+    if step >= 5:  # page 2: what would change each undecided option is left to page 3, which gives one answer
+        update["changes"] = [c.model_copy(update={"answers": [], "ask": [], "clinical": c.clinical[:1]})
+                             for c in visit.changes]
     update["clinical_options"] = options
     update["omitted"] = [*visit.omitted, *omitted]
     update["compact_sources"] = True
     sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
-    # page 1: the type of MS in its first sentence, and each answer about children in its first clause
-    sheet_update["condition"] = [_first_sentence(sheet.condition[0]), *sheet.condition[1:]]
+    # page 1: the type of MS in its first sentence (then alone: page 3 has the rest), and each answer
+    # about children in its first clause
+    sheet_update["condition"] = [_first_sentence(sheet.condition[0]), *(sheet.condition[1:] if step < 3 else [])]
+    if len(sheet.patient_name) > NAME_CHARACTERS:  # a very long name would push the grid off page 1
+        sheet_update["patient_name"] = sheet.patient_name[:NAME_CHARACTERS] + " …"
+    if step >= 4 and len(sheet.missing) > NAMED_MISSING:  # page 3: the first missing facts, the rest counted
+        rest = len(sheet.missing) - NAMED_MISSING
+        sheet_update["missing"] = [*sheet.missing[:NAMED_MISSING], f"and {rest} more, listed in the booklet"]
     if step >= 2:
         grid = sheet.grids[0]
         rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": _first_clause(c.text)}) for c in r.cells]})

@@ -22,6 +22,7 @@ Side = Literal["for", "against", "unknown"]
 #: statuses from best to worst for the patient: what "a better status" means
 STATUS_RANK = ("discuss", "discuss_with_caution", "trial_only", "needs_information", "unlikely_to_fit", "research_only")
 FLIP = {"met": "not_met", "not_met": "met"}
+RULED_OUT = ("unlikely_to_fit", "research_only")
 SEX_WORDS = {"female": "woman", "male": "man", "other": "sex: other", "undisclosed": "sex not said"}
 WALKING_WORDS = {"unaided": "walks unaided", "one_aid": "walks with one aid", "two_aids": "walks with two aids",
                  "wheelchair": "uses a wheelchair"}
@@ -38,6 +39,8 @@ PROFILE_FIELDS = ("age", "sex", "ms_type", "years_since_first_symptoms", "edss",
                   "current_dmt_months", "pregnant", "breastfeeding", "pregnant_or_breastfeeding", "plans_children",
                   "open_to_clinical_trials", "considering_clinic_abroad", "activity_on_current_dmt", "jcv_antibody",
                   "jcv_index")
+#: health conditions named for one criterion; the rest are counted
+NAMED_CONDITIONS = 3
 #: at most this many cautions are named in a page-1 cell; the rest are counted
 NAMED_CAUTIONS = 3
 
@@ -70,8 +73,10 @@ def sides(result: OptionResult, pack: RulePack) -> dict[str, Side]:
         other = STATUS_RANK.index(decide(rows, {**states, criterion.id: FLIP[criterion.state]}).status)
         if other < rank:
             out[criterion.id] = "against"
-        elif other > rank or criterion.id in result.deciding_criteria:
+        elif other > rank:
             out[criterion.id] = "for"
+        elif criterion.id in result.deciding_criteria:  # one of several reasons: it weighs as the row decided
+            out[criterion.id] = "against" if result.status in RULED_OUT else "for"
     return out
 
 
@@ -80,7 +85,11 @@ def cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[str
     if result.status != "discuss_with_caution":
         return []
     weighed = sides(result, pack)
-    named = [patient_words(c, pack, profile) for c in result.criteria if weighed.get(c.id) == "against"]
+    against = [c for c in result.criteria if weighed.get(c.id) == "against"]
+    if not against:  # several cautions at once, none deciding alone: the ones its row names that hold
+        against = [c for c in result.criteria if c.id in result.deciding_criteria and c.state == "met"
+                   and weighed.get(c.id) != "for"]
+    named = [patient_words(c, pack, profile) for c in against]
     return list(dict.fromkeys(w for w in named if w))
 
 
@@ -108,6 +117,8 @@ def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) 
             return derived
         words.append(word)
     words = list(dict.fromkeys(w for w in words if w))
+    if len(words) > NAMED_CONDITIONS + 1:  # a grouped list: the first few the patient has, the rest counted
+        words = [*words[:NAMED_CONDITIONS], f"{len(words) - NAMED_CONDITIONS} more"]
     return join_words(words) if words else derived
 
 
@@ -150,6 +161,8 @@ def field_words(leaf: Leaf, profile: Profile) -> str | None:
     if field == "comorbidities":
         wanted = leaf.value if isinstance(leaf.value, list) else [leaf.value]
         present = [CONDITION_WORDS.get(str(c), str(c)) for c in (profile.comorbidities or []) if c in wanted]
+        if len(present) > NAMED_CONDITIONS:  # the profile line lists them all
+            present = [*present[:NAMED_CONDITIONS], f"{len(present) - NAMED_CONDITIONS} more conditions"]
         return join_words(present) if present else ""
     if field not in PROFILE_FIELDS:
         return None

@@ -33,6 +33,8 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
         update["questions"] = visit.questions[:3]
         if visit.checklist is not None:
             update["checklist"] = visit.checklist.model_copy(update={"items": visit.checklist.items[:2]})
+    if step >= 3:  # page 1: the short note about the booklet
+        update["booklet_note"] = visit.booklet_note_short
     if step >= 3:  # page 3: the criteria for each option are counted, the ones against it kept
         dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
         options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]

@@ -61,6 +61,7 @@ class FieldWords(_Strict):
 
 class VisitText(_Strict):
     booklet_note: Text
+    booklet_note_short: Text  # when page 1 must be shortened to fit
     numbers_help: Text
     grid_help: Text
     decision: Text

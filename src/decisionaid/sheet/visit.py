@@ -77,6 +77,7 @@ class ChildrenLine(_Frozen):
 
 class Visit(_Frozen):
     booklet_note: str
+    booklet_note_short: str
     numbers_help: str
     grid_help: str
     order_help: str
@@ -122,6 +123,7 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
     checklist = checklist_view(text, numbering, abroad=abroad, short=True) if abroad or trial_only else None
     visit = Visit(
         booklet_note=text.visit.booklet_note,
+        booklet_note_short=text.visit.booklet_note_short,
         numbers_help=text.visit.numbers_help,
         grid_help=text.visit.grid_help,
         order_help=text.order_help,

@@ -79,7 +79,7 @@ def test_fifty_earlier_drugs_are_counted_and_left_to_the_booklet(pack):
 def test_every_generated_profile_keeps_to_three_pages_and_ten_in_large_print(pack):
     """Few examples (each visit sheet is about 0.4 s); the extremes above carry the worst cases."""
 
-    @settings(max_examples=8, deadline=None, derandomize=True,
+    @settings(max_examples=12, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(profiles(pack.catalogue), st.booleans())
     def check(data, large_print):

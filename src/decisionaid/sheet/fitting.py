@@ -1,4 +1,5 @@
-"""The visit sheet kept to its pages: three in normal print, at most ten in large print.
+"""The visit sheet kept to its pages: three in normal print (pages 1 and 2 within 1,200 words), at
+most ten in large print.
 
 Some profiles bring more than three pages hold (fifty earlier drugs, many unknown facts, every
 health condition). The sheet is then shortened step by step, each step keeping what the visit needs
@@ -15,6 +16,8 @@ from .visit import ChangeView, Visit
 
 #: pages each visit sheet may have: normal print, large print
 MAX_PAGES = {False: 3, True: 10}
+#: words on pages 1 and 2 of the normal print, for a 20-minute consultation
+MAX_WORDS = 1200
 STEPS = 5
 NAME_CHARACTERS = 40
 NAMED_MISSING = 8

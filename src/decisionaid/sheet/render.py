@@ -11,15 +11,16 @@ when a PDF is made (the import alone costs about 0.4 s).
 from __future__ import annotations
 
 import mimetypes
+import re
 import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..plumbing.readability import sheet_grade
+from ..plumbing.readability import sheet_grade, word_count
 from ..plumbing.resources import templates_dir
-from .fitting import MAX_PAGES, STEPS, shortened
+from .fitting import MAX_PAGES, MAX_WORDS, STEPS, shortened
 from .model import Sheet
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ STYLESHEETS = {("visit", False): ("base.css", "visit.css"),
                ("booklet", True): ("base.css", "sheet.css", "large-print.css")}
 # Where the sheet prints its own reading grade, filled in once the patient text is rendered.
 GRADE_SLOT = '<span class="reading-grade">?</span>'
+#: words the layout's count may differ from a PDF reader's (hyphens, tick boxes, the footers)
+WORD_MARGIN = 40
+CITATION = re.compile(r"\[([\d, :a-z]+)\]")
 
 
 @lru_cache(maxsize=1)
@@ -57,14 +61,33 @@ def render_html(sheet: Sheet) -> str:
 def render_pdf(sheet: Sheet) -> bytes:
     """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes. A visit sheet is
     shortened step by step (fitting.py) until it keeps to its pages."""
-    names = STYLESHEETS[sheet.document, sheet.large_print]
     if sheet.document != "visit":
-        return html_to_pdf(render_html(sheet), names)
+        return html_to_pdf(render_html(sheet), STYLESHEETS[sheet.document, sheet.large_print])
+    return _write(fitted(sheet)[1])
+
+
+def fitted(sheet: Sheet) -> tuple[Sheet, Any]:
+    """The visit sheet as printed (shortened until it keeps to its pages and, in normal print, pages 1 and 2
+    to their words) and its laid-out pages."""
+    names = STYLESHEETS[sheet.document, sheet.large_print]
     for step in range(STEPS + 1):
-        document = _layout(render_html(shortened(sheet, step)), names)
-        if len(document.pages) <= MAX_PAGES[sheet.large_print]:
+        short = shortened(sheet, step)
+        document = _layout(render_html(short), names)
+        if len(document.pages) <= MAX_PAGES[sheet.large_print] and (
+                sheet.large_print or _words(document.pages[:2]) <= MAX_WORDS - WORD_MARGIN):
             break
-    return _write(document)
+    return short, document
+
+
+def fitted_sheet(sheet: Sheet) -> Sheet:
+    """The sheet as its PDF prints it (a visit sheet shortened to keep to its pages)."""
+    return fitted(sheet)[0] if sheet.document == "visit" else sheet
+
+
+def _words(pages: list[Any]) -> int:
+    """Words a reader reads on laid-out pages (citation marks such as [4, 12] left out)."""
+    text = " ".join(box.text for page in pages for box in page._page_box.descendants() if hasattr(box, "text"))
+    return word_count(CITATION.sub("", text))
 
 
 def html_to_pdf(html: str, stylesheet_names: tuple[str, ...] = STYLESHEETS["visit", False]) -> bytes:

@@ -51,7 +51,7 @@ class Visit:
 
     @staticmethod
     def html(name: str, large_print: bool = False, day: dt.date = DAY) -> str:
-        return _html(name, large_print, day, "visit")
+        return render_html(_fitted(name, large_print, day))
 
     @staticmethod
     def pdf(name: str, large_print: bool = False, day: dt.date = DAY) -> bytes:

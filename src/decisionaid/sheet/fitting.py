@@ -68,7 +68,37 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
         rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": _first_clause(c.text)}) for c in r.cells]})
                 if r.key == "children" else r for r in grid.rows]
         sheet_update["grids"] = [grid.model_copy(update={"rows": rows}), *sheet.grids[1:]]
-    return sheet.model_copy(update=sheet_update)
+    data = sheet.model_copy(update=sheet_update).model_dump()
+    # a source no line cites any more leaves the list, and the rest are numbered again in citation order
+    cited = _cited(data)
+    numbers = {s.number: new for new, s in enumerate((s for s in sheet.sources if s.number in cited), start=1)}
+    data["sources"] = [s for s in data["sources"] if s["number"] in cited]
+    return Sheet.model_validate(_renumbered(data, numbers))
+
+
+def _renumbered(data: object, numbers: dict[int, int]) -> object:
+    """A dumped model with every citation mark and source renumbered."""
+    if isinstance(data, dict):
+        keys = set(data)
+        if "number" in data and (keys == {"number", "commercial"} or "citation" in keys):
+            return {**data, "number": numbers[int(data["number"])]}
+        return {key: _renumbered(value, numbers) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_renumbered(value, numbers) for value in data]
+    if isinstance(data, tuple):
+        return tuple(_renumbered(value, numbers) for value in data)
+    return data
+
+
+def _cited(data: object) -> set[int]:
+    """The numbers of every citation mark (RefView) in a dumped model."""
+    if isinstance(data, dict):
+        if set(data) == {"number", "commercial"}:
+            return {int(data["number"])}
+        return {n for value in data.values() for n in _cited(value)}
+    if isinstance(data, list | tuple):
+        return {n for value in data for n in _cited(value)}
+    return set()
 
 
 def _merged(option: ClinicalOption) -> ClinicalOption:
@@ -77,7 +107,7 @@ def _merged(option: ClinicalOption) -> ClinicalOption:
     if len(for_it) < 2:
         return option
     line = CriterionLine(mark=for_it[0].mark, side="For", text="; ".join(c.value or c.text for c in for_it), value="",
-                         refs=list({r.number: r for c in for_it for r in c.refs}.values())[:4])
+                         refs=list({r.number: r for c in for_it for r in c.refs}.values()))
     return option.model_copy(update={"criteria": [c for c in option.criteria if c.side != "For"] + [line]})
 
 

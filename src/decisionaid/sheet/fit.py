@@ -65,9 +65,12 @@ def small(number: NumberResult, denominator: int) -> bool:
 
 
 def as_counted(number: NumberResult, denominator: int) -> bool:
-    """Shown as counted ('6 of 12 people'): a small study that the row's denominator would scale up, or none of
-    a small group (a '0 in 1,000' from 133 people would claim more than was seen)."""
-    return small(number, denominator) and (number.denominator < denominator or number.count == 0)
+    """Shown as counted ('6 of 12 people'): none of a small group (a '0 in 1,000' from 133 people would claim
+    more than was seen), or a study so small that the row's denominator would scale it up more than tenfold
+    past the people counted ('5,000 in 10,000' from 12 people)."""
+    if number.people is None or not small(number, denominator):
+        return False
+    return number.count == 0 or (number.denominator < denominator and number.people * 10 < denominator)
 
 
 def figure(number: NumberResult, denominator: int) -> str:

@@ -172,7 +172,7 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     first = numbers[0]
     if lead.applies == "no":  # say so, and from whom the numbers come; the booklet has them
         return GridCell(lead=NOT_LIKE_YOU, text=_join(counted_whom(numbers), first_sentence(lead.statement.text)),
-                        refs=numbering.refs([*lead.statement.sources, *(s for n in numbers for s in n.sources)]))
+                        refs=_union(numbers, numbering))
     same = [n for n in numbers if n.outcome == first.outcome]
     scaled_small = any(as_counted(n, denominator) for n in same)
     counts = sorted({n.count * (denominator // n.denominator) for n in same})

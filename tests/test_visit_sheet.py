@@ -41,16 +41,21 @@ def test_three_pages_and_at_most_1200_words_on_pages_1_and_2(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_page_1_is_the_grid_of_all_seven_options_in_readable_type_with_one_denominator(name, pack):
+def test_page_1_is_the_grid_of_all_seven_options_in_readable_type_with_one_denominator_per_row(name, pack):
     page1, model = visit.pages(name)[0], visit.sheet(name)
     names = sheet_text().grid_names
     for option_id in pack.options:
         assert sheets.fold(names[option_id]) in page1, option_id
-    for _, question in VISIT_QUESTIONS:
-        assert question.format(denominator=f"{model.grids[0].denominator:,}") in page1
+    rows = {r.key: r for r in model.grids[0].rows}
+    for key, question in VISIT_QUESTIONS:
+        assert question.format(denominator=f"{rows[key].denominator or 0:,}") in page1
+    for row in (rows["works"], rows["risks"]):  # one denominator per row, in its question and every cell
+        for cell in row.cells:
+            found = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", f"{cell.lead} {cell.text}"))
+            assert found <= {f"{row.denominator:,}"}, (row.key, cell)
     denominators = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", page1)) | set(
         re.findall(r"out of (\d[\d,]*)", page1))
-    assert denominators == {f"{model.grids[0].denominator:,}"}
+    assert denominators <= {f"{rows['works'].denominator:,}", f"{rows['risks'].denominator:,}"}
     assert "booklet" in page1  # where the details are
     fit = next(r for r in model.grids[0].rows if r.key == "fit")
     for result, cell in zip(model.grids[0].columns, fit.cells):

@@ -86,7 +86,7 @@ def figure(number: NumberResult, denominator: int) -> str:
 def counted_in(number: NumberResult, denominator: int) -> str:
     """How many people a number came from, and what a study smaller than the denominator cannot rule out."""
     if number.people is None:
-        return "Group size not reported."
+        return "Group size unknown."
     if number.count == 0:
         bound = f"a risk of up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
         return ("A" + bound[1:]) if as_counted(number, denominator) else f"None among {number.people:,} people; {bound}"
@@ -101,7 +101,7 @@ def sizes(numbers: list[NumberResult]) -> str:
     """How many people several studies of one outcome counted (their spread shows how unsure the number is)."""
     known = sorted({n.people for n in numbers if n.people is not None})
     if not known:
-        return "Group sizes not reported."
+        return "Group sizes unknown."
     span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
     unknown = " (not all say)" if len(known) < len(numbers) else ""
     return f"Studies of {span} people{unknown}."

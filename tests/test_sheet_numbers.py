@@ -100,9 +100,9 @@ def test_the_assessment_json_says_whom_each_number_describes(make_profile):
 def test_a_woman_who_wants_children_sees_ahscts_fertility_risk_on_page_1(read):
     model, pages = read("children")
     row, cell = _cell(model, "ahsct", "risks")
-    assert "periods" in cell.text  # 30 of 43 women had their periods back: the risk that matters most for her
+    assert "did not get their periods back" in cell.text  # the risk that matters most for her
     assert fold(f"{cell.lead} {cell.text}")[:60] in pages[0]
-    assert cell.lead == "30 of 43 people"  # counted in 43 women: never scaled up to 10,000
+    assert cell.lead == "13 of 43 people"  # counted in 43 women: never scaled up to 10,000
     # with a positive JC virus test, the strong-drug column leads with natalizumab's PML
     _, drug = _cell(model, "he_dmt", "risks")
     assert "PML" in drug.text

@@ -1,6 +1,8 @@
 // The web form's one script: while the sheet is being made it says so, then saves the PDF under
 // the name the server gives it. Without JavaScript the form posts as usual and the browser saves
 // the download itself; an answer that needs attention comes back as the form with its messages.
+// Answers that seldom go together (the assessment's consistency_warnings) are shown as a note
+// beside the button while the sheet is made; they never stop it (the sheet prints them too).
 (function () {
   "use strict";
   var form = document.getElementById("form-start");
@@ -29,8 +31,31 @@
     }
   }
 
+  var notes = document.getElementById("answer-notes");
+
+  function showNotes(body) {
+    if (!notes) {
+      return;
+    }
+    fetch("assess", {method: "POST", body: body, credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (assessment) {
+        var warnings = assessment.consistency_warnings || [];
+        var list = notes.querySelector("ul");
+        list.textContent = "";
+        warnings.forEach(function (warning) {
+          var item = document.createElement("li");
+          item.textContent = warning.text;
+          list.appendChild(item);
+        });
+        notes.hidden = warnings.length === 0;
+      })
+      .catch(function () { notes.hidden = true; });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    showNotes(new URLSearchParams(new FormData(form)));
     status.hidden = false;
     status.className = "sheet-status waiting";
     status.textContent = "Making your sheet. This takes a few seconds.";

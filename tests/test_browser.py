@@ -132,6 +132,20 @@ def test_the_form_says_it_is_making_the_sheet_then_that_it_is_ready(page: Any) -
     assert "primary progressive" in text and "For your MS team" in text
 
 
+def test_answers_that_seldom_go_together_get_a_note_and_the_sheet_still_comes(page: Any) -> None:
+    """Issue 18: EDSS 2.0 with a wheelchair is noted beside the button, never an error; the sheet prints it too."""
+    page.goto("/")
+    page.get_by_label("How old are you?").fill("40")
+    page.get_by_label("RRMS: relapsing-remitting MS").check()
+    page.get_by_label("What is your EDSS score?").fill("2")
+    page.get_by_label("I use a wheelchair most of the time").check()
+    pdf = download_sheet(page)
+    note = page.get_by_role("note").filter(has_text="Please check these answers")
+    note.wait_for(state="visible")
+    assert "An EDSS of 2.0, and you use a wheelchair" in note.inner_text()
+    assert "Please check these answers with your MS team." in pdf_text(pdf)
+
+
 def test_without_javascript_the_form_still_downloads_the_sheet(browser: Any, web_server: Server) -> None:
     context = browser.new_context(accept_downloads=True, base_url=web_server.url, java_script_enabled=False)
     try:

@@ -41,18 +41,23 @@ def test_three_pages_and_at_most_1200_words_on_pages_1_and_2(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_page_1_is_the_grid_of_all_seven_options_in_readable_type_with_one_denominator(name, pack):
+def test_page_1_is_the_grid_of_all_seven_options_in_readable_type_with_one_denominator_per_row(name, pack):
     page1, model = visit.pages(name)[0], visit.sheet(name)
     names = {c.id: c.short_title for c in model.grids[0].columns}
     assert list(names) == list(pack.options)  # the one fixed order, never by status
     for option_id in pack.options:
         assert sheets.fold(names[option_id]) in page1, option_id
-    rows = model.grids[0].rows
-    assert [r.key for r in rows] == [k for k, _ in VISIT_QUESTIONS if k in {r.key for r in rows}]
-    for row in rows:  # each row of numbers has one denominator, named in its question
+    rows = {r.key: r for r in model.grids[0].rows}
+    assert list(rows) == [k for k, _ in VISIT_QUESTIONS if k in rows]  # the children row only when asked
+    for row in rows.values():
         assert row.question in page1
-    denominators = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", page1))
-    assert denominators <= {f"{r.denominator:,}" for r in rows if r.denominator}
+    for row in (rows["works"], rows["risks"]):  # one denominator per row, in its question and every cell
+        for cell in row.cells:
+            found = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", f"{cell.lead} {cell.text}"))
+            assert found <= {f"{row.denominator:,}"}, (row.key, cell)
+    denominators = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", page1)) | set(
+        re.findall(r"out of (\d[\d,]*)", page1))
+    assert denominators <= {f"{rows['works'].denominator:,}", f"{rows['risks'].denominator:,}"}
     assert "booklet" in page1  # where the details are
     fit = next(r for r in model.grids[0].rows if r.key == "fit")
     for result, cell in zip(model.grids[0].columns, fit.cells):

@@ -14,10 +14,19 @@ def assessment_text(assessment: Assessment) -> str:
     pack = assessment.rule_pack
     lines = [
         f"Rule pack {pack.name} {pack.version} (reviewed {pack.reviewed}, next review {pack.next_review})",
+        pack.review_statement,
         f"Profile {assessment.profile_digest}",
         "This is for discussion with your MS team. It does not recommend any treatment.",
         "",
     ]
+    if assessment.consistency_warnings:
+        lines.append("Please check these answers (they seldom go together; the statuses use them as given):")
+        lines += [f"  - {w.text} ({', '.join(w.fields)})" for w in assessment.consistency_warnings]
+        lines.append("")
+    if assessment.current_drug and assessment.current_drug.notes:
+        lines.append(f"Your MS drug, {assessment.current_drug.name}:")
+        lines += [f"  - {n.text}" for n in assessment.current_drug.notes]
+        lines.append("")
     for option in assessment.options:
         lines.append(f"{option.title}")
         lines.append(f"  status: {option.status} ({STATUS_TEXT[option.status]}). {option.reason}")

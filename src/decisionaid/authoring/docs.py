@@ -47,6 +47,7 @@ def rules_markdown(pack: RulePack, command: str = "decisionaid rules docs -o doc
         "",
         f"- Authors: {'; '.join(meta.authors)}",
         f"- Reviewers: {'; '.join(meta.reviewers)}",
+        f"- Clinical review by MS clinicians outside the team: {meta.review_statement}",
         f"- Funding: {meta.funding}",
         f"- Conflicts of interest: {meta.conflicts_of_interest}",
         f"- Updates: {meta.update_policy}",

@@ -17,6 +17,7 @@ from ..pack.vocabulary import FIELDS
 from ..profile.facts import profile_facts, questions_that_do_not_apply
 from ..profile.model import PROFILE_FIELDS, Profile
 from .changes import Change, what_would_change
+from .consistency import ConsistencyWarning, consistency_warnings
 from .drug_notes import ContinueInPregnancy, CurrentDrug, continuing_in_pregnancy, current_drug_notes
 from .engine import Fired, RuleEngine
 from .status import decide
@@ -28,11 +29,21 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class ReviewInfo(_Frozen):
+    reviewer: str
+    role: str
+    date: dt.date
+
+
 class PackInfo(_Frozen):
     name: str
     version: str
     reviewed: dt.date
     next_review: dt.date
+    #: who outside the team reviewed the content clinically, and when (empty: no one yet)
+    clinical_review: list[ReviewInfo] = []
+    #: the same in one plain sentence, as every document prints it
+    review_statement: str = ""
 
 
 class EvidenceInfo(_Frozen):
@@ -109,6 +120,8 @@ class Assessment(_Frozen):
     profile_digest: str
     missing_information: list[str]
     safety_facts_present: list[SafetyResult]  # the facts of rules/safety.yaml that this profile has
+    #: answers that seldom go together, to check; they never change a status
+    consistency_warnings: list[ConsistencyWarning] = []
     options: list[OptionResult]
     #: the patient's own drug: the passages of its labels that concern this profile (None: no known drug)
     current_drug: CurrentDrug | None = None
@@ -131,12 +144,16 @@ def assess(profile: Profile, pack: RulePack, engine: RuleEngine) -> Assessment:
     options = [o.model_copy(update={"what_would_change": changes[o.id]}) if o.id in changes else o for o in options]
     meta = pack.meta
     return Assessment(
-        rule_pack=PackInfo(name=meta.name, version=meta.version, reviewed=meta.reviewed, next_review=meta.next_review),
+        rule_pack=PackInfo(name=meta.name, version=meta.version, reviewed=meta.reviewed, next_review=meta.next_review,
+                           clinical_review=[ReviewInfo(reviewer=r.reviewer, role=r.role, date=r.date)
+                                            for r in meta.clinical_review],
+                           review_statement=meta.review_statement),
         rule_pack_digest=pack.digest,
         profile_digest=profile.digest(),
         missing_information=_in_contract_order(set().union(*missing.values())),
         safety_facts_present=[SafetyResult(id=f.id, label=f.label) for f in pack.safety
                               if fired.shown(PACK, "safety", f.id)],
+        consistency_warnings=consistency_warnings(profile),
         options=options,
         current_drug=current_drug_notes(profile, facts, pack.catalogue),
         continue_in_pregnancy=continuing_in_pregnancy(facts, pack.catalogue),

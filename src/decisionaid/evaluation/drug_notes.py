@@ -33,13 +33,20 @@ class DrugNote(_Frozen):
     text: str
 
 
+class TeamNote(_Frozen):
+    """Clinical detail for the MS team, about pregnancy (and breastfeeding, the wait) or about activity."""
+
+    topic: Literal["pregnancy", "when_active"]
+    text: str
+
+
 class CurrentDrug(_Frozen):
     """The current drug and the label passages that concern this patient."""
 
     id: str
     name: str
     notes: list[DrugNote]
-    for_ms_team: str
+    for_ms_team: list[TeamNote]
     sources: list[str]
 
 
@@ -62,11 +69,14 @@ def current_drug_notes(profile: Profile, facts: dict[str, FactValue], catalogue:
         asked = [_TOPIC_WORDS[t] for t in topics if t in _TOPIC_WORDS]
         notes = [DrugNote(topic=t, text=f"We have not yet put the label of {drug.generic} into this sheet. Ask your "
                           f"team about {_join(asked)} with {drug.generic}.") for t in topics[:1] if asked]
-        return CurrentDrug(id=drug.id, name=drug.generic, notes=notes, for_ms_team="", sources=list(drug.sources))
+        return CurrentDrug(id=drug.id, name=drug.generic, notes=notes, for_ms_team=[], sources=list(drug.sources))
     notes = [DrugNote(topic=t, text=text) for t in topics if (text := getattr(label, t))]
-    personal = any(n.topic != "while_on_it" for n in notes)
-    return CurrentDrug(id=drug.id, name=drug.generic, notes=notes, for_ms_team=label.for_ms_team if personal else "",
-                       sources=list(label.sources))
+    team = []
+    if label.for_ms_team and set(topics) & {"pregnancy", "breastfeeding", "before_pregnancy"}:
+        team.append(TeamNote(topic="pregnancy", text=label.for_ms_team))
+    if label.for_ms_team_when_active and "when_active" in topics:
+        team.append(TeamNote(topic="when_active", text=label.for_ms_team_when_active))
+    return CurrentDrug(id=drug.id, name=drug.generic, notes=notes, for_ms_team=team, sources=list(label.sources))
 
 
 def continuing_in_pregnancy(facts: dict[str, FactValue], catalogue: DrugCatalogue) -> list[ContinueInPregnancy]:

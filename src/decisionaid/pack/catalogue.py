@@ -37,7 +37,10 @@ class DrugLabel(_Strict):
         "(yes or unsure)."))]
     when_active: Annotated[str, Field(description="What to check when MS is active on the drug.")] = ""
     while_on_it: Annotated[str, Field(description="Checks and facts for everyone on the drug (shown always).")] = ""
-    for_ms_team: Annotated[str, Field(description="Clinical detail for the MS team's page.")] = ""
+    for_ms_team: Annotated[str, Field(description=(
+        "Clinical detail for the MS team on pregnancy, breastfeeding and the wait before trying for a baby."))] = ""
+    for_ms_team_when_active: Annotated[str, Field(description=(
+        "Clinical detail for the MS team when MS is active on the drug."))] = ""
     continue_in_pregnancy: Annotated[str, Field(description=(
         "For the MS team of any pregnant patient: where this label (or practice beside it) allows "
         "continuing a strong drug in pregnancy, and on what terms."))] = ""

@@ -274,6 +274,19 @@ class Change(_Strict):
     changes: Annotated[list[Text], Field(min_length=1)]
 
 
+class ClinicalReview(_Strict):
+    """One review of the content by an MS clinician outside the team that wrote it."""
+
+    reviewer: Annotated[Text, Field(description="Who reviewed it (name, or a description the reviewer agreed to).")]
+    role: Annotated[Text, Field(description="Their role, for example 'MS neurologist, university hospital'.")]
+    date: dt.date
+    scope: Annotated[str, Field(description="What they reviewed (the whole pack, one option...).")] = ""
+
+
+#: what every document says while no MS clinician outside the team has reviewed the content
+NOT_REVIEWED = "No MS doctor outside our team has checked this content yet."
+
+
 class PackMeta(_Strict):
     """The rule pack's identity, review dates and governance: rules/pack.yaml."""
 
@@ -284,11 +297,23 @@ class PackMeta(_Strict):
     next_review: Annotated[dt.date, Field(description="After this date the sheet carries a warning and `rules check` warns.")]
     authors: Annotated[list[Text], Field(min_length=1)]
     reviewers: Annotated[list[Text], Field(min_length=1)]
+    clinical_review: Annotated[list[ClinicalReview], Field(description=(
+        "Reviews by MS clinicians outside the team, newest first; empty while there are none (every "
+        "document then says so)."))] = []
     funding: Text
     conflicts_of_interest: Text
     update_policy: Text
     seeds: Annotated[str, Field(description="The folder of seed documents, relative to the rules folder.")] = "../seeds"
     changelog: Annotated[list[Change], Field(min_length=1)]
+
+    @property
+    def review_statement(self) -> str:
+        """Whether MS clinicians outside the team reviewed the content, in one plain sentence or two."""
+        if not self.clinical_review:
+            return NOT_REVIEWED
+        latest = self.clinical_review[0]
+        return (f"Checked by an MS doctor outside the team: {latest.reviewer} ({latest.role}), on {latest.date}."
+                + (f" Scope: {latest.scope}." if latest.scope else ""))
 
 
 class Source(_Strict):

@@ -13,6 +13,8 @@ KEY_SOURCES = 2
 TEAM_SOURCES = 3
 #: topics the visit sheet leaves to the booklet: they concern everyone on the drug, not this visit
 BOOKLET_ONLY = ("while_on_it",)
+#: the MS team's detail that the visit sheet's page 3 gives (pregnancy, breastfeeding, the wait); the booklet has all
+TEAM_TOPICS = ("pregnancy",)
 
 
 class _Frozen(BaseModel):
@@ -34,12 +36,13 @@ class OwnDrugView(_Frozen):
 
 def own_drug_view(assessment: Assessment, numbering: SourceNumbering, short: bool = False) -> OwnDrugView | None:
     """The patient's drug and what its labels say that concerns them; None when nothing does. `short`
-    (the visit sheet) leaves out what concerns everyone on the drug."""
+    (the visit sheet, which must keep to its pages) leaves out what concerns everyone on the drug, and
+    gives the MS team the label detail only on pregnancy, breastfeeding and the wait before a baby."""
     drug = assessment.current_drug
     notes = [] if drug is None else [DrugLine(text=n.text, refs=numbering.refs(drug.sources[:KEY_SOURCES]))
                                      for n in drug.notes if not (short and n.topic in BOOKLET_ONLY)]
-    team = [DrugLine(text=f"{drug.name}: {drug.for_ms_team}", refs=numbering.refs(drug.sources[:TEAM_SOURCES]))
-            for _ in [0] if drug is not None and drug.for_ms_team]
+    team = [DrugLine(text=f"{drug.name}: {n.text}", refs=numbering.refs(drug.sources[:TEAM_SOURCES]))
+            for n in (drug.for_ms_team if drug else []) if not (short and n.topic not in TEAM_TOPICS)]
     team += [DrugLine(text=f"Continuing a strong drug in pregnancy, {c.drug}: {c.text}",
                       refs=numbering.refs(c.sources[:1] + [s for s in c.sources if "PREGNANCY" in s]))
              for c in assessment.continue_in_pregnancy]

@@ -65,9 +65,12 @@ def small(number: NumberResult, denominator: int) -> bool:
 
 
 def as_counted(number: NumberResult, denominator: int) -> bool:
-    """Shown as counted ('6 of 12 people'): a small study that the row's denominator would scale up, or none of
-    a small group (a '0 in 1,000' from 133 people would claim more than was seen)."""
-    return small(number, denominator) and (number.denominator < denominator or number.count == 0)
+    """Shown as counted ('6 of 12 people'): none of a small group (a '0 in 1,000' from 133 people would claim
+    more than was seen), or a study so small that the row's denominator would scale it up more than tenfold
+    past the people counted ('5,000 in 10,000' from 12 people)."""
+    if number.people is None or not small(number, denominator):
+        return False
+    return number.count == 0 or (number.denominator < denominator and number.people * 10 < denominator)
 
 
 def figure(number: NumberResult, denominator: int) -> str:
@@ -83,26 +86,25 @@ def figure(number: NumberResult, denominator: int) -> str:
 def counted_in(number: NumberResult, denominator: int) -> str:
     """How many people a number came from, and what a study smaller than the denominator cannot rule out."""
     if number.people is None:
-        return "Group size not reported."
+        return "Group size unknown."
     if number.count == 0:
         bound = f"a risk of up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
         return ("A" + bound[1:]) if as_counted(number, denominator) else f"None among {number.people:,} people; {bound}"
     if small(number, denominator):
         low, high = wilson(number.events or 0, number.people)
-        told = "It" if as_counted(number, denominator) else f"From {number.people:,} people: it"
+        told = "It" if as_counted(number, denominator) else f"{number.people:,} people:"
         return f"{told} could be {rounded(low * denominator):,} to {rounded(high * denominator):,} in {denominator:,}."
     return f"From {number.people:,} people."
 
 
-def sizes(numbers: list[NumberResult], denominator: int) -> str:
-    """How many people several studies of one outcome counted, and whether they were too few to pin it down."""
+def sizes(numbers: list[NumberResult]) -> str:
+    """How many people several studies of one outcome counted (their spread shows how unsure the number is)."""
     known = sorted({n.people for n in numbers if n.people is not None})
     if not known:
-        return "Group sizes not reported."
+        return "Group sizes unknown."
     span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
     unknown = " (not all say)" if len(known) < len(numbers) else ""
-    caveat = ", too few to be exact" if known[-1] < denominator else ""
-    return f"Studies of {span} people{unknown}{caveat}."
+    return f"Studies of {span} people{unknown}."
 
 
 def wilson(events: int, people: int) -> tuple[float, float]:
@@ -127,6 +129,6 @@ def counted_whom(numbers: list[NumberResult]) -> str:
     people), or, for numbers from several groups (a risk by JC virus status and time), 'other groups'."""
     groups = {n.population.split(" (")[0] for n in numbers}
     if len(groups) > 1:
-        return "They come from other groups of people."
+        return "They come from other groups."
     who, people = groups.pop(), numbers[0].people
     return f"They come from {people:,} {who}." if people is not None and who.startswith("people ") else f"They come from {who}."

@@ -184,21 +184,21 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     numbers = lead.numbers
     first = numbers[0]
     if lead.applies == "no":  # say so, and from whom the numbers come; the booklet has them
-        return GridCell(lead=NOT_LIKE_YOU, text=_join(counted_whom(numbers), first_sentence(lead.statement.text)),
-                        refs=numbering.refs([*lead.statement.sources, *(s for n in numbers for s in n.sources)]))
+        return GridCell(lead=NOT_LIKE_YOU, text=counted_whom(numbers),
+                        refs=_union(numbers, numbering))
     same = [n for n in numbers if n.outcome == first.outcome]
     scaled_small = any(as_counted(n, denominator) for n in same)
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
     if len(counts) > 1 and not scaled_small:
         return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
-                        text=_join(f"people {first.outcome}, in different studies or at different times.",
-                                   sizes(same, denominator)),
+                        text=_join(f"people {first.outcome}, in different studies or times.",
+                                   sizes(same)),
                         refs=_union(same, numbering))
     if len(numbers) > 1 and numbers[1].outcome != first.outcome:
         other = numbers[1]
         return GridCell(lead=figure(first, denominator),
                         text=_join(f"{_subject(first, denominator)}{first.outcome}.",
-                                   f"{figure(other, denominator)} {_subject(other, denominator)}{other.outcome}.",
+                                   f"{figure(other, denominator)} {other.outcome}.",
                                    sentence(first.time_frame), _counted_both(first, other, denominator)),
                         refs=_union(numbers[:2], numbering))
     return GridCell(lead=figure(first, denominator),
@@ -216,7 +216,7 @@ def _counted_both(first: NumberResult, other: NumberResult, denominator: int) ->
     """How many people two compared numbers came from: once when both groups are the same size."""
     if first.people is not None and first.people == other.people:
         few = ": too few to be exact" if small(first, denominator) else ""
-        return f"{first.people:,} people in each group{few}."
+        return f"{first.people:,} people per group{few}."
     return " ".join(dict.fromkeys(counted_in(n, denominator) for n in (first, other)))
 
 

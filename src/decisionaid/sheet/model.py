@@ -66,6 +66,8 @@ class Sheet(_Frozen):
     update_policy: str
     authors: list[str]
     reviewers: list[str]
+    review_statement: str  # whether MS clinicians outside the team reviewed the content, in plain words
+    answer_checks: list[str]  # answers that seldom go together (consistency warnings): to check, no status changed
     profile_digest: str
     pack_digest: str
     program_version: str
@@ -122,6 +124,8 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         update_policy=meta.update_policy,
         authors=list(meta.authors),
         reviewers=list(meta.reviewers),
+        review_statement=meta.review_statement,
+        answer_checks=[w.text for w in assessment.consistency_warnings],
         profile_digest=assessment.profile_digest,
         pack_digest=assessment.rule_pack_digest,
         program_version=__version__,

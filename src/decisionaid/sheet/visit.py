@@ -68,11 +68,12 @@ class Block(_Frozen):
 
 
 class ChildrenLine(_Frozen):
-    """For someone who may want children: what one option means for having children later."""
+    """For someone who may want children: what one option means for having children later. Its sources are
+    ids, not numbered citations: a source is numbered only when a page prints it (the next layout adds a row)."""
 
     option: str
     text: str
-    refs: list[RefView]
+    sources: list[str]
 
 
 class Visit(_Frozen):
@@ -133,7 +134,7 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
         own_drug=own_drug,
         blocks=_blocks(grids[0], fits),
         changes=changes,
-        children=[ChildrenLine(option=names[r.id], text=s.text, refs=numbering.refs(s.sources))
+        children=[ChildrenLine(option=names[r.id], text=s.text, sources=list(s.sources))
                   for r in results for s in r.having_children[:1]],
         questions=questions,
         question_refs=question_refs,

@@ -48,6 +48,8 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
         if visit.own_drug is not None:
             update["own_drug"] = visit.own_drug.model_copy(update={"notes": visit.own_drug.notes[:1],
                                                                    "for_ms_team": visit.own_drug.for_ms_team[:1]})
+    if step >= 5:  # page 1 set tighter: the same type size, less space between lines
+        update["compact"] = True
     if step >= 5:  # page 2: what would change each undecided option is left to page 3, which gives one answer
         update["changes"] = [c.model_copy(update={"answers": [], "ask": [], "clinical": c.clinical[:1]})
                              for c in visit.changes]
@@ -63,10 +65,11 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
     if step >= 4 and len(sheet.missing) > NAMED_MISSING:  # page 3: the first missing facts, the rest counted
         rest = len(sheet.missing) - NAMED_MISSING
         sheet_update["missing"] = [*sheet.missing[:NAMED_MISSING], f"and {rest} more, listed in the booklet"]
-    if step >= 2:
+    if step >= 2:  # and later the time in hospital in its first sentence
         grid = sheet.grids[0]
-        rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": _first_clause(c.text)}) for c in r.cells]})
-                if r.key == "children" else r for r in grid.rows]
+        cut = {"children": _first_clause, "hospital": _first_sentence if step >= 4 else str}
+        rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": cut[r.key](c.text)}) for c in r.cells]})
+                if r.key in cut else r for r in grid.rows]
         sheet_update["grids"] = [grid.model_copy(update={"rows": rows}), *sheet.grids[1:]]
     data = sheet.model_copy(update=sheet_update).model_dump()
     # a source no line cites any more leaves the list, and the rest are numbered again in citation order
@@ -106,7 +109,7 @@ def _merged(option: ClinicalOption) -> ClinicalOption:
     for_it = [c for c in option.criteria if c.side == "For"]
     if len(for_it) < 2:
         return option
-    line = CriterionLine(mark=for_it[0].mark, side="For", text="; ".join(c.value or c.text for c in for_it), value="",
+    line = CriterionLine(mark=for_it[0].mark, side="For", text="; ".join(dict.fromkeys(c.value or c.text for c in for_it)), value="",
                          refs=list({r.number: r for c in for_it for r in c.refs}.values()))
     return option.model_copy(update={"criteria": [c for c in option.criteria if c.side != "For"] + [line]})
 

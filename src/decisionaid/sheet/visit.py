@@ -99,6 +99,7 @@ class Visit(_Frozen):
     safety: SafetyView
     #: what page 3 left out to keep the sheet to three pages ("the booklet lists them"); empty when nothing was
     omitted: list[str] = []
+    compact: bool = False  # the last step: page 1 set tighter (the same type size, less space between lines)
     compact_sources: bool = False  # page 3 lists each source in at most a line (the booklet has them in full)
 
 
@@ -170,7 +171,9 @@ def _own_cells(results: list[OptionResult], pack: RulePack, profile: Profile, nu
                                        if said else GridCell(lead="", text="Nothing known to change it.", refs=[]))
     drug = pack.catalogue.resolve(profile.current_dmt) if profile.current_dmt else None
     if drug is not None:
-        how_well = drug.note or pack.catalogue.tiers[drug.tier]
+        # the drug's own trial result where the catalogue has one, else what its efficacy tier did in trials
+        how_well = drug.note if re.search(r"relapse|%", drug.note) else pack.catalogue.tiers[drug.tier]
+        how_well = how_well.split(", but ")[0]  # what it does; its safety is in the risks row
         cells["works", "no_change"] = GridCell(lead=f"Your drug, {drug.generic}:", text=sentence(how_well),
                                                refs=numbering.refs(drug.sources))
     return cells

@@ -2,7 +2,8 @@
 
 One mechanism, the option's own decision table (evaluation/status.py): a criterion that was met or not
 met counts *against* the option when the other answer would give it a better status, and *for* it when
-the other answer would give a worse one. For an option that fits with cautions, the criteria against
+the other answer would give a worse one. Where cautions come together (none alone decides), those of
+an option that fits with cautions are what is present that the nearest plain fit must not have. For an option that fits with cautions, the criteria against
 it are its cautions, named on page 1 in a few words ("age 48, heart disease") and on page 3 with their
 thresholds; for one unlikely to fit, they are what ruled it out. A criterion's words give the patient's
 own values, and of a grouped list (the health reasons trials exclude) only the ones this patient has.
@@ -10,11 +11,12 @@ own values, and of a grouped list (the health reasons trials exclude) only the o
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from ..evaluation.assess import CriterionResult, OptionResult
 from ..evaluation.status import decide
-from ..pack.models import AllOf, AnyOf, Condition, Leaf, NotOf, RulePack
+from ..pack.models import AllOf, AnyOf, Condition, DecisionRow, Leaf, NotOf, RulePack
 from ..profile.model import Profile
 from .words import join_words, lower_first
 
@@ -42,7 +44,7 @@ PROFILE_FIELDS = ("age", "sex", "ms_type", "years_since_first_symptoms", "edss",
 #: health conditions named for one criterion; the rest are counted
 NAMED_CONDITIONS = 3
 #: at most this many cautions are named in a page-1 cell; the rest are counted
-NAMED_CAUTIONS = 3
+NAMED_CAUTIONS = 2
 
 
 def leaves(condition: Condition) -> list[Leaf]:
@@ -77,7 +79,29 @@ def sides(result: OptionResult, pack: RulePack) -> dict[str, Side]:
             out[criterion.id] = "for"
         elif criterion.id in result.deciding_criteria:  # one of several reasons: it weighs as the row decided
             out[criterion.id] = "against" if result.status in RULED_OUT else "for"
+    if result.status == "discuss_with_caution":  # what is present that the nearest plain fit must not have
+        best = _nearest(rows, states, "discuss")
+        for cid in best.when if best else {}:
+            if states.get(cid) == "met" and not _accepts(best, cid, "met"):
+                out[cid] = "against"
+        if "against" not in out.values():  # no plain fit near: what decided it that no plain fit speaks of
+            plain = {cid for r in rows if r.status == "discuss" for cid in r.when}
+            for cid in result.deciding_criteria:
+                if states.get(cid) == "met" and cid not in plain:
+                    out[cid] = "against"
     return out
+
+
+def _accepts(row: DecisionRow, criterion: str, state: str) -> bool:
+    wanted = row.when[criterion]
+    return state in (wanted if isinstance(wanted, list) else [wanted])
+
+
+def _nearest(rows: list[DecisionRow], states: dict[str, str], status: str) -> DecisionRow | None:
+    """The row with `status` that this patient's criterion states are nearest to (fewest that differ)."""
+    candidates = [r for r in rows if r.status == status and r.when]
+    return min(candidates, key=lambda r: sum(not _accepts(r, c, states.get(c, "unknown")) for c in r.when),
+               default=None)
 
 
 def cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[str]:
@@ -86,19 +110,18 @@ def cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[str
         return []
     weighed = sides(result, pack)
     against = [c for c in result.criteria if weighed.get(c.id) == "against"]
-    if not against:  # several cautions at once, none deciding alone: the ones its row names that hold
-        against = [c for c in result.criteria if c.id in result.deciding_criteria and c.state == "met"
-                   and weighed.get(c.id) != "for"]
     named = [patient_words(c, pack, profile) for c in against]
     return list(dict.fromkeys(w for w in named if w))
 
 
 def cautions_text(words: list[str]) -> str:
-    """'Cautions: age 48, heart disease.' with at most NAMED_CAUTIONS named."""
+    """'Cautions: age 48, heart disease.' with at most NAMED_CAUTIONS named (page 3 names them all)."""
     if not words:
         return ""
-    shown = words[:NAMED_CAUTIONS] + ([f"{len(words) - NAMED_CAUTIONS} more"] if len(words) > NAMED_CAUTIONS else [])
-    return f"{'Caution' if len(words) == 1 else 'Cautions'}: {join_words(shown)}."
+    parts = [part for w in words for part in re.split(r", | and (?=\S)", w)]  # one list of the patient's values
+    parts = list(dict.fromkeys(p for p in parts if p and not re.fullmatch(r"\d+ more( conditions)?", p)))
+    shown = parts[:NAMED_CAUTIONS] + ([f"{len(parts) - NAMED_CAUTIONS} more"] if len(parts) > NAMED_CAUTIONS else [])
+    return f"{'Caution' if len(parts) == 1 else 'Cautions'}: {join_words(shown)}."
 
 
 def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) -> str:

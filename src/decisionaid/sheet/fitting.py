@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .clinical import ClinicalOption, CriterionLine
 from .model import Sheet
+from .sources import BRIEF
 from .visit import ChangeView, Visit
 
 #: pages each visit sheet may have: normal print, large print
@@ -55,7 +56,7 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
                              for c in visit.changes]
     update["clinical_options"] = options
     update["omitted"] = [*visit.omitted, *omitted]
-    update["compact_sources"] = True
+    update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2
     sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
     # page 1: the type of MS in its first sentence (then alone: page 3 has the rest), and each answer
     # about children in its first clause

@@ -60,11 +60,10 @@ class SourceView(_Frozen):
         return f"{self.title}. {self.citation}" if self.citation else self.title
 
 
-    @property
-    def brief(self) -> str:
-        """For a list that must fit a page: the short form cut to about one line."""
+    def brief(self, characters: int = BRIEF) -> str:
+        """For a list that must fit a page: the short form cut to about `characters` (the booklet has it in full)."""
         short = self.short
-        return short if len(short) <= BRIEF else short[:BRIEF].rsplit(" ", 1)[0] + " …"
+        return short if len(short) <= characters else short[:characters].rsplit(" ", 1)[0] + " …"
 
 
 class SourceNumbering:

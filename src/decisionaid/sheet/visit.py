@@ -100,7 +100,8 @@ class Visit(_Frozen):
     #: what page 3 left out to keep the sheet to three pages ("the booklet lists them"); empty when nothing was
     omitted: list[str] = []
     compact: bool = False  # the last step: page 1 set tighter (the same type size, less space between lines)
-    compact_sources: bool = False  # page 3 lists each source in at most a line (the booklet has them in full)
+    #: page 3 lists each source in at most this many characters (0: in full; the booklet has them in full)
+    compact_sources: int = 0
 
 
 def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..plumbing.resources import templates_dir
@@ -47,9 +48,18 @@ def form_asset(name: str) -> str:
     return (templates_dir() / name).read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def booklet_pages() -> tuple[int, int]:
+    """The booklet's length, the range over the examples (templates/document-lengths.yaml, made with the docs)."""
+    lengths = yaml.safe_load((templates_dir() / "document-lengths.yaml").read_text(encoding="utf-8"))
+    low, high = lengths["booklet"]
+    return int(low), int(high)
+
+
 def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str]) -> str:
     """The form, filled in with `answers`, each error beside its question and listed at the top."""
     return _environment().get_template("form.html").render(
+        booklet_pages=booklet_pages(),
         sections=SECTIONS, later_questions=LATER_QUESTIONS, answers=answers, errors=errors,
         summary=[error_link(name, message) for name, message in errors.items()],
         prior_answers=PRIOR_DMT_ANSWERS, stop_reasons=STOP_REASONS, prior_rows=answers.prior_rows(),

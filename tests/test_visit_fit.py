@@ -86,3 +86,67 @@ def test_every_generated_profile_keeps_to_three_pages_and_ten_in_large_print(pac
         _check(_pages(pack, data, large_print), large_print)
 
     check()
+
+
+# ----------------------------------------------------------------------------- the examples, as printed
+from . import sheets  # noqa: E402
+
+STRONG = "rrms-breakthrough-high-efficacy"  # on natalizumab, active on it
+TERMS = ("PML:", "EDSS:", "MRI lesion:", "Myelin:", "Placebo:")
+
+
+def test_someone_on_a_strong_drug_is_offered_another_one_and_sees_how_well_their_own_works():
+    page1 = sheets.visit.pages(STRONG)[0]
+    assert "Another strong MS drug" in page1 and "A stronger MS drug" not in page1
+    assert "Your drug, natalizumab:" in page1 and "No numbers yet. You avoid" not in page1
+    assert "A stronger MS drug" in sheets.visit.pages("rrms-breakthrough-moderate")[0]
+
+
+@pytest.mark.parametrize("name", sheets.NAMES)
+def test_every_with_cautions_names_its_cautions_and_page_2_values_follow_page_1_rows(name):
+    model = sheets.visit.sheet(name)
+    fit = next(r for r in model.grids[0].rows if r.key == "fit")
+    for column, cell in zip(model.grids[0].columns, fit.cells, strict=True):
+        if "with cautions" in cell.lead:
+            assert cell.text.startswith("Caution"), column.id  # "Cautions: age 48, heart disease."
+    topics = {"works", "risks", "hospital", "children"}
+    rows = [r.key for r in model.grids[0].rows if r.key in topics]
+    assert len(model.visit.values) == len(rows) and "hospital" in rows
+    assert ("children" in rows) == (model.visit.values[-1].startswith("Being able to have children"))
+    page2 = sheets.visit.pages(name)[1]
+    assert all(term in page2 for term in TERMS)  # the glossary of page 1's words
+
+
+@pytest.mark.parametrize("name", [STRONG, "spms-edss-not-known"])
+def test_page_3_reads_for_and_against_at_8_pt_or_more_and_the_stamp_stays_in_one_column(name):
+    import pdfplumber
+
+    page3 = sheets.visit.pages(name)[2]
+    assert "\u2713 For:" in page3 and " Met:" not in page3 and "Not met:" not in page3
+    with pdfplumber.open(io.BytesIO(sheets.visit.pdf(name))) as pdf:
+        page = pdf.pages[2]
+        assert min(c["size"] for c in page.chars) >= 8 - 0.05
+        words = page.extract_words()
+        start = next(i for i, w in enumerate(words) if w["text"] == "Reproducibility")
+        end = next(i for i, w in enumerate(words[start:], start) if w["text"] == "Made")
+        middle = page.width / 2
+        sides = {w["x0"] < middle for w in words[start:end + 1]}
+        assert len(sides) == 1, "the stamp is split across the columns"
+
+
+def test_the_booklet_and_the_text_report_keep_the_same_fixed_order(pack):
+    from decisionaid.textreport import assessment_text
+
+    booklet = sheets.sheet(STRONG).booklet
+    assert [o.id for o in booklet.options] == list(pack.options)
+    assert [c.id for c in sheets.sheet(STRONG).grids[0].columns] == list(pack.options)
+    model = sheets.visit.sheet(STRONG)
+    assert [c.id for c in model.grids[0].columns] == list(pack.options)
+    from decisionaid.pipeline import assess_profile
+    from decisionaid.profile.read import load_profile
+
+    from .conftest import EXAMPLES
+    profile = load_profile(str(next(p for p in EXAMPLES if p.stem == STRONG)), pack.catalogue)
+    text = assessment_text(assess_profile(profile, RULES))
+    at = [text.index(pack.options[i].title) for i in pack.options]
+    assert at == sorted(at)

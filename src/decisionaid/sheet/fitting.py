@@ -24,22 +24,23 @@ NAME_CHARACTERS = 40
 NAMED_MISSING = 8
 
 
-def shortened(sheet: Sheet, step: int) -> Sheet:
-    """The visit sheet after `step` shortening steps (0: as built); other documents are returned as they are."""
+def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
+    """The visit sheet after `step` shortening steps (0: as built); other documents are returned as they are.
+    Without `page3` only pages 1 and 2 are shortened (their words were too many, the pages fitted)."""
     visit = sheet.visit
     if visit is None or step == 0:
         return sheet
     omitted: list[str] = []
     update: dict[str, object] = {}
-    options = [_merged(o) for o in visit.clinical_options]  # step 1: the criteria for an option on one line
+    options = [_merged(o) for o in visit.clinical_options] if page3 else visit.clinical_options  # step 1
     if step >= 2:  # page 2 and 3: the first answers and checklist items, three questions
-        update["changes"] = [_fewer_answers(c) for c in visit.changes]
+        update["changes"] = [_fewer_answers(c, page3) for c in visit.changes]
         update["questions"] = visit.questions[:3]
         if visit.checklist is not None:
             update["checklist"] = visit.checklist.model_copy(update={"items": visit.checklist.items[:2]})
     if step >= 3:  # page 1: the short note about the booklet
         update["booklet_note"] = visit.booklet_note_short
-    if step >= 3:  # page 3: the criteria for each option are counted, the ones against it kept
+    if step >= 3 and page3:  # page 3: the criteria for each option are counted, the ones against it kept
         dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
         options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]
         if dropped:
@@ -47,23 +48,26 @@ def shortened(sheet: Sheet, step: int) -> Sheet:
     if step >= 4:  # page 2: each option's reason in its first sentence; the own drug's first note
         update["fits"] = [f.model_copy(update={"reason": _first_sentence(f.reason)}) for f in visit.fits]
         if visit.own_drug is not None:
-            update["own_drug"] = visit.own_drug.model_copy(update={"notes": visit.own_drug.notes[:1],
-                                                                   "for_ms_team": visit.own_drug.for_ms_team[:1]})
+            update["own_drug"] = visit.own_drug.model_copy(update={
+                "notes": visit.own_drug.notes[:1],
+                "for_ms_team": visit.own_drug.for_ms_team[:1] if page3 else visit.own_drug.for_ms_team})
     if step >= 5:  # page 1 set tighter: the same type size, less space between lines
         update["compact"] = True
     if step >= 5:  # page 2: what would change each undecided option is left to page 3, which gives one answer
-        update["changes"] = [c.model_copy(update={"answers": [], "ask": [], "clinical": c.clinical[:1]})
+        update["changes"] = [c.model_copy(update={"answers": [], "ask": [],
+                                                  "clinical": c.clinical[:1] if page3 else c.clinical})
                              for c in visit.changes]
     update["clinical_options"] = options
     update["omitted"] = [*visit.omitted, *omitted]
-    update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2
+    if page3:
+        update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2
     sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
     # page 1: the type of MS in its first sentence (then alone: page 3 has the rest), and each answer
     # about children in its first clause
     sheet_update["condition"] = [_first_sentence(sheet.condition[0]), *(sheet.condition[1:] if step < 3 else [])]
     if len(sheet.patient_name) > NAME_CHARACTERS:  # a very long name would push the grid off page 1
         sheet_update["patient_name"] = sheet.patient_name[:NAME_CHARACTERS] + " …"
-    if step >= 4 and len(sheet.missing) > NAMED_MISSING:  # page 3: the first missing facts, the rest counted
+    if step >= 4 and page3 and len(sheet.missing) > NAMED_MISSING:  # page 3: the first missing facts, the rest counted
         rest = len(sheet.missing) - NAMED_MISSING
         sheet_update["missing"] = [*sheet.missing[:NAMED_MISSING], f"and {rest} more, listed in the booklet"]
     if step >= 2:  # and later the time in hospital in its first sentence
@@ -115,8 +119,9 @@ def _merged(option: ClinicalOption) -> ClinicalOption:
     return option.model_copy(update={"criteria": [c for c in option.criteria if c.side != "For"] + [line]})
 
 
-def _fewer_answers(change: ChangeView) -> ChangeView:
-    return change.model_copy(update={"answers": change.answers[:1], "clinical": change.clinical[:3]})
+def _fewer_answers(change: ChangeView, page3: bool) -> ChangeView:
+    return change.model_copy(update={"answers": change.answers[:1],
+                                     "clinical": change.clinical[:3] if page3 else change.clinical})
 
 
 def _first_sentence(text: str) -> str:

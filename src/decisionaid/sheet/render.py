@@ -70,13 +70,19 @@ def fitted(sheet: Sheet) -> tuple[Sheet, Any]:
     """The visit sheet as printed (shortened until it keeps to its pages and, in normal print, pages 1 and 2
     to their words) and its laid-out pages."""
     names = STYLESHEETS[sheet.document, sheet.large_print]
-    for step in range(STEPS + 1):
-        short = shortened(sheet, step)
+    step, page3 = 0, False  # page 3 is shortened only when the pages do not fit, not for words alone
+    while True:
+        short = shortened(sheet, step, page3)
         document = _layout(render_html(short), names)
-        if len(document.pages) <= MAX_PAGES[sheet.large_print] and (
-                sheet.large_print or _words(document.pages[:2]) <= MAX_WORDS - WORD_MARGIN):
-            break
-    return short, document
+        pages_fit = len(document.pages) <= MAX_PAGES[sheet.large_print]
+        words_fit = sheet.large_print or _words(document.pages[:2]) <= MAX_WORDS - WORD_MARGIN
+        if (pages_fit and words_fit) or (step == STEPS and page3):
+            return short, document
+        if not pages_fit and not page3:
+            page3, step = True, max(step, 1)  # the same step again (at least the first), page 3 included
+        else:
+            step = min(step + 1, STEPS)
+            page3 = page3 or step == STEPS
 
 
 def fitted_sheet(sheet: Sheet) -> Sheet:

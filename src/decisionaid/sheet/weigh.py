@@ -111,6 +111,11 @@ def cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[str
     weighed = sides(result, pack)
     against = [c for c in result.criteria if weighed.get(c.id) == "against"]
     named = [patient_words(c, pack, profile) for c in against]
+    if not named:  # cautious because facts are missing: the ones the nearest plain fit needs
+        states = {c.id: c.state for c in result.criteria}
+        best = _nearest(pack.options[result.id].decision.rows, states, "discuss")
+        named = [f"not known: {lower_first(c.label)}" for c in result.criteria
+                 if best is not None and c.id in best.when and c.state == "unknown"]
     return list(dict.fromkeys(w for w in named if w))
 
 

@@ -127,8 +127,8 @@ def test_the_examples_reach_both_the_range_and_the_comparison():
     assert "About 62 in 100 had worse disability after a change of drug" in page1  # MIST's 2 arms, out of 100
     assert "Only 55 people per group" in page1
     page1 = sheets.pages("ppms-not-active")[0]  # 4 studies disagree; relapsing-MS-only studies are left out
-    assert ("About 14 to 28 in 1,000 people died from the treatment, in different studies or times "
-            "(210 to 764 people).") in page1
+    assert ("About 14 to 28 in 1,000 people died from the treatment, in different studies or times. "
+            "Studies of 210 to 764 people.") in page1
 
 
 def test_status_questions_read_as_english_for_every_option(pack):

@@ -99,14 +99,12 @@ def counted_in(number: NumberResult, denominator: int) -> str:
 
 
 def sizes(numbers: list[NumberResult]) -> str:
-    """How many people several studies of one outcome counted, to close the range's sentence: '(210 to 764
-    people).' (their spread shows how unsure the number is)."""
+    """How many people several studies of one outcome counted (their spread shows how unsure the number is)."""
     known = sorted({n.people for n in numbers if n.people is not None})
     if not known:
-        return "(group sizes unknown)."
+        return "Group sizes unknown."
     span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
-    unknown = ", not all known" if len(known) < len(numbers) else ""
-    return f"({span} people{unknown})."
+    return f"Studies of {span} people{'; not all say' if len(known) < len(numbers) else ''}."
 
 
 def wilson(events: int, people: int) -> tuple[float, float]:

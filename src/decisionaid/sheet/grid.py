@@ -178,7 +178,7 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
     if len(counts) > 1 and not scaled_small:
         return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
-                        text=f"people {first.outcome}, in different studies or times {sizes(same)}",
+                        text=f"people {first.outcome}, in different studies or times. {sizes(same)}",
                         refs=_union(same, numbering))
     if len(numbers) > 1 and numbers[1].outcome != first.outcome:
         other = numbers[1]

@@ -124,10 +124,11 @@ def test_page_one_shows_the_range_where_studies_disagree_and_both_arms_of_a_comp
 
 def test_the_examples_reach_both_the_range_and_the_comparison():
     page1 = sheets.pages("rrms-breakthrough-high-efficacy")[0]
-    # the risks row is out of 10,000, because natalizumab's PML risk needs it; the benefits row out of 100
-    assert "About 1 to 12 in 10,000 people got PML, in different studies or times" in page1  # JC virus not known
-    assert "About 62 in 100 had worse disability after a change of drug" in page1  # MIST's 2 arms
-    assert "55 people per group: too few to be exact" in page1
+    assert "About 62 in 100 had worse disability after a change of drug" in page1  # MIST's 2 arms, out of 100
+    assert "Only 55 people per group" in page1
+    page1 = sheets.pages("ppms-not-active")[0]  # 4 studies disagree; relapsing-MS-only studies are left out
+    assert ("About 14 to 28 in 1,000 people died from the treatment, in different studies or times. "
+            "Studies of 210 to 764 people.") in page1
 
 
 def test_status_questions_read_as_english_for_every_option(pack):

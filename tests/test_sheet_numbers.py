@@ -130,9 +130,9 @@ def test_mesenchymal_stem_cell_deaths_say_how_many_were_studied_and_what_that_ca
     row, cell = _cell(model, "msc", "risks")
     assert cell.lead == "None of 133 people"
     bound = rounded(3 / 133 * row.denominator)
-    assert f"A risk of up to about {bound:,} in {row.denominator:,} cannot be ruled out." in cell.text
+    assert f"Up to about {bound:,} in {row.denominator:,} cannot be ruled out." in cell.text
     assert fold(f"None of 133 people died from the treatment") in pages[0]
-    assert fold(f"up to about {bound:,} in {row.denominator:,} cannot be ruled out") in pages[0]
+    assert fold(f"Up to about {bound:,} in {row.denominator:,} cannot be ruled out") in pages[0]
 
 
 @pytest.mark.parametrize("name", ["nsc_fits", "progressive", "children", *sheets.NAMES])

@@ -77,8 +77,9 @@ def figure(number: NumberResult, denominator: int) -> str:
     """The number as the sheet prints it: 'About 20 in 1,000', '0 in 1,000', or, from a study smaller than
     the denominator, the count as counted: '6 of 12 people', 'None of 133 people'."""
     if as_counted(number, denominator):
-        events = number.events or 0
-        return f"None of {number.people:,} people" if events == 0 else f"{events:,} of {number.people:,} people"
+        if number.count == 0:
+            return f"None of {number.people:,} people"
+        return f"{max(1, number.events or 0):,} of {number.people:,} people"  # never 'none' for a count above 0
     count = number.count * (denominator // number.denominator)
     return f"0 in {denominator:,}" if count == 0 else f"About {count:,} in {denominator:,}"
 
@@ -88,8 +89,8 @@ def counted_in(number: NumberResult, denominator: int) -> str:
     if number.people is None:
         return "Group size unknown."
     if number.count == 0:
-        bound = f"a risk of up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
-        return ("A" + bound[1:]) if as_counted(number, denominator) else f"None among {number.people:,} people; {bound}"
+        bound = f"up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
+        return ("U" + bound[1:]) if as_counted(number, denominator) else f"None among {number.people:,} people; {bound}"
     if small(number, denominator):
         low, high = wilson(number.events or 0, number.people)
         told = "It" if as_counted(number, denominator) else f"{number.people:,} people:"
@@ -103,8 +104,7 @@ def sizes(numbers: list[NumberResult]) -> str:
     if not known:
         return "Group sizes unknown."
     span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
-    unknown = " (not all say)" if len(known) < len(numbers) else ""
-    return f"Studies of {span} people{unknown}."
+    return f"Studies of {span} people{'; not all say' if len(known) < len(numbers) else ''}."
 
 
 def wilson(events: int, people: int) -> tuple[float, float]:

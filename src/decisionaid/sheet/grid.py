@@ -191,8 +191,7 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
     if len(counts) > 1 and not scaled_small:
         return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
-                        text=_join(f"people {first.outcome}, in different studies or times.",
-                                   sizes(same)),
+                        text=f"people {first.outcome}, in different studies or times. {sizes(same)}",
                         refs=_union(same, numbering))
     if len(numbers) > 1 and numbers[1].outcome != first.outcome:
         other = numbers[1]
@@ -215,8 +214,7 @@ def _subject(number: NumberResult, denominator: int) -> str:
 def _counted_both(first: NumberResult, other: NumberResult, denominator: int) -> str:
     """How many people two compared numbers came from: once when both groups are the same size."""
     if first.people is not None and first.people == other.people:
-        few = ": too few to be exact" if small(first, denominator) else ""
-        return f"{first.people:,} people per group{few}."
+        return f"{'Only ' if small(first, denominator) else ''}{first.people:,} people per group."
     return " ".join(dict.fromkeys(counted_in(n, denominator) for n in (first, other)))
 
 

@@ -1,11 +1,13 @@
-"""Page 3 of the visit sheet in the MS team's words: the profile as a clinician writes it, each
-option's deciding criteria with their thresholds, and the contraindications present."""
+"""Page 3 of the visit sheet in the MS team's words: the profile as a clinician writes it; each option's
+status, then every criterion that decided it or made it cautious, for or against it (a word and a
+symbol, never a bare "met"), with its threshold and the patient's value; the contraindications present
+apart from the cautions."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..evaluation.assess import Assessment, CriterionResult, OptionResult
+from ..evaluation.assess import CriterionResult, OptionResult
 from ..pack.models import Condition, RulePack
 from ..profile.model import Profile
 from .sources import RefView, SourceNumbering

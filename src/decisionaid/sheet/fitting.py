@@ -44,7 +44,8 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
         dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
         options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]
         if dropped:
-            omitted.append(f"The criteria that count for each option ({dropped} lines) are listed in the booklet.")
+            lines = f"{dropped} line{'' if dropped == 1 else 's'}"
+            omitted.append(f"The criteria that count for each option ({lines}) are listed in the booklet.")
     if step >= 4:  # page 2: each option's reason in its first sentence; the own drug's first note
         update["fits"] = [f.model_copy(update={"reason": _first_sentence(f.reason)}) for f in visit.fits]
         if visit.own_drug is not None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Pages of example sheets as PNG under docs/, for the README: page 1 and page 3 of the visit sheet for
-# two examples, page 1 of one in large print, and page 1 of the booklet (the same examples).
+# two examples, page 1 of one in large print, and page 1 of the booklet (the same examples); and the
+# booklet's length over the examples, for the form and the README (scripts/document_lengths.py).
 #   usage: bash scripts/docs-images.sh   (needs .venv from scripts/setup.sh and poppler-utils)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,4 @@ page spms-active visit-spms-active-large-print 1 --large-print
 page rrms-breakthrough-high-efficacy booklet 1 --booklet && mv docs/booklet-page1.png docs/sheet-page1-rrms-breakthrough-high-efficacy.png
 page spms-active booklet 1 --booklet && mv docs/booklet-page1.png docs/sheet-page1-spms-active.png
 page spms-active booklet 1 --booklet --large-print && mv docs/booklet-page1.png docs/sheet-page1-spms-active-large-print.png
+.venv/bin/python scripts/document_lengths.py

@@ -65,7 +65,7 @@ def read_pack(pack: RulePack, facts: dict[str, Any]) -> dict[tuple[str, str, str
     for option in pack.options.values():
         for criterion in option.criteria:
             result[(option.id, "criterion", criterion.id)] = state(criterion.when, facts)
-        for kind in ("benefits", "risks"):
+        for kind in ("benefits", "risks", "having_children"):
             for statement in getattr(option, kind):
                 if statement.when is not None:
                     result[(option.id, kind, statement.id)] = truth(statement.when, facts) is True
@@ -75,13 +75,33 @@ def read_pack(pack: RulePack, facts: dict[str, Any]) -> dict[tuple[str, str, str
     return result
 
 
+APPLIES = {"met": "yes", "not_met": "no", "unknown": "unknown"}
+
+
+def number_fit(pack: RulePack, facts: dict[str, Any]) -> dict[tuple[str, str, str, int], str]:
+    """For every number with a population condition: whether its population includes this patient
+    (yes / no / unknown, the condition's three-valued state); and for every statement with a
+    `matters_most_when`, whether it matters most ("matters" / "")."""
+    result: dict[tuple[str, str, str, int], str] = {}
+    for option in pack.options.values():
+        for kind in ("benefits", "risks", "having_children"):
+            for statement in getattr(option, kind):
+                for index, number in enumerate(statement.numbers):
+                    if number.population_when is not None:
+                        result[(option.id, kind, statement.id, index)] = APPLIES[state(number.population_when, facts)]
+                if statement.matters_most_when is not None:
+                    result[(option.id, kind, statement.id, -1)] = (
+                        "matters" if truth(statement.matters_most_when, facts) is True else "")
+    return result
+
+
 def read_engine(pack: RulePack, fired: Any) -> dict[tuple[str, str, str], str | bool]:
     """The same table, from what the durable-rules engine fired."""
     result: dict[tuple[str, str, str], str | bool] = {}
     for option in pack.options.values():
         for criterion in option.criteria:
             result[(option.id, "criterion", criterion.id)] = fired.state(option.id, criterion.id)
-        for kind in ("benefits", "risks"):
+        for kind in ("benefits", "risks", "having_children"):
             for statement in getattr(option, kind):
                 if statement.when is not None:
                     result[(option.id, kind, statement.id)] = fired.shown(option.id, kind, statement.id)

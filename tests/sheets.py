@@ -17,7 +17,7 @@ import pypdf
 from decisionaid.pipeline import make_sheet, rule_pack_and_engine
 from decisionaid.plumbing.readability import fold, patient_blocks  # noqa: F401  (the sheet tests read them from here)
 from decisionaid.profile.read import load_profile
-from decisionaid.sheet import Document, Sheet, render_html, render_pdf
+from decisionaid.sheet import Document, Sheet, fitted_sheet, render_html, render_pdf
 
 from .conftest import EXAMPLES, RULES
 
@@ -46,11 +46,12 @@ class Visit:
 
     @staticmethod
     def sheet(name: str, large_print: bool = False, day: dt.date = DAY) -> Sheet:
-        return _sheet(name, large_print, day, "visit")
+        """The model as the PDF prints it (shortened where the profile brings more than the pages hold)."""
+        return _fitted(name, large_print, day)
 
     @staticmethod
     def html(name: str, large_print: bool = False, day: dt.date = DAY) -> str:
-        return _html(name, large_print, day, "visit")
+        return render_html(_fitted(name, large_print, day))
 
     @staticmethod
     def pdf(name: str, large_print: bool = False, day: dt.date = DAY) -> bytes:
@@ -69,6 +70,11 @@ def _sheet(name: str, large_print: bool, day: dt.date, document: Document) -> Sh
     pack, _ = rule_pack_and_engine(RULES)
     profile = load_profile(str(next(p for p in EXAMPLES if p.stem == name)), pack.catalogue)
     return make_sheet(profile, sheet_date=day, large_print=large_print, document=document, rules_dir=RULES)
+
+
+@cache
+def _fitted(name: str, large_print: bool, day: dt.date) -> Sheet:
+    return fitted_sheet(_sheet(name, large_print, day, "visit"))
 
 
 @cache

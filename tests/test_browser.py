@@ -60,15 +60,16 @@ def group(page: Any, legend: str) -> Any:
     return page.get_by_role("group", name=legend, exact=True)
 
 
-def download_sheet(page: Any, press: str | None = None, ending: str = "-visit.pdf") -> bytes:
-    """Press the button (or a key) and return the PDF the browser saves; its name ends in `ending`."""
+def download_sheet(page: Any, press: str | None = None, kind: str = "visit-sheet", ending: str = ".pdf") -> bytes:
+    """Press the button (or a key) and return the PDF the browser saves, named for its `kind` and ending in `ending`."""
     with page.expect_download(timeout=120_000) as info:
         if press:
             page.keyboard.press(press)
         else:
             page.get_by_role("button", name="Download the PDF").click()
     download = info.value
-    assert download.suggested_filename.startswith("ms-options-sheet-") and download.suggested_filename.endswith(ending)
+    name = download.suggested_filename
+    assert name.startswith(f"ms-options-{kind}-") and name.endswith(ending), name
     with open(download.path(), "rb") as handle:
         return handle.read()
 
@@ -100,7 +101,7 @@ def test_a_patient_fills_in_the_form_and_downloads_the_sheet(page: Any) -> None:
     group(page, "Do you plan to have children?").get_by_label("Not sure yet", exact=True).check()
     group(page, "Would you think about joining a clinical trial?").get_by_label("Yes", exact=True).check()
     page.get_by_label("Full booklet: every option in detail, about 28 pages").check()
-    pdf = download_sheet(page, ending="-booklet.pdf")
+    pdf = download_sheet(page, kind="booklet")
     text = pdf_text(pdf)
     assert pdf.startswith(b"%PDF") and "Robin Browser-Test" in text
     assert "Worth discussing" in text and "does not tell you what to choose" in text
@@ -246,5 +247,5 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page: Any) -> None:
     assert page.locator("[name=ms_type][value=RRMS]").is_checked()
     assert page.locator("[name=sex][value=female]").is_checked()
     _tab_to(page, "button[formaction=sheet]")
-    text = pdf_text(download_sheet(page, press="Enter", ending="-visit-large-print.pdf"))
+    text = pdf_text(download_sheet(page, press="Enter", ending="-large-print.pdf"))
     assert "Kim Keyboard-Only" in text and "does not tell you what to choose" in text

@@ -34,3 +34,22 @@ def test_conditions_in_plain_words():
         "type of MS is one of SPMS, PPMS and (EDSS disability score (0 to 10) is at most 5.5 or "
         "not (has never taken a DMT: yes))"
     )
+
+
+def test_the_booklets_length_in_the_form_and_readme_is_the_range_over_the_examples():
+    """templates/document-lengths.yaml (read by the form) and the README give the booklet's length as made;
+    the booklets are the ones the sheet tests render once per session."""
+    import yaml
+
+    from decisionaid.web.page import booklet_pages
+
+    from . import sheets
+
+    regenerate = "bash scripts/docs-images.sh (or .venv/bin/python scripts/document_lengths.py)"
+    counts = [len(sheets.pages(name)) for name in sheets.NAMES]
+    lengths = yaml.safe_load((ROOT / "templates" / "document-lengths.yaml").read_text(encoding="utf-8"))
+    assert lengths["booklet"] == [min(counts), max(counts)], f"the booklet's length is stale; run: {regenerate}"
+    assert booklet_pages() == (min(counts), max(counts))
+    low, high = lengths["booklet_large_print"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"The booklet (`--booklet`; {min(counts)} to {max(counts)} pages, {low} to {high} in large print)" in readme

@@ -27,7 +27,7 @@ from decisionaid.profile.facts import profile_facts
 from decisionaid.profile.model import Profile
 
 from . import oracle
-from .generate import EDSS_STEPS, WALKING, profiles
+from .generate import EDSS_STEPS, WALKING, profiles, random_profile
 
 #: Most to least favourable. `needs_information` sits between the statuses that offer something
 #: (discuss, discuss_with_caution, trial_only) and those that do not: a missing fact can still
@@ -179,6 +179,41 @@ def test_engine_agrees_with_a_plain_python_reading_of_the_shipped_pack(pack, eng
         assert oracle.read_engine(pack, engine.evaluate(facts)) == oracle.read_pack(pack, facts)
 
     check()
+
+
+def test_applies_to_you_is_the_population_condition_evaluated_for_the_profile(pack, engine):
+    """Each number's `applies_to_you` in the assessment (compiled, run by durable-rules) equals its
+    population condition evaluated by the oracle: yes when met, no when not met, unknown otherwise;
+    and a statement matters most exactly when its `matters_most_when` holds. Only shown statements
+    reach the assessment, so the oracle's table is read for those."""
+    @settings(CI, max_examples=200)
+    @given(profiles(pack.catalogue))
+    def check(data):
+        profile = validated(data, pack)
+        expected = oracle.number_fit(pack, profile_facts(profile, pack.catalogue))
+        result = assess(profile, pack, engine)
+        seen = 0
+        for option in result.options:
+            for kind in ("benefits", "risks", "having_children"):
+                for statement in getattr(option, kind):
+                    for index, number in enumerate(statement.numbers):
+                        assert number.applies_to_you == expected[(option.id, kind, statement.id, index)]
+                        seen += 1
+                    if (option.id, kind, statement.id, -1) in expected:
+                        assert statement.matters_most == (expected[(option.id, kind, statement.id, -1)] == "matters")
+        assert seen  # every profile is shown some numbers (aHSCT's risks have no condition)
+
+    check()
+
+
+def test_applies_to_you_takes_all_three_values_over_the_generated_profiles(pack, engine):
+    """The property above is not vacuous: yes, no and unknown all occur."""
+    values = set()
+    for seed in range(40):
+        data = random_profile(random.Random(seed), pack.catalogue)
+        for option in assess(validated(data, pack), pack, engine).options:
+            values |= {n.applies_to_you for s in option.benefits + option.risks for n in s.numbers}
+    assert values == {"yes", "no", "unknown"}
 
 
 def _random_value(rnd: random.Random, name: str) -> Any:

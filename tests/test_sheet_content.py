@@ -7,9 +7,14 @@ import re
 
 import pytest
 
+from decisionaid.pipeline import assess_profile
+from decisionaid.profile.read import load_profile
+from decisionaid.sheet.fit import as_counted, figure, headline
+from decisionaid.sheet.grid import NOT_LIKE_YOU
 from decisionaid.sheet.text import sheet_text
 
 from . import sheets
+from .conftest import EXAMPLES, RULES
 
 
 def _text(name):
@@ -89,31 +94,41 @@ def test_sources_are_numbered_with_kind_and_commercial_ones_flagged(name):
 
 
 @pytest.mark.parametrize("name", sheets.NAMES)
-def test_page_one_shows_the_range_where_studies_disagree_and_both_arms_of_a_comparison(name):
-    """The grid's number for an option comes from its first statement with numbers; when that statement
-    has several studies of one outcome, page 1 shows the lowest to the highest, never just the first."""
+def test_page_one_shows_the_range_where_studies_disagree_and_both_arms_of_a_comparison(name, pack):
+    """The grid's number for an option comes from the statement whose numbers best fit the patient (the
+    risk that matters most for them first); when several studies of one outcome disagree, page 1 shows
+    the lowest to the highest, never just the first; where none was counted in people like the patient,
+    it says so."""
     model, page1 = sheets.sheet(name), sheets.pages(name)[0]
+    assessment = assess_profile(load_profile(str(next(p for p in EXAMPLES if p.stem == name)), pack.catalogue), RULES)
+    results = {o.id: o for o in assessment.options}
     grid = model.grids[0]
-    scale = grid.denominator
     for row in (r for r in grid.rows if r.key in ("works", "risks")):
-        for option, cell in zip(model.booklet.options, row.cells):
-            statements = option.benefits if row.key == "works" else option.risks
-            numbers = next((s.numbers for s in statements if s.numbers), [])
-            if not numbers:
+        for column, cell in zip(grid.columns, row.cells):
+            result = results[column.id]
+            lead = (headline(result.benefits, matters_first=False) if row.key == "works"
+                    else headline(result.risks, matters_first=True))
+            if lead is None or not lead.numbers:
                 continue
-            same = [n.count * scale // n.denominator for n in numbers if n.outcome == numbers[0].outcome]
-            if len(set(same)) > 1:
-                assert cell.lead == f"About {min(same):,} to {max(same):,} in {scale:,}", option.id
-            elif len(numbers) > 1:
-                assert f"{numbers[1].count * scale // numbers[1].denominator:,} in {scale:,}" in cell.text, option.id
+            numbers, scale = lead.numbers, row.denominator
+            same = [n for n in numbers if n.outcome == numbers[0].outcome]
+            counts = {n.count * scale // n.denominator for n in same}
+            if lead.applies == "no":
+                assert cell.lead == NOT_LIKE_YOU, column.id
+            elif len(counts) > 1 and not any(as_counted(n, scale) for n in same):
+                assert cell.lead == f"About {min(counts):,} to {max(counts):,} in {scale:,}", column.id
+            elif len(numbers) > 1 and numbers[1].outcome != numbers[0].outcome:
+                assert f"{figure(numbers[1], scale)} {numbers[1].outcome}" in cell.text, column.id
             assert sheets.fold(cell.lead) in page1
 
 
 def test_the_examples_reach_both_the_range_and_the_comparison():
     page1 = sheets.pages("rrms-breakthrough-high-efficacy")[0]
-    # one denominator for the page: 10,000, because natalizumab's PML risk needs it
-    assert "About 20 to 280 in 10,000 people died from the treatment" in page1  # aHSCT: 4 studies disagree
-    assert "About 6,200 in 10,000 had worse disability after changing to another drug instead" in page1  # MIST's 2 arms
+    assert "About 62 in 100 had worse disability after a change of drug" in page1  # MIST's 2 arms, out of 100
+    assert "Only 55 people per group" in page1
+    page1 = sheets.pages("ppms-not-active")[0]  # 4 studies disagree; relapsing-MS-only studies are left out
+    assert ("About 14 to 28 in 1,000 people died from the treatment, in different studies or times. "
+            "Studies of 210 to 764 people.") in page1
 
 
 def test_status_questions_read_as_english_for_every_option(pack):

@@ -58,7 +58,8 @@ def test_a_pregnant_patient_reads_pregnancy_as_the_reason(pages):
     assert "Stem cell transplant (aHSCT): Unlikely to fit now. You are pregnant or breastfeeding." in for_you
     assert "usual next step" not in " ".join((grid, for_you))
     assert "Which drugs can I use if I am pregnant, breastfeeding or planning a baby?" in for_you
-    assert "Present: pregnant and plans for children" in clinical
+    assert "Contraindications present A stronger MS drug: pregnant." in clinical  # apart from the cautions
+    assert "✗ Against: pregnant; rule: pregnant" in clinical  # the patient's value, then the rule
     assert "Continuing a strong drug in pregnancy, natalizumab: EU SmPC 4.6: if pregnancy occurs, discontinuation " \
         "should be considered" in clinical  # and continuing in highly active MS is named as practice, not label
     assert "is expert practice, not label text" in clinical
@@ -70,13 +71,14 @@ def test_a_breastfeeding_mother_with_relapses_reads_which_strong_drug_her_labels
         in for_you
     assert "ocrelizumab (since 2024) and ublituximab" in for_you
     assert "Stem cell transplant (aHSCT): Unlikely to fit now. You are pregnant or breastfeeding." in for_you
-    assert "Present: breastfeeding." in clinical
+    assert "Stem cell transplant (aHSCT): breastfeeding." in clinical
+    assert "Cautions: MS activity in the last 12 months and breastfeeding." in grid  # named on page 1
 
 
 def test_the_older_combined_answer_is_weighed_as_pregnancy(pages):
     grid, for_you, clinical = pages("old_combined")
     assert "A stronger MS drug: Unlikely to fit now. You are pregnant." in for_you
-    assert "Present: pregnant, breastfeeding" in clinical
+    assert "A stronger MS drug: pregnant. Stem cell transplant (aHSCT): pregnant or breastfeeding." in clinical
 
 
 def test_a_patient_with_an_active_infection_reads_the_infection_as_the_reason(pages):
@@ -85,14 +87,14 @@ def test_a_patient_with_an_active_infection_reads_the_infection_as_the_reason(pa
     assert "These drugs are not started until it has cleared." in for_you
     assert "aHSCT is not done then" in for_you
     assert "usual next step" not in for_you
-    assert "Present: active infection" in clinical
+    assert "Contraindications present A stronger MS drug: active infection." in clinical
 
 
 def test_progressive_ms_with_one_new_lesion_is_not_an_ahsct_fit(pages):
     grid, for_you, clinical = pages("spms_one_lesion")
     assert "Stem cell transplant (aHSCT): Unlikely to fit now. In progressive MS, guidelines only think of it with " \
            "clear signs of inflammation." in for_you
-    assert "Not met: clear inflammatory activity in progressive MS" in clinical
+    assert "✗ Against: 0 relapses in 12 months, 0 Gd+ lesions and 1 new T2 lesion; rule: in 12 months" in clinical
 
 
 def test_a_woman_on_teriflunomide_who_wants_a_baby_reads_her_own_drug_and_its_elimination(pages):

@@ -41,16 +41,23 @@ def test_three_pages_and_at_most_1200_words_on_pages_1_and_2(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_page_1_is_the_grid_of_all_seven_options_in_readable_type_with_one_denominator(name, pack):
+def test_page_1_is_the_grid_of_all_seven_options_in_readable_type_with_one_denominator_per_row(name, pack):
     page1, model = visit.pages(name)[0], visit.sheet(name)
-    names = sheet_text().grid_names
+    names = {c.id: c.short_title for c in model.grids[0].columns}
+    assert list(names) == list(pack.options)  # the one fixed order, never by status
     for option_id in pack.options:
         assert sheets.fold(names[option_id]) in page1, option_id
-    for _, question in VISIT_QUESTIONS:
-        assert question.format(denominator=f"{model.grids[0].denominator:,}") in page1
+    rows = {r.key: r for r in model.grids[0].rows}
+    assert list(rows) == [k for k, _ in VISIT_QUESTIONS if k in rows]  # the children row only when asked
+    for row in rows.values():
+        assert row.question in page1
+    for row in (rows["works"], rows["risks"]):  # one denominator per row, in its question and every cell
+        for cell in row.cells:
+            found = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", f"{cell.lead} {cell.text}"))
+            assert found <= {f"{row.denominator:,}"}, (row.key, cell)
     denominators = set(re.findall(r"\d[\d,]* (?:to \d[\d,]* )?in (\d[\d,]*)", page1)) | set(
         re.findall(r"out of (\d[\d,]*)", page1))
-    assert denominators == {f"{model.grids[0].denominator:,}"}
+    assert denominators <= {f"{rows['works'].denominator:,}", f"{rows['risks'].denominator:,}"}
     assert "booklet" in page1  # where the details are
     fit = next(r for r in model.grids[0].rows if r.key == "fit")
     for result, cell in zip(model.grids[0].columns, fit.cells):
@@ -93,7 +100,7 @@ def test_page_3_is_for_the_ms_team_in_clinical_words_with_the_stamp(name, pack):
         assert sheets.fold(f"{option.name}: {option.status}.") in page3
         for line in option.criteria:
             assert sheets.fold(line.text)[:30] in page3
-    for heading in ("Safety facts present", "Missing facts", "About this sheet", "Reproducibility stamp", "Sources"):
+    for heading in ("Contraindications present", "Missing facts", "About this sheet", "Reproducibility stamp", "Sources"):
         assert heading in page3
     squeezed = page3.replace(" ", "")
     assert model.profile_digest[:30] in squeezed and model.pack_digest[:30] in squeezed
@@ -123,7 +130,7 @@ def test_ipdas_qualifying_criteria_hold_on_the_visit_sheet_alone(name, pack):
     assert "This sheet does not tell you what to choose" in page1
     grid = model.grids[0]
     assert len(grid.columns) == len(pack.options)  # Q3
-    for key in ("works", "risks", "like"):  # Q4, Q5, Q6: one answer per option, printed
+    for key in ("works", "risks", "hospital"):  # Q4, Q5, Q6 (time in hospital and recovery): one answer per option
         row = next(r for r in grid.rows if r.key == key)
         for column, cell in zip(grid.columns, row.cells):
             assert cell.lead or cell.text, (key, column.id)

@@ -175,7 +175,7 @@ def test_a_valid_form_downloads_the_patients_sheet(web_server: Server) -> None:
     response = post(web_server, "/sheet", profile_form(profile) + [("sheet_date", DAY)])
     assert response.status_code == 200, response.text[:500]
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == f'attachment; filename="ms-options-sheet-{DAY}-visit.pdf"'
+    assert response.headers["content-disposition"] == f'attachment; filename="ms-options-visit-sheet-{DAY}.pdf"'
     assert len(pypdf.PdfReader(io.BytesIO(response.content)).pages) == 3  # the visit sheet by default
     assert "Zo" not in response.headers["content-disposition"]  # the file name carries no patient data
     assert response.headers["cache-control"] == "no-store"
@@ -295,8 +295,8 @@ def test_the_forms_sheet_is_byte_identical_to_the_clis(web_server: Server, tmp_p
     response = post(web_server, "/sheet", answers)
     assert response.status_code == 200, response.text[:500]
     assert response.content == out.read_bytes()
-    kind = "visit-large-print" if large_print else "visit"
-    assert response.headers["content-disposition"] == f'attachment; filename="ms-options-sheet-{DAY}-{kind}.pdf"'
+    ending = "-large-print" if large_print else ""
+    assert response.headers["content-disposition"] == f'attachment; filename="ms-options-visit-sheet-{DAY}{ending}.pdf"'
 
 
 # ----------------------------------------------------------------------------- several patients at once

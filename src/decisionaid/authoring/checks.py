@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..fhir.mapping import map_path, read_fhir_map
 from ..pack.loader import PackReading, read_rule_pack
-from ..pack.models import Option, RulePack
+from ..pack.models import STATEMENT_KINDS, Option, RulePack
 from ..pack.tables import analyse_table
 from ..plumbing.errors import Diagnostic, UserError
 from ..plumbing.readability import (
@@ -102,6 +102,7 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
             _check_table(report, path, option, reading)
         _check_balance(report, path, option)
         _check_numbers(report, path, option)
+        _check_populations(report, path, option)
         _check_reading(report, path, option, functools.partial(silenced.at, path, code="reading-grade"))
     if reading.catalogue is not None:
         _check_label_reading(report, reading)
@@ -142,7 +143,7 @@ def _case_problems(reading: PackReading) -> list[Diagnostic]:
         if option is None:
             continue
         known = {"criterion": [c.id for c in option.criteria],
-                 "statement": [s.id for s in (*option.benefits, *option.risks)]}
+                 "statement": [s.id for s in (*option.benefits, *option.risks, *option.having_children)]}
         for index, case in enumerate(doc.data["cases"]):
             for key, kind in (("met", "criterion"), ("not_met", "criterion"), ("unknown", "criterion"),
                               ("shown", "statement"), ("hidden", "statement")):
@@ -171,6 +172,27 @@ def _check_balance(report: Report, path: Path, option: Option) -> None:
             at = (kind,) if kind in option.model_fields_set else ("id",)
             report(path, at, f"option '{option.id}' has no {kind}: every option needs at least {what}, "
                    "so that the sheet shows both sides", code)
+
+
+def _check_populations(report: Report, path: Path, option: Option) -> None:
+    """Every number says whom it was counted in: how many people (`people`, or null with a note why) and
+    who they were, as a condition (`population_when`), so the sheet can tell numbers about people like
+    the patient from the rest."""
+    for kind in STATEMENT_KINDS:
+        for i, statement in enumerate(getattr(option, kind)):
+            for n, number in enumerate(statement.numbers):
+                at = (kind, i, "numbers", n)
+                if "people" not in number.model_fields_set:
+                    report(path, at, "this number does not say how many people it describes: add 'people' (the arm "
+                           "or group), or 'people: null' with a 'people_note' when the source does not say",
+                           "number-without-people", "warning")
+                elif number.people is None and not number.people_note:
+                    report(path, (*at, "people"), "'people: null' needs a 'people_note' saying why the source gives "
+                           "no group size", "people-without-note", "warning")
+                if number.population_when is None:
+                    report(path, at, "this number does not say whom it was counted in as a condition: add "
+                           "'population_when' (the study's population, e.g. {field: ms_type, op: eq, value: RRMS})",
+                           "number-without-population", "warning")
 
 
 def _check_numbers(report: Report, path: Path, option: Option) -> None:

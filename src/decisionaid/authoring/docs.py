@@ -122,7 +122,7 @@ def _option(option: Option) -> list[str]:
                 for c in option.criteria]
         out.append("")
     out += _table(option.decision)
-    for kind, title in (("benefits", "Benefits"), ("risks", "Risks")):
+    for kind, title in (("benefits", "Benefits"), ("risks", "Risks"), ("having_children", "Having children later")):
         statements: list[Statement] = getattr(option, kind)
         if statements:
             out += [f"### {title}", ""]
@@ -181,14 +181,19 @@ def _statement(statement: Statement) -> list[str]:
     head = f"- **{statement.text}**"
     if statement.when is not None:
         head += f" *(shown when {condition_words(statement.when)})*"
+    if statement.matters_most_when is not None:
+        head += f" *(leads the main risks when {condition_words(statement.matters_most_when)})*"
     details = [f"  - {_frequency(n)}" for n in statement.numbers]
     tail = f"  - certainty: *{statement.certainty.replace('_', ' ')}*; " if statement.certainty else "  - "
     return [head, *details, tail + f"sources {_refs(statement.sources)}"]
 
 
 def _frequency(number: Frequency) -> str:
+    people = f"{number.people:,} people" if number.people is not None else f"people not stated: {number.people_note}"
+    counted = f"; counted in: {condition_words(number.population_when)}" if number.population_when is not None else ""
+    unconfirmed = "; *not confirmed: never on the visit sheet's first two pages*" if not number.confirmed else ""
     return (f"{number.count:,} in {number.denominator:,} {number.outcome} {number.time_frame} "
-            f"({number.population}) {_refs(number.sources)}")
+            f"({number.population}; {people}{counted}{unconfirmed}) {_refs(number.sources)}")
 
 
 def _drugs(pack: RulePack) -> list[str]:

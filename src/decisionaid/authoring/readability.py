@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..pack.models import Option, Quote
+from ..pack.models import STATEMENT_KINDS, Option, Quote
 
 Path_ = tuple[str | int, ...]
 
@@ -28,7 +28,7 @@ def patient_texts(option: Option) -> Iterator[tuple[Path_, str]]:
     for i, row in enumerate(option.decision.rows):
         if row.reason:
             yield ("decision", "rows", i, "reason"), row.reason
-    for kind in ("benefits", "risks"):
+    for kind in STATEMENT_KINDS:
         for i, statement in enumerate(getattr(option, kind)):
             yield (kind, i, "text"), statement.text
             for n, number in enumerate(statement.numbers):
@@ -43,7 +43,7 @@ def patient_texts(option: Option) -> Iterator[tuple[Path_, str]]:
 def quotes_with_paths(option: Option) -> Iterator[tuple[Path_, Quote]]:
     for i, quote in enumerate(option.quotes):
         yield ("quotes", i), quote
-    for kind in ("criteria", "benefits", "risks"):
+    for kind in ("criteria", *STATEMENT_KINDS):
         for i, item in enumerate(getattr(option, kind)):
             for q, quote in enumerate(item.quotes):
                 yield (kind, i, "quotes", q), quote

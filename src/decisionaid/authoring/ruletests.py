@@ -194,9 +194,9 @@ def _run(pack: RulePack, engine: RuleEngine, rule_case: RuleCase) -> CaseResult:
                           failures=[f"the rule pack has no option '{rule_case.option}'"])
     result = assess(rule_case.profile, pack, engine).option(option.id)
     states: dict[str, State] = {c.id: c.state for c in result.criteria}
-    shown = [s.id for s in [*result.benefits, *result.risks]]
+    shown = [s.id for s in [*result.benefits, *result.risks, *result.having_children]]
     row = matching_row(pack, option.id, states)
-    statements = {s.id: s for s in [*option.benefits, *option.risks]}
+    statements = {s.id: s for s in [*option.benefits, *option.risks, *option.having_children]}
     failures = []
     if result.status != expect.status:
         failures.append(f"status: expected {expect.status}, got {result.status} (row {row}: {result.reason})")
@@ -239,7 +239,7 @@ def coverage(pack: RulePack, engine: RuleEngine, cases: list[RuleCase]) -> Cover
         mine = [r for r in results if r.option == option.id]
         rows = {r.row for r in mine}
         seen = {state: {c for r in mine for c, s in r.states.items() if s == state} for state in ("met", "not_met", "unknown")}
-        conditional = [s.id for s in [*option.benefits, *option.risks] if s.when is not None]
+        conditional = [s.id for s in [*option.benefits, *option.risks, *option.having_children] if s.when is not None]
         fired = {s for r in mine for s in r.shown}
         report.append(OptionCoverage(
             option=option.id,

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..pack.conditions import PACK
-from ..pack.models import Certainty, Frequency, Option, RulePack, Statement, Status, iter_leaves
+from ..pack.conditions import PACK, number_key, statement_key
+from ..pack.models import STATEMENT_KINDS, Certainty, Frequency, Option, RulePack, Statement, Status, iter_leaves
 from ..pack.vocabulary import FIELDS
 from ..profile.facts import profile_facts, questions_that_do_not_apply
 from ..profile.model import PROFILE_FIELDS, Profile
@@ -60,10 +60,34 @@ class CriterionResult(_Frozen):
     sources: list[str]
 
 
+Applies = Literal["yes", "no", "unknown"]
+
+
+class NumberResult(_Frozen):
+    """A natural frequency, with how many people it came from and whether they were people like this patient."""
+
+    count: int
+    denominator: int
+    outcome: str
+    time_frame: str
+    population: str
+    people: int | None  # the arm or group counted; None where the source does not say
+    people_note: str
+    applies_to_you: Applies  # the population's condition for this profile: met, not met, or a deciding fact missing
+    confirmed: bool  # False: only in a report the team could not check against the study
+    sources: list[str]
+
+    @property
+    def events(self) -> int | None:
+        """About how many of the `people` counted had the outcome."""
+        return None if self.people is None else round(self.count * self.people / self.denominator)
+
+
 class StatementResult(_Frozen):
     id: str
     text: str
-    numbers: list[Frequency]
+    numbers: list[NumberResult]
+    matters_most: bool  # its `matters_most_when` holds for this profile: it leads the main risks
     certainty: Certainty | None
     sources: list[str]
 
@@ -78,6 +102,7 @@ class OptionResult(_Frozen):
     criteria: list[CriterionResult]
     benefits: list[StatementResult]
     risks: list[StatementResult]
+    having_children: list[StatementResult]  # what the option means for having children later, when that was asked
     questions: list[str]
     sources: list[str]
     missing_information: list[str]  # what this option's unknown criteria needed, as in Assessment
@@ -145,11 +170,11 @@ def _option_result(option: Option, fired: Fired, missing: set[str]) -> OptionRes
         )
         for c in option.criteria
     ]
-    benefits = [_statement(s) for s in option.benefits if s.when is None or fired.shown(option.id, "benefits", s.id)]
-    risks = [_statement(s) for s in option.risks if s.when is None or fired.shown(option.id, "risks", s.id)]
+    benefits, risks, children = ([_statement(option.id, kind, s, fired) for s in getattr(option, kind)
+                                  if s.when is None or fired.shown(option.id, kind, s.id)] for kind in STATEMENT_KINDS)
     questions = [q.text for i, q in enumerate(option.questions) if q.when is None or fired.shown(option.id, "questions", str(i))]
     used = [*option.evidence.sources, *(s for c in criteria for s in c.sources),
-            *(s for st in benefits + risks for s in st.sources)]
+            *(s for st in benefits + risks + children for s in st.sources)]
     return OptionResult(
         id=option.id,
         title=option.title,
@@ -160,6 +185,7 @@ def _option_result(option: Option, fired: Fired, missing: set[str]) -> OptionRes
         criteria=criteria,
         benefits=benefits,
         risks=risks,
+        having_children=children,
         questions=questions,
         sources=list(dict.fromkeys(used)),
         missing_information=_in_contract_order(missing),
@@ -167,9 +193,19 @@ def _option_result(option: Option, fired: Fired, missing: set[str]) -> OptionRes
     )
 
 
-def _statement(statement: Statement) -> StatementResult:
-    return StatementResult(id=statement.id, text=statement.text, numbers=list(statement.numbers),
+def _statement(option: str, kind: str, statement: Statement, fired: Fired) -> StatementResult:
+    numbers = [_number(n, fired.applies(option, number_key(kind, statement.id, i)) if n.population_when else "unknown")
+               for i, n in enumerate(statement.numbers)]
+    matters = statement.matters_most_when is not None and fired.shown(option, "matters_most", statement_key(kind, statement.id))
+    return StatementResult(id=statement.id, text=statement.text, numbers=numbers, matters_most=matters,
                            certainty=statement.certainty, sources=list(statement.sources))
+
+
+def _number(number: Frequency, applies: Applies) -> NumberResult:
+    return NumberResult(count=number.count, denominator=number.denominator, outcome=number.outcome,
+                        time_frame=number.time_frame, population=number.population, people=number.people,
+                        people_note=number.people_note, applies_to_you=applies, confirmed=number.confirmed,
+                        sources=list(number.sources))
 
 
 def _missing(option: Option, fired: Fired, known_facts: set[str], entered: dict[str, object]) -> set[str]:

@@ -69,6 +69,11 @@ class Fired:
     def shown(self, option: str, kind: Kind, item: str) -> bool:
         return (option, kind, item) in self._shown
 
+    def applies(self, option: str, item: str) -> Literal["yes", "no", "unknown"]:
+        """Whether a number's population (`number_key`) includes this patient: its condition met, not met, or neither."""
+        polarity = self._populations.get((option, item))
+        return "yes" if polarity == "met" else "no" if polarity == "not_met" else "unknown"
+
     # Looked up about a hundred times per assessment: index the keys once (not part of equality).
     @cached_property
     def _states(self) -> dict[tuple[str, str], Literal["met", "not_met"]]:
@@ -76,6 +81,10 @@ class Fired:
         for key in sorted((k for k in self.keys if k.kind == "criterion"), key=lambda k: k.polarity != "not_met"):
             states[(key.option, key.item)] = key.polarity  # "met" wins if both fired (never happens)
         return states
+
+    @cached_property
+    def _populations(self) -> dict[tuple[str, str], Literal["met", "not_met"]]:
+        return {(k.option, k.item): k.polarity for k in self.keys if k.kind == "population"}
 
     @cached_property
     def _shown(self) -> frozenset[tuple[str, str, str]]:

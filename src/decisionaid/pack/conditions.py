@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .models import AllOf, AnyOf, Condition, Leaf, NotOf, RulePack
+from .models import STATEMENT_KINDS, AllOf, AnyOf, Condition, Leaf, NotOf, RulePack
 
 TYPE_TAG = {"t": "decisionaid_profile"}
 SENTINEL = "sentinel"
@@ -32,7 +32,7 @@ MAX_EXPRESSIONS = 31
 #: numbers beyond this are not exact in durable-rules' C parser (and no profile field gets near).
 MAX_SAFE_NUMBER = 2**53
 
-Kind = Literal["criterion", "benefits", "risks", "questions", "safety"]
+Kind = Literal["criterion", "benefits", "risks", "having_children", "questions", "safety", "population", "matters_most"]
 #: the "option" of the pack-wide rules (the safety facts of rules/safety.yaml)
 PACK = "pack"
 Polarity = Literal["met", "not_met"]
@@ -106,16 +106,35 @@ def compile_pack(pack: RulePack) -> list[tuple[RuleKey, dict[str, Any]]]:
             for polarity in ("met", "not_met"):
                 key = RuleKey(option.id, "criterion", criterion.id, polarity)
                 rules.append((key, compile_condition(criterion.when, negate=polarity == "not_met")))
-        for kind in ("benefits", "risks"):
+        for kind in STATEMENT_KINDS:
             for statement in getattr(option, kind):
                 if statement.when is not None:
                     rules.append((RuleKey(option.id, kind, statement.id, "met"), compile_condition(statement.when)))
+                if statement.matters_most_when is not None:
+                    key = RuleKey(option.id, "matters_most", statement_key(kind, statement.id), "met")
+                    rules.append((key, compile_condition(statement.matters_most_when)))
+                # a number's population, three-valued like a criterion: includes the patient, does not, or unknown
+                for index, number in enumerate(statement.numbers):
+                    if number.population_when is not None:
+                        for polarity in ("met", "not_met"):
+                            key = RuleKey(option.id, "population", number_key(kind, statement.id, index), polarity)
+                            rules.append((key, compile_condition(number.population_when, negate=polarity == "not_met")))
         for index, question in enumerate(option.questions):
             if question.when is not None:
                 rules.append((RuleKey(option.id, "questions", str(index), "met"), compile_condition(question.when)))
     for fact in pack.safety:
         rules.append((RuleKey(PACK, "safety", fact.id, "met"), compile_condition(fact.when)))
     return rules
+
+
+def statement_key(kind: str, statement: str) -> str:
+    """The item of a statement's `matters_most` rule: `risks.fertility`."""
+    return f"{kind}.{statement}"
+
+
+def number_key(kind: str, statement: str, index: int) -> str:
+    """The item of a number's population rules: `benefits.less_disability_worsening.0`."""
+    return f"{kind}.{statement}.{index}"
 
 
 def tagged(condition: dict[str, Any]) -> dict[str, Any]:

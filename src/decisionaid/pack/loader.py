@@ -27,6 +27,7 @@ from .catalogue import DrugCatalogue
 from .conditions import MAX_SAFE_NUMBER, compile_condition, engine_fits
 from .models import (
     OPTION_IDS,
+    STATEMENT_KINDS,
     AllOf,
     AnyOf,
     Condition,
@@ -259,13 +260,13 @@ def _check_option(
     criteria = {c.id for c in option.criteria}
     _unique(loading, path, [("criteria", i, "id", c.id) for i, c in enumerate(option.criteria)], "criterion")
     _unique(loading, path,
-            [(kind, i, "id", s.id) for kind in ("benefits", "risks") for i, s in enumerate(getattr(option, kind))],
+            [(kind, i, "id", s.id) for kind in STATEMENT_KINDS for i, s in enumerate(getattr(option, kind))],
             "statement")
     for at, condition in _conditions(option):
         found = len(loading.diagnostics)
         _check_condition(loading, path, at, condition)
         if len(loading.diagnostics) == found:  # over a broken condition this would only echo its errors
-            _check_engine_fit(loading, path, at, condition, both=at[0] == "criteria")
+            _check_engine_fit(loading, path, at, condition, both=at[0] == "criteria" or at[-1] == "population_when")
     rows = option.decision.rows
     for index, row in enumerate(rows):
         for criterion in row.when:
@@ -295,12 +296,19 @@ def _unique(loading: Loading, path: Path, items: list[tuple[Any, ...]], what: st
 
 
 def _conditions(option: Option) -> Iterator[tuple[Path_, Condition]]:
+    """Every condition of an option, where it is written; the engine compiles each (a criterion's and a
+    number's population both ways: met and not met)."""
     for index, criterion in enumerate(option.criteria):
         yield ("criteria", index, "when"), criterion.when
-    for kind in ("benefits", "risks"):
+    for kind in STATEMENT_KINDS:
         for index, statement in enumerate(getattr(option, kind)):
             if statement.when is not None:
                 yield (kind, index, "when"), statement.when
+            if statement.matters_most_when is not None:
+                yield (kind, index, "matters_most_when"), statement.matters_most_when
+            for number_index, number in enumerate(statement.numbers):
+                if number.population_when is not None:
+                    yield (kind, index, "numbers", number_index, "population_when"), number.population_when
     for index, question in enumerate(option.questions):
         if question.when is not None:
             yield ("questions", index, "when"), question.when
@@ -383,7 +391,7 @@ def _shortened(value: float) -> str:
 def _quotes(option: Option) -> Iterator[tuple[Path_, Quote]]:
     for index, quote in enumerate(option.quotes):
         yield ("quotes", index), quote
-    for kind in ("criteria", "benefits", "risks"):
+    for kind in ("criteria", *STATEMENT_KINDS):
         for index, item in enumerate(getattr(option, kind)):
             for q, quote in enumerate(item.quotes):
                 yield (kind, index, "quotes", q), quote

@@ -32,6 +32,8 @@ from pydantic import (
 
 from .catalogue import DrugCatalogue
 
+#: the lists of an option that hold statements (sourced text with numbers), in the order the sheet shows them
+STATEMENT_KINDS = ("benefits", "risks", "having_children")
 OPTION_IDS = ("no_change", "he_dmt", "ahsct", "msc", "msc_np", "nsc", "ipsc")
 OptionId = Literal["no_change", "he_dmt", "ahsct", "msc", "msc_np", "nsc", "ipsc"]
 Status = Literal["discuss", "discuss_with_caution", "trial_only", "unlikely_to_fit", "research_only", "needs_information"]
@@ -144,7 +146,17 @@ class Frequency(_Strict):
                            Field(description="Use the same one for numbers that are compared.")]
     outcome: Annotated[Text, Field(description="What happened to them, e.g. 'died from the treatment'.")]
     time_frame: Annotated[Text, Field(description="Over what time, e.g. 'within 100 days'.")]
-    population: Annotated[Text, Field(description="Who the number is about (the reference class).")]
+    population: Annotated[Text, Field(description="Who the number is about (the reference class), in words.")]
+    population_when: Annotated[Condition | None, Field(
+        description="The same population as a condition over the profile: who the study counted. The sheet "
+        "leads with numbers whose population includes the patient (`applies_to_you`). Required by `rules check`.")] = None
+    people: Annotated[Annotated[int, Field(ge=1)] | None, Field(
+        description="How many people the number describes (the arm or group); null only where the source does "
+        "not say, with `people_note` saying why. Required by `rules check`.")] = None
+    people_note: Annotated[str, Field(description="Where `people` comes from, or why the source does not give it.")] = ""
+    confirmed: Annotated[bool, Field(
+        description="false when the number could not be checked against the study itself (e.g. it is only in a "
+        "news report): the visit sheet never prints it on its first two pages.")] = True
     sources: Sources
 
 
@@ -155,6 +167,9 @@ class Statement(_Strict):
     when: Annotated[Condition | None, Field(description="Shown only when this condition is met; always without it.")] = None
     text: Annotated[Text, Field(description="Plain words for the patient (reading grade 8 or lower).")]
     numbers: Annotated[list[Frequency], Field(description="Natural frequencies behind the text.")] = []
+    matters_most_when: Annotated[Condition | None, Field(
+        description="When this statement matters most for the patient (a risk: it leads the sheet's 'main risks' "
+        "cell when this condition is met).")] = None
     certainty: Certainty | None = None
     sources: Sources
     quotes: list[Quote] = []
@@ -238,6 +253,9 @@ class Option(_Strict):
     decision: DecisionTable
     benefits: list[Statement] = []
     risks: list[Statement] = []
+    having_children: Annotated[list[Statement], Field(
+        description="What this option means for having children later: shown, with its `when`, to people who "
+        "plan children or are unsure.")] = []
     questions: list[Question] = []
     quotes: list[Quote] = []
     not_relevant: Annotated[list[NotRelevant], Field(

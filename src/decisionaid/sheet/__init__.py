@@ -7,12 +7,15 @@ pack/, profile/ and evaluation/ (the assessment it shows).
     grid.py      the Option Grid of page 1, for both
     parts.py     the SURE test and the clinic warning signs, for both
     drug.py      the patient's own drug: its label passages that concern them, for both
+    weigh.py     which criteria count for an option and which against it (its cautions), in the patient's values
+    fitting.py   the visit sheet shortened step by step until it keeps to its pages
     render.py    Sheet -> HTML (jinja2) -> tagged PDF (WeasyPrint); the visit sheet as a page on screen
     text.py, sources.py, icons.py, fields.py, words.py   fixed text, numbered sources, icon arrays, words
 """
 
 from .model import Document, Sheet, build_sheet
 from .options import STATUS_TEXT
-from .render import render_html, render_pdf, render_screen
+from .render import fitted_sheet, render_html, render_pdf, render_screen
 
-__all__ = ["STATUS_TEXT", "Document", "Sheet", "build_sheet", "render_html", "render_pdf", "render_screen"]
+__all__ = ["STATUS_TEXT", "Document", "Sheet", "build_sheet", "fitted_sheet", "render_html", "render_pdf",
+           "render_screen"]

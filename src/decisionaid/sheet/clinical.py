@@ -1,14 +1,17 @@
-"""Page 3 of the visit sheet in the MS team's words: the profile as a clinician writes it, each
-option's deciding criteria with their thresholds, and the contraindications present."""
+"""Page 3 of the visit sheet in the MS team's words: the profile as a clinician writes it; each option's
+status, then every criterion that decided it or made it cautious, for or against it (a word and a
+symbol, never a bare "met"), with its threshold and the patient's value; the contraindications present
+apart from the cautions."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..evaluation.assess import Assessment, OptionResult
-from ..pack.models import RulePack
+from ..evaluation.assess import CriterionResult, OptionResult
+from ..pack.models import Condition, RulePack
 from ..profile.model import Profile
 from .sources import RefView, SourceNumbering
+from .weigh import CONDITION_WORDS, SEX_WORDS, STOP_WORDS, WALKING_WORDS, cautions, leaves, patient_words, sides
 from .words import join_words, lower_first
 
 STATUS_WORDS = {
@@ -19,17 +22,17 @@ STATUS_WORDS = {
     "research_only": "laboratory research only",
     "needs_information": "needs information",
 }
-STATE_MARK = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+#: how a criterion weighs, in a symbol and a word (never a bare "met" or "not met")
+SIDE_MARK = {"for": ("\u2713", "For"), "against": ("\u2717", "Against"), "unknown": ("?", "Not known")}
 #: sources cited per criterion line on page 3 (its key ones, listed first in the rules); the booklet cites all
 KEY_SOURCES = 2
-SEX_WORDS = {"female": "woman", "male": "man"}
-WALKING_WORDS = {"unaided": "walks unaided", "one_aid": "walks with one aid", "two_aids": "walks with two aids",
-                 "wheelchair": "uses a wheelchair"}
-STOP_WORDS = {"not_effective": "not effective", "side_effects": "side effects", "safety_risk": "safety risk",
-              "pregnancy": "pregnancy", "other": "other reason"}
-CONDITION_WORDS = {"active_infection": "active infection", "hiv": "HIV", "hepatitis_b": "hepatitis B",
-                   "hepatitis_c": "hepatitis C", "cancer_active_or_recent": "active or recent cancer",
-                   "cancer_history": "past cancer", "other_autoimmune_disease": "other autoimmune disease"}
+#: earlier drugs named in the profile line; the rest are counted (the booklet lists them all)
+NAMED_PRIOR = 6
+#: a criterion over more comparisons than this is a grouped list (health reasons trials exclude): its line
+#: names only what applies to this patient, never the whole list
+GROUPED = 3
+#: health reasons named per option under "Contraindications present"
+NAMED_HEALTH = 4
 
 
 class _Frozen(BaseModel):
@@ -37,8 +40,10 @@ class _Frozen(BaseModel):
 
 
 class CriterionLine(_Frozen):
-    state: str
+    mark: str  # a symbol: for, against, not known
+    side: str  # the same in a word
     text: str  # the threshold and who sets it, or the criterion's name when it has no threshold
+    value: str  # the patient's own value behind it ("age 48"), or "" when it adds nothing
     refs: list[RefView]
 
 
@@ -51,7 +56,7 @@ class ClinicalOption(_Frozen):
 def clinical_profile(profile: Profile, pack: RulePack) -> str:
     """'34-year-old woman. RRMS, 6 years, EDSS 3.5, walks unaided; 2 relapses and 4 new T2 / 2 Gd+ lesions
     in 12 months; natalizumab 18 months; dimethyl fumarate 20 months, stopped: not effective.'"""
-    who = f"{profile.age}-year-old {SEX_WORDS.get(profile.sex or '', 'person')}"
+    who = f"{profile.age}-year-old {SEX_WORDS.get(profile.sex or '', 'person') if profile.sex in ('female', 'male') else 'person'}"
     disease: list[str] = [profile.ms_type if profile.ms_type != "unknown" else "MS type not known"]
     years = profile.years_since_first_symptoms
     disease.append(f"{years:g} years since first symptoms" if years is not None else "duration not known")
@@ -92,10 +97,13 @@ def _treatment(profile: Profile, pack: RulePack) -> str:
         items.append(f"{_generic(profile.current_dmt, pack)}{months}{active}")
     if profile.prior_dmts is None:
         items.append("earlier DMTs not known")
-    for prior in profile.prior_dmts or []:
+    priors = profile.prior_dmts or []
+    for prior in priors[:NAMED_PRIOR]:
         months = f" {prior.months} months" if prior.months is not None else ""
         why = STOP_WORDS[prior.stopped_because] if prior.stopped_because else "reason not known"
         items.append(f"{_generic(prior.drug, pack)}{months}, stopped: {why}")
+    if len(priors) > NAMED_PRIOR:
+        items.append(f"and {len(priors) - NAMED_PRIOR} earlier drugs, listed in the booklet")
     if profile.prior_dmts == []:
         items.append("no earlier DMTs")
     return "; ".join(items)
@@ -113,13 +121,16 @@ def _others(profile: Profile) -> str:
         if profile.pregnant_or_breastfeeding is not None
         else () if profile.sex == "male" and profile.pregnant is None and profile.breastfeeding is None
         else (("pregnant", profile.pregnant), ("breastfeeding", profile.breastfeeding)))
-    jcv = [f"JC virus antibody: {profile.jcv_antibody}"] if profile.jcv_antibody else []
-    jcv += [f"JC virus index: {profile.jcv_index:g}"] if profile.jcv_index is not None else []
-    items += jcv
+    if profile.jcv_antibody:
+        items.append(f"JC virus antibody {profile.jcv_antibody}")
+    if profile.jcv_index is not None:
+        items.append(f"JC virus index {profile.jcv_index:g}")
+    answers = {"yes": "yes", "no": "no", "unsure": "unsure", None: "not known"}
     for label, value in (*pregnancy,
                          ("plans children", profile.plans_children), ("open to trials", profile.open_to_clinical_trials),
                          ("considering a clinic abroad", profile.considering_clinic_abroad)):
-        items.append(f"{label}: {value or 'not known'}")
+        if value is not None or profile.sex != "male" or label not in ("pregnant", "breastfeeding"):
+            items.append(f"{label}: {answers[value]}")
     return "; ".join(items)
 
 
@@ -127,41 +138,79 @@ def _condition(name: str) -> str:
     return CONDITION_WORDS.get(name, name.replace("_", " "))
 
 
-def clinical_options(results: list[OptionResult], pack: RulePack, names: dict[str, str],
+def clinical_options(results: list[OptionResult], pack: RulePack, profile: Profile, names: dict[str, str],
                      numbering: SourceNumbering) -> list[ClinicalOption]:
-    """Each option's status and the criteria that decided it (or, for a catch-all, the unknown ones)."""
+    """Each option's status, then every criterion that decided it or made it cautious, for or against,
+    with its threshold and the patient's value."""
     out = []
     for result in results:
-        deciding = [c for c in result.criteria if c.id in result.deciding_criteria]
-        shown = deciding or [c for c in result.criteria if c.state == "unknown"]
-        lines = [CriterionLine(state=STATE_MARK[c.state], text=c.threshold or c.label,
-                               refs=numbering.refs(c.sources[:KEY_SOURCES])) for c in shown if c.state != "not_met"]
-        ruled_out = [c for c in shown if c.state == "not_met"]  # one line: their names say enough
-        if ruled_out:
-            lines.append(CriterionLine(state=STATE_MARK["not_met"], text="; ".join(lower_first(c.label) for c in ruled_out),
-                                       refs=numbering.refs([c.sources[0] for c in ruled_out])))
+        weighed = sides(result, pack)
+        if not weighed:  # a catch-all: the unknown criteria it needed
+            weighed = {c.id: "unknown" for c in result.criteria if c.state == "unknown"}
+        order = {"against": 0, "unknown": 1, "for": 2}
+        shown = sorted((c for c in result.criteria if c.id in weighed), key=lambda c: order[weighed[c.id]])
+        lines = [_line(c, weighed[c.id], pack, profile, numbering) for c in shown if weighed[c.id] != "unknown"]
+        unknown = [c for c in shown if weighed[c.id] == "unknown"]
+        if unknown:  # one line: their names say what is missing, and "Missing facts" names the answers
+            mark, word = SIDE_MARK["unknown"]
+            lines.append(CriterionLine(mark=mark, side=word, text="; ".join(lower_first(c.label) for c in unknown),
+                                       value="", refs=numbering.refs(list(dict.fromkeys(c.sources[0] for c in unknown)))))
         out.append(ClinicalOption(name=names[result.id], status=STATUS_WORDS[result.status], criteria=lines))
     return out
 
 
-def contraindications(assessment: Assessment, profile: Profile, results: list[OptionResult],
-                      names: dict[str, str]) -> list[str]:
-    """The safety facts of the rule pack present in the profile (or that they are not known), and for
-    each option unlikely to fit the met criteria that made it so."""
-    present = [lower_first(f.label) for f in assessment.safety_facts_present]
+def _line(criterion: CriterionResult, side: str, pack: RulePack, profile: Profile,
+          numbering: SourceNumbering) -> CriterionLine:
+    mark, word = SIDE_MARK[side]
+    condition = _condition_of(criterion.id, pack)
+    grouped = len(leaves(condition)) > GROUPED
+    value = "" if side == "unknown" else patient_words(criterion, pack, profile)
+    if grouped and not value:
+        value = "none of them" if criterion.state == "not_met" else ""
+    text = criterion.label if grouped or not criterion.threshold else criterion.threshold
+    if value and value.lower() == lower_first(text).lower():
+        value = ""
+    return CriterionLine(mark=mark, side=word, text=text, value=value,
+                         refs=numbering.refs(criterion.sources[:KEY_SOURCES]))
+
+
+SAFETY_FIELDS = {"comorbidities", "pregnant", "breastfeeding", "pregnant_or_breastfeeding"}
+
+
+class SafetyView(_Frozen):
+    """Page 3's safety part: contraindications (they made an option unlikely to fit) apart from cautions."""
+
+    contraindications: list[str]
+    cautions: list[str]
+    not_known: str
+
+
+def safety_view(profile: Profile, results: list[OptionResult], pack: RulePack, names: dict[str, str]) -> SafetyView:
+    """Per option, the health facts that made it unlikely to fit, and the cautions of each option that fits
+    with cautions, in the patient's own values; then the safety facts the profile does not give."""
+    contra: list[str] = []
+    for result in results:
+        if result.status != "unlikely_to_fit":
+            continue
+        weighed = sides(result, pack)
+        health = [patient_words(c, pack, profile) for c in result.criteria if weighed.get(c.id) == "against"
+                  and {leaf.field for leaf in leaves(_condition_of(c.id, pack))} & SAFETY_FIELDS]
+        if health := [w for w in dict.fromkeys(health) if w]:
+            contra.append(f"{names[result.id]}: {join_words(_few(health))}.")
+    caution_lines = [f"{names[r.id]}: {join_words(words)}." for r in results if (words := cautions(r, pack, profile))]
     unknown = [what for what, value in (("other health conditions", profile.comorbidities),
                                         ("plans for children", profile.plans_children)) if value is None]
     if profile.pregnant_or_breastfeeding is None and profile.sex != "male":  # the questions do not apply to a man
         unknown[:0] = [what for what, value in (("pregnancy", profile.pregnant), ("breastfeeding", profile.breastfeeding))
                        if value is None]
-    lines = [f"Present: {join_words(present)}."] if present else []
-    if unknown:
-        lines.append(f"Not known: {join_words(unknown)}.")
-    elif not present:
-        lines.append("None of the safety facts the rules check: no infection, cancer, organ disease or pregnancy, "
-                     "no plans for children, age 18 to 55.")
-    for result in results:
-        met = [c.label for c in result.criteria if c.id in result.deciding_criteria and c.state == "met"]
-        if result.status == "unlikely_to_fit" and met:
-            lines.append(f"{names[result.id]}: {join_words(met)}.")
-    return lines
+    return SafetyView(contraindications=contra, cautions=caution_lines,
+                      not_known=f"Not known: {join_words(unknown)}." if unknown else "")
+
+
+def _few(words: list[str]) -> list[str]:
+    """At most NAMED_HEALTH reasons named; the profile line above lists them all."""
+    return words if len(words) <= NAMED_HEALTH else [*words[:NAMED_HEALTH], f"{len(words) - NAMED_HEALTH} more"]
+
+
+def _condition_of(criterion_id: str, pack: RulePack) -> Condition:
+    return next(c.when for o in pack.options.values() for c in o.criteria if c.id == criterion_id)

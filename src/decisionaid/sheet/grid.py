@@ -1,8 +1,11 @@
-"""Page 1: an Option-Grid-style table, options as columns (grouped by status), patients' questions as rows.
+"""Page 1: an Option-Grid-style table, options as columns in the one fixed order (standard care, aHSCT,
+the cell therapies, laboratory research; never by status), patients' questions as rows.
 
-Built straight from the assessment and the rule pack, so both documents can use it. Numbers in the
-grid share one denominator (the largest one shown) so options can be compared; a count is only
-ever scaled up by a whole factor, never rounded. The booklet's large print cuts the grid into
+Built straight from the assessment and the rule pack, so both documents can use it. The numbers of
+a row share one denominator (the largest one shown in it) so options can be compared; a count is
+only ever scaled up by a whole factor, never rounded, and never past the people counted (fit.py).
+Each cell leads with the numbers about people like the patient, and the risks row with the risk
+that matters most for them. The booklet's large print cuts the grid into
 tables of two options each; the visit sheet's large print prints it one option per block.
 """
 
@@ -12,9 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..evaluation.assess import OptionResult, StatementResult
-from ..pack.models import Frequency, RulePack
+from ..evaluation.assess import NumberResult, OptionResult
+from ..pack.models import RulePack
 from .fields import missing_text
+from .fit import Headline, as_counted, counted_in, counted_whom, figure, headline, sizes, small
 from .sources import RefView, SourceNumbering
 from .text import SheetText
 from .words import first_sentence, join_words, sentence
@@ -35,9 +39,9 @@ VISIT_QUESTIONS: Questions = (
     ("fit", "Does it fit me?"),
     ("works", "How well does it work? (out of {denominator})"),
     ("risks", "What are the main risks? (out of {denominator})"),
-    ("like", "What is it like?"),
-    ("evidence", "How sure are we?"),
-)
+    ("hospital", "Time in hospital, and to recover"),
+    ("children", "Having children later"),
+)  # how sure we are stands under each option's name
 CERTAINTY_LEAD = {
     "high": "High certainty.",
     "moderate": "Moderate certainty.",
@@ -45,6 +49,7 @@ CERTAINTY_LEAD = {
     "very_low": "Very low certainty.",
     "none": "No studies in people.",
 }
+NOT_LIKE_YOU = "No numbers from people like you."
 #: at most this many missing facts are named in a "needs information" cell; the rest are counted
 NAMED_MISSING = 2
 Fit = Literal["reason", "missing"]
@@ -64,6 +69,7 @@ class GridCell(_Frozen):
 class GridRow(_Frozen):
     key: str
     question: str
+    denominator: int | None  # the numbers row's one denominator ("out of 1,000"); None for rows without numbers
     cells: list[GridCell]
 
 
@@ -75,46 +81,60 @@ class GridGroup(_Frozen):
 class GridColumn(_Frozen):
     id: str
     short_title: str
+    certainty: str = ""  # "Moderate certainty.": the visit sheet gives it under the option's name
 
 
 class Grid(_Frozen):
     groups: list[GridGroup]
     columns: list[GridColumn]
     rows: list[GridRow]
-    denominator: int
 
 
 def build_grids(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText, *,
                 names: dict[str, str], fit: Fit = "reason", columns: int | None = None,
-                questions: Questions = QUESTIONS, evidence: Evidence = "stage") -> list[Grid]:
+                questions: Questions = QUESTIONS, evidence: Evidence = "stage",
+                given: dict[tuple[str, str], GridCell] | None = None) -> list[Grid]:
     """The grid as one table, or as tables of `columns` options each; `names` heads the columns, and
     the fit row gives the status with its reason, or (`missing`) names what a needs-information option lacks;
-    the evidence row gives the certainty with the stage of research, or the certainty alone."""
-    headlines = [n for r in results for n in _headline(r.benefits) + _headline(r.risks)]
-    denominator = max((n.denominator for n in headlines), default=100)
+    the evidence row gives the certainty with the stage of research, or the certainty alone. `given` holds
+    cells the document made itself, by (row key, option id); a row of the document's own (not in QUESTIONS)
+    is shown only when `given` has cells for it."""
+    leads = {r.id: {"works": headline(r.benefits, matters_first=False), "risks": headline(r.risks, matters_first=True)}
+             for r in results}
+    denominators = {key: max((n.denominator for r in results if (lead := leads[r.id][key]) for n in lead.numbers),
+                             default=100) for key in ("works", "risks")}
     size = columns or len(results)
-    return [_grid(results[i:i + size], pack, numbering, text, names, (fit, evidence), denominator, questions)
+    own = {key for key, _ in QUESTIONS}
+    keys = {key for key, _ in given or {}}
+    questions = tuple((key, q) for key, q in questions if key in own or key in keys)
+    return [_grid(results[i:i + size], pack, numbering, text, names, (fit, evidence), denominators, leads, questions,
+                  given or {})
             for i in range(0, len(results), size)]
 
 
 def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumbering, text: SheetText,
-          names: dict[str, str], style: tuple[Fit, Evidence], denominator: int, questions: Questions) -> Grid:
+          names: dict[str, str], style: tuple[Fit, Evidence], denominators: dict[str, int],
+          leads: dict[str, dict[str, Headline | None]], questions: Questions,
+          given: dict[tuple[str, str], GridCell]) -> Grid:
     groups: list[GridGroup] = []
     for result in results:
-        label = text.status_short[result.status]
+        label = text.option_groups[result.id]
         if groups and groups[-1].label == label:
             groups[-1] = GridGroup(label=label, span=groups[-1].span + 1)
         else:
             groups.append(GridGroup(label=label, span=1))
-    rows = [GridRow(key=key, question=question.format(denominator=f"{denominator:,}"),
-                    cells=[_cell(key, r, pack, numbering, text, style, denominator) for r in results])
+    rows = [GridRow(key=key, question=question.format(denominator=f"{denominators.get(key, 100):,}"),
+                    denominator=denominators.get(key),
+                    cells=[given.get((key, r.id)) or _cell(key, r, pack, numbering, text, style, denominators, leads[r.id])
+                           for r in results])
             for key, question in questions]
-    return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id]) for r in results], rows=rows,
-                denominator=denominator)
+    return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id],
+                                                   certainty=CERTAINTY_LEAD[r.evidence.certainty]) for r in results],
+                rows=rows)
 
 
 def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbering, text: SheetText,
-          style: tuple[Fit, Evidence], denominator: int) -> GridCell:
+          style: tuple[Fit, Evidence], denominators: dict[str, int], leads: dict[str, Headline | None]) -> GridCell:
     option = pack.options[result.id]
     fit, evidence = style
     if key == "what":
@@ -125,9 +145,12 @@ def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbe
         return GridCell(lead=text.status_short[result.status] + ".", text=result.reason, refs=[])
     if key in ("works", "risks"):
         statements = result.benefits if key == "works" else result.risks
-        numbers = _headline(statements)
-        if numbers:
-            return _numbers_cell(numbers, denominator, numbering)
+        lead = leads[key]
+        if lead is not None and lead.numbers:
+            return _numbers_cell(lead, denominators[key], numbering)
+        if lead is not None:  # the risk that matters most for this patient has no number
+            return GridCell(lead="Most important for you:", text=first_sentence(lead.statement.text),
+                            refs=numbering.refs(lead.statement.sources))
         if statements:
             return GridCell(lead="No numbers yet.", text=first_sentence(statements[0].text),
                             refs=numbering.refs(statements[0].sources))
@@ -154,33 +177,51 @@ def missing_cell(result: OptionResult) -> str:
     return "Missing: " + join_words(named) + "."
 
 
-def _headline(statements: list[StatementResult]) -> list[Frequency]:
-    """The numbers of the first statement that has any: rule authors list the main one first."""
-    return next((list(s.numbers) for s in statements if s.numbers), [])
-
-
-def _numbers_cell(numbers: list[Frequency], denominator: int, numbering: SourceNumbering) -> GridCell:
+def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) -> GridCell:
     """One figure; the range where several studies of one outcome disagree (never just the first
-    study's); or, for a comparison such as a trial's two arms, both sides."""
+    study's); or, for a comparison such as a trial's two arms, both sides. Each says how many people
+    it came from, and whether they were people like this patient."""
+    numbers = lead.numbers
     first = numbers[0]
+    if lead.applies == "no":  # say so, and from whom the numbers come; the booklet has them
+        return GridCell(lead=NOT_LIKE_YOU, text=counted_whom(numbers),
+                        refs=_union(numbers, numbering))
     same = [n for n in numbers if n.outcome == first.outcome]
+    scaled_small = any(as_counted(n, denominator) for n in same)
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
-    out_of = f"in {denominator:,}"
-    if len(counts) > 1:
-        return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} {out_of}",
-                        text=f"people {first.outcome}, in different studies or at different times.",
+    if len(counts) > 1 and not scaled_small:
+        return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
+                        text=f"people {first.outcome}, in different studies or times. {sizes(same)}",
                         refs=_union(same, numbering))
-    if len(numbers) > 1:
+    if len(numbers) > 1 and numbers[1].outcome != first.outcome:
         other = numbers[1]
-        return GridCell(lead=f"About {counts[0]:,} {out_of}",
-                        text=f"people {first.outcome}. About {other.count * (denominator // other.denominator):,} "
-                             f"{out_of} {other.outcome}. {sentence(first.time_frame)}",
+        return GridCell(lead=figure(first, denominator),
+                        text=_join(f"{_subject(first, denominator)}{first.outcome}.",
+                                   f"{figure(other, denominator)} {other.outcome}.",
+                                   sentence(first.time_frame), _counted_both(first, other, denominator)),
                         refs=_union(numbers[:2], numbering))
-    lead = f"0 {out_of}" if counts[0] == 0 else f"About {counts[0]:,} {out_of}"  # never "About 0"
-    return GridCell(lead=lead, text=f"people {first.outcome}. {sentence(first.time_frame)}",
+    return GridCell(lead=figure(first, denominator),
+                    text=_join(f"{_subject(first, denominator)}{first.outcome}.", sentence(first.time_frame),
+                               counted_in(first, denominator)),
                     refs=numbering.refs(first.sources))
 
 
-def _union(numbers: list[Frequency], numbering: SourceNumbering) -> list[RefView]:
+def _subject(number: NumberResult, denominator: int) -> str:
+    """'people ' after 'About 20 in 1,000'; nothing after '6 of 12 people'."""
+    return "" if as_counted(number, denominator) else "people "
+
+
+def _counted_both(first: NumberResult, other: NumberResult, denominator: int) -> str:
+    """How many people two compared numbers came from: once when both groups are the same size."""
+    if first.people is not None and first.people == other.people:
+        return f"{'Only ' if small(first, denominator) else ''}{first.people:,} people per group."
+    return " ".join(dict.fromkeys(counted_in(n, denominator) for n in (first, other)))
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _union(numbers: list[NumberResult], numbering: SourceNumbering) -> list[RefView]:
     """The citation marks of several numbers, each once, in number order."""
     return numbering.refs([s for n in numbers for s in n.sources])

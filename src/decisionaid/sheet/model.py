@@ -21,7 +21,6 @@ from ..profile.model import Profile
 from .booklet import Booklet, build_booklet
 from .fields import missing_text
 from .grid import Grid
-from .options import GROUP_ORDER
 from .parts import SureView
 from .sources import RefView, SourceNumbering, SourceView
 from .text import SheetText, sheet_text
@@ -83,7 +82,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
     text = sheet_text()
     numbering = SourceNumbering(pack, text.sources)
     condition_refs = numbering.refs(text.condition_sources)
-    results = sorted(assessment.options, key=lambda o: GROUP_ORDER.index(o.status))
+    results = list(assessment.options)  # the pack's one fixed order, never by status (sheet-text.yaml: order_help)
     if document == "booklet":
         grids, sure, booklet = build_booklet(results, assessment, pack, profile, numbering, text, large_print)
         visit = None
@@ -95,7 +94,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
     flags = ("" if document == "visit" else " --booklet") + (" --large-print" if large_print else "")
     return Sheet(
         document=document,
-        title=text.title,
+        title=text.visit_title if document == "visit" else text.booklet_title,
         description=text.description,
         sheet_date=sheet_date,
         large_print=large_print,
@@ -105,7 +104,7 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         decision=text.decision,
         not_advice=text.not_advice,
         grid_help=text.grid_help,
-        grid_numbers=text.grid_numbers.format(denominator=f"{grids[0].denominator:,}"),
+        grid_numbers=text.grid_numbers,
         numbers_help=text.numbers_help,
         grids=grids,
         missing=[missing_text(f) for f in assessment.missing_information if f.split(".")[0] not in gaps],

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..evaluation.assess import OptionResult, StatementResult
-from ..pack.models import Frequency, RulePack
+from ..evaluation.assess import NumberResult, OptionResult, StatementResult
+from ..pack.models import RulePack
+from .fit import counted_in
 from .icons import IconArray, icon_array
 from .sources import RefView, SourceNumbering
 from .text import SheetText
@@ -31,6 +32,10 @@ CERTAINTY_TEXT = {
 }
 STATE_TEXT = {"met": "yes", "not_met": "no", "unknown": "not known"}
 CELL_THERAPIES = ("ahsct", "msc", "msc_np", "nsc", "ipsc")
+LIKE_YOU = {"yes": "These people were like you in the ways the study chose them.",
+            "no": "These people were not like you: the number may not hold for you.",
+            "unknown": ""}
+NOT_CONFIRMED = "We could not confirm this number in the study itself."
 
 
 class _Frozen(BaseModel):
@@ -47,6 +52,7 @@ class NumberView(_Frozen):
     did_not: str
     who: str
     when: str
+    counted: str  # how many people it came from, what a small study cannot rule out, and if they were like you
     refs: list[RefView]
     icons: IconArray
 
@@ -101,6 +107,7 @@ class OptionView(_Frozen):
     criteria: list[ReasonView]
     benefits: list[StatementView]
     risks: list[StatementView]
+    having_children: list[StatementView]  # shown to people who plan children or are unsure
     refs: list[RefView]
 
 
@@ -141,6 +148,7 @@ def option_view(result: OptionResult, pack: RulePack, numbering: SourceNumbering
         criteria=reasons,
         benefits=[_statement_view(s, certainty, numbering, large_print) for s in result.benefits],
         risks=[_statement_view(s, certainty, numbering, large_print) for s in result.risks],
+        having_children=[_statement_view(s, certainty, numbering, large_print) for s in result.having_children],
         refs=refs,
     )
 
@@ -160,7 +168,7 @@ def _statement_view(statement: StatementResult, option_certainty: str, numbering
     )
 
 
-def _number_view(number: Frequency, numbering: SourceNumbering, large_print: bool) -> NumberView:
+def _number_view(number: NumberResult, numbering: SourceNumbering, large_print: bool) -> NumberView:
     rest = number.denominator - number.count
     alt = (f"Picture of {number.denominator:,} people as squares. {number.count:,} filled squares are people who "
            f"{number.outcome}. {rest:,} empty squares are people who did not.")
@@ -172,6 +180,8 @@ def _number_view(number: Frequency, numbering: SourceNumbering, large_print: boo
         did_not=f"{_about(rest)}{natural_frequency(rest, number.denominator)} people did not.",
         who=sentence(number.population),
         when=sentence(number.time_frame),
+        counted=" ".join(filter(None, [counted_in(number, number.denominator), LIKE_YOU[number.applies_to_you],
+                                       "" if number.confirmed else NOT_CONFIRMED])),
         refs=numbering.refs(number.sources),
         icons=icon_array(number.count, number.denominator, alt=alt, large_print=large_print),
     )

@@ -13,6 +13,7 @@ when a PDF is made (the import alone costs about 0.4 s).
 from __future__ import annotations
 
 import mimetypes
+import re
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..plumbing.readability import sheet_grade
+from ..plumbing.readability import sheet_grade, word_count
 from ..plumbing.resources import templates_dir
+from .fitting import MAX_PAGES, MAX_WORDS, STEPS, shortened
 from .model import Sheet
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ STYLESHEETS = {("visit", False): ("base.css", "visit.css"),
                ("booklet", True): ("base.css", "sheet.css", "large-print.css")}
 # Where the sheet prints its own reading grade, filled in once the patient text is rendered.
 GRADE_SLOT = '<span class="reading-grade">?</span>'
+#: words the layout's count may differ from a PDF reader's (hyphens, tick boxes, the footers)
+WORD_MARGIN = 40
+CITATION = re.compile(r"\[([\d, :a-z]+)\]")
 
 
 @lru_cache(maxsize=1)
@@ -71,17 +76,57 @@ def _with_grade(html: str, grade: float) -> str:
 
 
 def render_pdf(sheet: Sheet) -> bytes:
-    """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes."""
-    return html_to_pdf(render_html(sheet), STYLESHEETS[sheet.document, sheet.large_print])
+    """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes. A visit sheet is
+    shortened step by step (fitting.py) until it keeps to its pages."""
+    if sheet.document != "visit":
+        return html_to_pdf(render_html(sheet), STYLESHEETS[sheet.document, sheet.large_print])
+    return _write(fitted(sheet)[1])
+
+
+def fitted(sheet: Sheet) -> tuple[Sheet, Any]:
+    """The visit sheet as printed (shortened until it keeps to its pages and, in normal print, pages 1 and 2
+    to their words) and its laid-out pages."""
+    names = STYLESHEETS[sheet.document, sheet.large_print]
+    step, page3 = 0, False  # page 3 is shortened only when the pages do not fit, not for words alone
+    while True:
+        short = shortened(sheet, step, page3)
+        document = _layout(render_html(short), names)
+        pages_fit = len(document.pages) <= MAX_PAGES[sheet.large_print]
+        words_fit = sheet.large_print or _words(document.pages[:2]) <= MAX_WORDS - WORD_MARGIN
+        if (pages_fit and words_fit) or (step == STEPS and page3):
+            return short, document
+        if not pages_fit and not page3:
+            page3, step = True, max(step, 1)  # the same step again (at least the first), page 3 included
+        else:
+            step = min(step + 1, STEPS)
+            page3 = page3 or step == STEPS
+
+
+def fitted_sheet(sheet: Sheet) -> Sheet:
+    """The sheet as its PDF prints it (a visit sheet shortened to keep to its pages)."""
+    return fitted(sheet)[0] if sheet.document == "visit" else sheet
+
+
+def _words(pages: list[Any]) -> int:
+    """Words a reader reads on laid-out pages (citation marks such as [4, 12] left out)."""
+    text = " ".join(box.text for page in pages for box in page._page_box.descendants() if hasattr(box, "text"))
+    return word_count(CITATION.sub("", text))
 
 
 def html_to_pdf(html: str, stylesheet_names: tuple[str, ...] = STYLESHEETS["visit", False]) -> bytes:
+    return _write(_layout(html, stylesheet_names))
+
+
+def _layout(html: str, stylesheet_names: tuple[str, ...]) -> Any:
+    """The laid-out pages (WeasyPrint's Document), not yet written."""
     weasyprint, fetcher, font_config, stylesheets = _weasy(stylesheet_names)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(
+    return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).render(
         stylesheets=stylesheets, font_config=font_config, pdf_variant=PDF_VARIANT, presentational_hints=False,
-        uncompressed_pdf=False,
-    )
+        uncompressed_pdf=False)
+
+
+def _write(document: Any) -> bytes:
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, presentational_hints=False, uncompressed_pdf=False)
     return pdf
 
 

@@ -27,6 +27,10 @@ KIND_TEXT = {
 }
 
 
+#: characters of a source in the visit sheet's shortest list
+BRIEF = 70
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -54,6 +58,12 @@ class SourceView(_Frozen):
         if len(self.citation) >= 15 and re.search(r"\b(19|20)\d\d\b", self.citation):
             return self.citation
         return f"{self.title}. {self.citation}" if self.citation else self.title
+
+
+    def brief(self, characters: int = BRIEF) -> str:
+        """For a list that must fit a page: the short form cut to about `characters` (the booklet has it in full)."""
+        short = self.short
+        return short if len(short) <= characters else short[:characters].rsplit(" ", 1)[0] + " …"
 
 
 class SourceNumbering:

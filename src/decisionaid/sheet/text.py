@@ -61,13 +61,14 @@ class FieldWords(_Strict):
 
 class VisitText(_Strict):
     booklet_note: Text
+    booklet_note_short: Text  # when page 1 must be shortened to fit
     numbers_help: Text
     grid_help: Text
     decision: Text
     values_help: Text
     abroad: Text
     sure_scoring: Text
-    values: list[Text]
+    values: dict[str, Text]
     fields: dict[str, FieldWords]
     conditions: dict[str, Text]
 
@@ -86,7 +87,6 @@ class SheetSource(_Strict):
 
 
 class SheetText(_Strict):
-    title: Text
     description: Text
     condition: dict[str, Text]
     condition_sources: list[str]
@@ -97,6 +97,13 @@ class SheetText(_Strict):
     grid_numbers: Text
     status_short: dict[str, Text]
     grid_names: dict[str, Text]
+    grid_name_on_strong_drug: Text
+    option_groups: dict[str, Text]
+    order_help: Text
+    glossary: list[tuple[Text, Text]]
+    hospital: dict[str, Text]
+    visit_title: Text
+    booklet_title: Text
     status_questions: dict[str, Text]
     general_questions: list[Text]
     general_questions_sources: list[str]

@@ -11,20 +11,23 @@ Sources are numbered in the order these pages cite them.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import Assessment, OptionResult
 from ..evaluation.changes import Answers, grouped
 from ..pack.models import RulePack
 from ..profile.model import Profile
-from .clinical import ClinicalOption, clinical_options, clinical_profile, contraindications
+from .clinical import ClinicalOption, SafetyView, clinical_options, clinical_profile, safety_view
 from .drug import OwnDrugView, own_drug_view
 from .fields import missing_text
-from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids
+from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids, missing_cell
 from .parts import ChecklistView, SureView, checklist_view, sure_view
 from .sources import RefView, SourceNumbering
 from .text import SheetText
-from .words import first_sentence, join_words, lower_first
+from .weigh import cautions, cautions_text, value_words
+from .words import first_sentence, join_words, lower_first, sentence
 
 MAX_QUESTIONS = 4  # the issue allows eight; four keep pages 1 and 2 within 1,200 words
 TRIAL_CELL_THERAPIES = ("msc", "msc_np", "nsc", "ipsc")
@@ -64,15 +67,28 @@ class Block(_Frozen):
     answers: list[tuple[str, GridCell]]
 
 
+class ChildrenLine(_Frozen):
+    """For someone who may want children: what one option means for having children later. Its sources are
+    ids, not numbered citations: a source is numbered only when a page prints it (the next layout adds a row)."""
+
+    option: str
+    text: str
+    sources: list[str]
+
+
 class Visit(_Frozen):
     booklet_note: str
+    booklet_note_short: str
     numbers_help: str
     grid_help: str
+    order_help: str
+    glossary: list[tuple[str, str]]
     decision: str
     fits: list[FitLine]
     own_drug: OwnDrugView | None  # page 2: what the patient's drug label says that concerns them; page 3: detail
     blocks: list[Block]
     changes: list[ChangeView]
+    children: list[ChildrenLine]  # empty unless the patient plans children or is unsure
     questions: list[str]
     question_refs: list[RefView]
     values_help: str
@@ -80,15 +96,22 @@ class Visit(_Frozen):
     checklist: ChecklistView | None
     clinical_profile: str
     clinical_options: list[ClinicalOption]
-    contraindications: list[str]
+    safety: SafetyView
+    #: what page 3 left out to keep the sheet to three pages ("the booklet lists them"); empty when nothing was
+    omitted: list[str] = []
+    compact: bool = False  # the last step: page 1 set tighter (the same type size, less space between lines)
+    #: page 3 lists each source in at most this many characters (0: in full; the booklet has them in full)
+    compact_sources: int = 0
 
 
 def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,
                 numbering: SourceNumbering, text: SheetText) -> tuple[list[Grid], SureView, Visit]:
     """The visit sheet's grid, SURE test and own parts, numbered in the order the three pages cite them."""
     names = {r.id: text.grid_names.get(r.id, pack.options[r.id].short_title) for r in results}
+    if _on_strong_drug(profile, pack):
+        names["he_dmt"] = text.grid_name_on_strong_drug
     grids = build_grids(results, pack, numbering, text, names=names, fit="missing", questions=VISIT_QUESTIONS,
-                        evidence="certainty")
+                        evidence="certainty", given=_own_cells(results, pack, profile, numbering, text))
     fits = [FitLine(option=names[r.id], status=text.status_short[r.status], reason=r.reason,
                     refs=numbering.refs([s for c in r.criteria if c.id in r.deciding_criteria for s in c.sources]))
             for r in results]
@@ -103,23 +126,58 @@ def build_visit(results: list[OptionResult], assessment: Assessment, pack: RuleP
     checklist = checklist_view(text, numbering, abroad=abroad, short=True) if abroad or trial_only else None
     visit = Visit(
         booklet_note=text.visit.booklet_note,
+        booklet_note_short=text.visit.booklet_note_short,
         numbers_help=text.visit.numbers_help,
-        grid_help=text.visit.grid_help.format(denominator=f"{grids[0].denominator:,}"),
+        grid_help=text.visit.grid_help,
+        order_help=text.order_help,
+        glossary=[tuple(item) for item in text.glossary],
         decision=text.visit.decision,
         fits=fits,
         own_drug=own_drug,
         blocks=_blocks(grids[0], fits),
         changes=changes,
+        children=[ChildrenLine(option=names[r.id], text=s.text, sources=list(s.sources))
+                  for r in results for s in r.having_children[:1]],
         questions=questions,
         question_refs=question_refs,
         values_help=text.visit.values_help,
-        values=list(text.visit.values),
+        values=[text.visit.values[row.key] for row in grids[0].rows if row.key in text.visit.values],
         checklist=checklist,
         clinical_profile=clinical_profile(profile, pack),
-        clinical_options=clinical_options(results, pack, names, numbering),
-        contraindications=contraindications(assessment, profile, results, names),
+        clinical_options=clinical_options(results, pack, profile, names, numbering),
+        safety=safety_view(profile, results, pack, names),
     )
     return grids, sure, visit
+
+
+def _on_strong_drug(profile: Profile, pack: RulePack) -> bool:
+    drug = pack.catalogue.resolve(profile.current_dmt) if profile.current_dmt else None
+    return drug is not None and drug.tier == "high"
+
+
+def _own_cells(results: list[OptionResult], pack: RulePack, profile: Profile, numbering: SourceNumbering,
+               text: SheetText) -> dict[tuple[str, str], GridCell]:
+    """The visit sheet's own cells: each status with its cautions named, how well the patient's own drug
+    works, time in hospital and recovery, and (for someone who may want children) what each option means
+    for having children later."""
+    cells: dict[tuple[str, str], GridCell] = {}
+    for r in results:
+        named = cautions_text(cautions(r, pack, profile))
+        cells["fit", r.id] = GridCell(lead=text.status_short[r.status] + ".",
+                                      text=" ".join(filter(None, [named, missing_cell(r)])), refs=[])
+        cells["hospital", r.id] = GridCell(lead="", text=text.hospital[r.id], refs=[])
+        if profile.plans_children in ("yes", "unsure"):
+            said = r.having_children[:1]
+            cells["children", r.id] = (GridCell(lead="", text=first_sentence(said[0].text), refs=numbering.refs(said[0].sources))
+                                       if said else GridCell(lead="", text="Nothing known to change it.", refs=[]))
+    drug = pack.catalogue.resolve(profile.current_dmt) if profile.current_dmt else None
+    if drug is not None:
+        # the drug's own trial result where the catalogue has one, else what its efficacy tier did in trials
+        how_well = drug.note if re.search(r"relapse|%", drug.note) else pack.catalogue.tiers[drug.tier]
+        how_well = how_well.split(", but ")[0]  # what it does; its safety is in the risks row
+        cells["works", "no_change"] = GridCell(lead=f"Your drug, {drug.generic}:", text=sentence(how_well),
+                                               refs=numbering.refs(drug.sources))
+    return cells
 
 
 def _blocks(grid: Grid, fits: list[FitLine]) -> list[Block]:
@@ -164,8 +222,8 @@ def _change_view(result: OptionResult, name: str, profile: Profile, pack: RulePa
     for field in fields:
         for group in grouped(field, result.what_would_change, pack):
             status = text.status_short[group.status]
-            answers.append(f"If {answer_words(field, group, profile, pack, text)}: {lower_first(status)}.")
-            clinical.append(f"{missing_text(field)} {clinical_values(field, group)}: {status.lower()}")
+            answers.append(f"If {_singular(answer_words(field, group, profile, pack, text))}: {lower_first(status)}.")
+            clinical.append(f"{clinical_values(field, group)}: {status.lower()}")
     return ChangeView(
         option=name,
         missing=join_words(named),
@@ -183,7 +241,7 @@ def _range(group: Answers) -> str:
     if group.low is None and group.high is None:
         return "any number"
     if group.low is None:
-        return f"{group.high:g} or less"
+        return f"up to {group.high:g}"
     if group.high is None:
         return f"{group.low:g} or more"
     return f"{group.low:g}" if group.low == group.high else f"{group.low:g} to {group.high:g}"
@@ -209,12 +267,18 @@ def answer_words(field: str, group: Answers, profile: Profile, pack: RulePack, t
     return join_words([wording[str(v)].format(drug=drug) for v in values], "or")
 
 
+def _singular(words: str) -> str:
+    """'up to 1 years' -> 'up to 1 year' (a range's one-sided bound of 1 reads as one)."""
+    return re.sub(r"(?<![\d.])(up to 1|1) (year|relapse|month|lesion|active lesion|new or bigger lesion)s\b", r"\1 \2", words)
+
+
 def clinical_values(field: str, group: Answers) -> str:
-    """Answers in the MS team's words: '6 to 6.5', 'none', 'heart disease or HIV'."""
+    """Answers in the MS team's words: 'EDSS 6 to 6.5', 'no comorbidities', 'heart disease or HIV', 'uses a wheelchair'."""
+    generic = _generic(field)
     if all(isinstance(v, int | float) for v in group.values):
-        return _range(group)
-    words = ["none" if v == [] else (v[0] if isinstance(v, list) else str(v)).replace("_", " ") for v in group.values]
-    return join_words(words, "or")
+        return f"{missing_text(generic)} {_range(group)}"
+    words = [value_words(generic, v[0] if isinstance(v, list) and v else v) for v in group.values]
+    return join_words(list(dict.fromkeys(words)), "or")
 
 
 def _tier(drug: str, pack: RulePack) -> str:

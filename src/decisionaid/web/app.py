@@ -296,7 +296,9 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
         pdf = await run_job(request, "sheet", payload)
     except JobFailed as failed:
         return _failed(failed)
-    name = f"ms-options-sheet-{day.isoformat()}-{payload['document']}" + ("-large-print" if reading.large_print else "")
+    # the documents' one name: "visit sheet" or "booklet", as in their titles
+    kind = "visit-sheet" if payload["document"] == "visit" else "booklet"
+    name = f"ms-options-{kind}-{day.isoformat()}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
         **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"'})
 

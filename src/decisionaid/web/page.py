@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..plumbing.resources import templates_dir
@@ -57,10 +58,19 @@ def font_files() -> dict[str, bytes]:
     return {name: (templates_dir() / "fonts" / name).read_bytes() for name in FONTS}
 
 
+@lru_cache(maxsize=1)
+def booklet_pages() -> tuple[int, int]:
+    """The booklet's length, the range over the examples (templates/document-lengths.yaml, made with the docs)."""
+    lengths = yaml.safe_load((templates_dir() / "document-lengths.yaml").read_text(encoding="utf-8"))
+    low, high = lengths["booklet"]
+    return int(low), int(high)
+
+
 def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str], focus: str = "") -> str:
     """The form, filled in with `answers`, each error beside its question and listed at the top;
     `focus` names the answer whose box has the focus (a new earlier-medicine block)."""
     return _environment().get_template("form.html").render(
+        booklet_pages=booklet_pages(),
         sections=SECTIONS, later_questions=LATER_QUESTIONS, answers=answers, errors=errors,
         summary=[error_link(name, message) for name, message in errors.items()],
         prior_answers=PRIOR_DMT_ANSWERS, stop_reasons=STOP_REASONS, prior_rows=answers.prior_rows(),

@@ -1,0 +1,135 @@
+"""The visit sheet kept to its pages: three in normal print (pages 1 and 2 within 1,200 words), at
+most ten in large print.
+
+Some profiles bring more than three pages hold (fifty earlier drugs, many unknown facts, every
+health condition). The sheet is then shortened step by step, each step keeping what the visit needs
+most and saying what it left to the booklet, until the pages fit (render.py lays it out after each
+step; most sheets fit at step 0 and are laid out once). The steps only shorten lists and merge lines;
+they never change a status, a number or a font size.
+"""
+
+from __future__ import annotations
+
+from .clinical import ClinicalOption, CriterionLine
+from .model import Sheet
+from .sources import BRIEF
+from .visit import ChangeView, Visit
+
+#: pages each visit sheet may have: normal print, large print
+MAX_PAGES = {False: 3, True: 10}
+#: words on pages 1 and 2 of the normal print, for a 20-minute consultation
+MAX_WORDS = 1200
+STEPS = 5
+NAME_CHARACTERS = 40
+NAMED_MISSING = 8
+
+
+def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
+    """The visit sheet after `step` shortening steps (0: as built); other documents are returned as they are.
+    Without `page3` only pages 1 and 2 are shortened (their words were too many, the pages fitted)."""
+    visit = sheet.visit
+    if visit is None or step == 0:
+        return sheet
+    omitted: list[str] = []
+    update: dict[str, object] = {}
+    options = [_merged(o) for o in visit.clinical_options] if page3 else visit.clinical_options  # step 1
+    if step >= 2:  # page 2 and 3: the first answers and checklist items, three questions
+        update["changes"] = [_fewer_answers(c, page3) for c in visit.changes]
+        update["questions"] = visit.questions[:3]
+        if visit.checklist is not None:
+            update["checklist"] = visit.checklist.model_copy(update={"items": visit.checklist.items[:2]})
+    if step >= 3:  # page 1: the short note about the booklet
+        update["booklet_note"] = visit.booklet_note_short
+    if step >= 3 and page3:  # page 3: the criteria for each option are counted, the ones against it kept
+        dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
+        options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]
+        if dropped:
+            lines = f"{dropped} line{'' if dropped == 1 else 's'}"
+            omitted.append(f"The criteria that count for each option ({lines}) are listed in the booklet.")
+    if step >= 4:  # page 2: each option's reason in its first sentence; the own drug's first note
+        update["fits"] = [f.model_copy(update={"reason": _first_sentence(f.reason)}) for f in visit.fits]
+        if visit.own_drug is not None:
+            update["own_drug"] = visit.own_drug.model_copy(update={
+                "notes": visit.own_drug.notes[:1],
+                "for_ms_team": visit.own_drug.for_ms_team[:1] if page3 else visit.own_drug.for_ms_team})
+    if step >= 5:  # page 1 set tighter: the same type size, less space between lines
+        update["compact"] = True
+    if step >= 5:  # page 2: what would change each undecided option is left to page 3, which gives one answer
+        update["changes"] = [c.model_copy(update={"answers": [], "ask": [],
+                                                  "clinical": c.clinical[:1] if page3 else c.clinical})
+                             for c in visit.changes]
+    update["clinical_options"] = options
+    update["omitted"] = [*visit.omitted, *omitted]
+    if page3:
+        update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2
+    sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
+    # page 1: the type of MS in its first sentence (then alone: page 3 has the rest), and each answer
+    # about children in its first clause
+    sheet_update["condition"] = [_first_sentence(sheet.condition[0]), *(sheet.condition[1:] if step < 3 else [])]
+    if len(sheet.patient_name) > NAME_CHARACTERS:  # a very long name would push the grid off page 1
+        sheet_update["patient_name"] = sheet.patient_name[:NAME_CHARACTERS] + " …"
+    if step >= 4 and page3 and len(sheet.missing) > NAMED_MISSING:  # page 3: the first missing facts, the rest counted
+        rest = len(sheet.missing) - NAMED_MISSING
+        sheet_update["missing"] = [*sheet.missing[:NAMED_MISSING], f"and {rest} more, listed in the booklet"]
+    if step >= 2:  # and later the time in hospital in its first sentence
+        grid = sheet.grids[0]
+        cut = {"children": _first_clause, "hospital": _first_sentence if step >= 4 else str}
+        rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": cut[r.key](c.text)}) for c in r.cells]})
+                if r.key in cut else r for r in grid.rows]
+        sheet_update["grids"] = [grid.model_copy(update={"rows": rows}), *sheet.grids[1:]]
+    data = sheet.model_copy(update=sheet_update).model_dump()
+    # a source no line cites any more leaves the list, and the rest are numbered again in citation order
+    cited = _cited(data)
+    numbers = {s.number: new for new, s in enumerate((s for s in sheet.sources if s.number in cited), start=1)}
+    data["sources"] = [s for s in data["sources"] if s["number"] in cited]
+    return Sheet.model_validate(_renumbered(data, numbers))
+
+
+def _renumbered(data: object, numbers: dict[int, int]) -> object:
+    """A dumped model with every citation mark and source renumbered."""
+    if isinstance(data, dict):
+        keys = set(data)
+        if "number" in data and (keys == {"number", "commercial"} or "citation" in keys):
+            return {**data, "number": numbers[int(data["number"])]}
+        return {key: _renumbered(value, numbers) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_renumbered(value, numbers) for value in data]
+    if isinstance(data, tuple):
+        return tuple(_renumbered(value, numbers) for value in data)
+    return data
+
+
+def _cited(data: object) -> set[int]:
+    """The numbers of every citation mark (RefView) in a dumped model."""
+    if isinstance(data, dict):
+        if set(data) == {"number", "commercial"}:
+            return {int(data["number"])}
+        return {n for value in data.values() for n in _cited(value)}
+    if isinstance(data, list | tuple):
+        return {n for value in data for n in _cited(value)}
+    return set()
+
+
+def _merged(option: ClinicalOption) -> ClinicalOption:
+    """The criteria that count for the option on one line (the ones against it and the unknown ones stay apart)."""
+    for_it = [c for c in option.criteria if c.side == "For"]
+    if len(for_it) < 2:
+        return option
+    line = CriterionLine(mark=for_it[0].mark, side="For", text="; ".join(dict.fromkeys(c.value or c.text for c in for_it)), value="",
+                         refs=list({r.number: r for c in for_it for r in c.refs}.values()))
+    return option.model_copy(update={"criteria": [c for c in option.criteria if c.side != "For"] + [line]})
+
+
+def _fewer_answers(change: ChangeView, page3: bool) -> ChangeView:
+    return change.model_copy(update={"answers": change.answers[:1],
+                                     "clinical": change.clinical[:3] if page3 else change.clinical})
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
+
+
+def _first_clause(text: str) -> str:
+    head, comma, _ = text.partition(", ")
+    return head + "." if comma and len(head) > 20 else text

@@ -208,5 +208,7 @@ def test_every_profile_comes_back_from_the_form_answers_it_fills_in(path: Path) 
 
 def test_every_profile_field_has_its_question() -> None:
     """A field the form cannot show would be lost on loading saved answers."""
-    grouped = {"mri_last_12_months", "prior_dmts", "comorbidities"}  # asked by blocks of their own
+    grouped = {"mri_last_12_months", "prior_dmts", "comorbidities",  # asked by blocks of their own
+               "pregnant_or_breastfeeding"}  # the older field: asked as pregnant and breastfeeding apart
+    assert answers_for({"pregnant_or_breastfeeding": "no"}).get("breastfeeding") == "no"
     assert set(Profile.model_fields) - grouped <= set(QUESTIONS)

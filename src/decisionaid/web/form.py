@@ -555,6 +555,9 @@ def answers_for(data: Mapping[str, Any], sheet: Answers | None = None) -> Answer
             pairs += [("comorbidities", c) for c in value]
         elif key in QUESTIONS:
             pairs.append((key, _as_text(value)))
+        elif key == "pregnant_or_breastfeeding":  # the older field (profile v1.1): the form asks the two apart;
+            # "yes" becomes yes to both, which every option weighs as the profile weighs the older "yes"
+            pairs += [("pregnant", _as_text(value)), ("breastfeeding", _as_text(value))]
         else:
             raise KeyError(f"the form has no question for {key}")
     if sheet is not None:

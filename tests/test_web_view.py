@@ -74,7 +74,7 @@ def test_the_buttons_of_the_sheet_page_give_the_pdf_the_answers_and_the_form_bac
                               ("prior_dmts.0.drug", "Tecfidera"), ("large_print", "yes")]).text
     carried = [(a["name"], a["value"]) for a in _Elements(html).find("input", type="hidden")]
     pdf = post(web_server, "/sheet", carried)
-    assert pdf.status_code == 200 and pdf.headers["content-disposition"].endswith(f'{DAY}-visit-large-print.pdf"')
+    assert pdf.status_code == 200 and pdf.headers["content-disposition"].endswith(f'ms-options-visit-sheet-{DAY}-large-print.pdf"')
     saved = post(web_server, "/answers", carried)
     assert saved.status_code == 200 and yaml.safe_load(saved.content)["prior_dmts"] == [{"drug": "Tecfidera"}]
     again = post(web_server, "/view", [*carried, ("do", "change")])

@@ -131,5 +131,8 @@ def _first_sentence(text: str) -> str:
 
 
 def _first_clause(text: str) -> str:
+    """The main clause before a comma ('The chemotherapy can leave you unable to have children'); a leading
+    condition ('If you may want a baby, ...') is no clause on its own, so that text stays whole."""
     head, comma, _ = text.partition(", ")
-    return head + "." if comma and len(head) > 20 else text
+    conditional = head.split(" ", 1)[0].lower() in ("if", "when", "while", "after", "before", "unless", "for")
+    return head + "." if comma and len(head) > 20 and not conditional else text

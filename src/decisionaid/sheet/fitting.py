@@ -22,6 +22,7 @@ MAX_WORDS = 1200
 STEPS = 5
 NAME_CHARACTERS = 40
 NAMED_MISSING = 8
+CHECKLIST_ITEMS = 2
 
 
 def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
@@ -36,8 +37,11 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
     if step >= 2:  # page 2 and 3: the first answers and checklist items, three questions
         update["changes"] = [_fewer_answers(c, page3) for c in visit.changes]
         update["questions"] = visit.questions[:3]
-        if visit.checklist is not None:
-            update["checklist"] = visit.checklist.model_copy(update={"items": visit.checklist.items[:2]})
+        if visit.checklist is not None and len(visit.checklist.items) > CHECKLIST_ITEMS:
+            rest = len(visit.checklist.items) - CHECKLIST_ITEMS
+            update["checklist"] = visit.checklist.model_copy(update={
+                "items": visit.checklist.items[:CHECKLIST_ITEMS],
+                "intro": f"The booklet lists {rest} more warning signs than these. {visit.checklist.intro}"})
     if step >= 3:  # page 1: the short note about the booklet
         update["booklet_note"] = visit.booklet_note_short
     if step >= 3 and page3:  # page 3: the criteria for each option are counted, the ones against it kept
@@ -131,5 +135,8 @@ def _first_sentence(text: str) -> str:
 
 
 def _first_clause(text: str) -> str:
+    """The main clause before a comma ('The chemotherapy can leave you unable to have children'); a leading
+    condition ('If you may want a baby, ...') is no clause on its own, so that text stays whole."""
     head, comma, _ = text.partition(", ")
-    return head + "." if comma and len(head) > 20 else text
+    conditional = head.split(" ", 1)[0].lower() in ("if", "when", "while", "after", "before", "unless", "for")
+    return head + "." if comma and len(head) > 20 and not conditional else text

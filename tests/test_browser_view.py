@@ -117,6 +117,7 @@ def test_the_sheet_page_works_by_keyboard_alone(tab: Any, tmp_path: Path) -> Non
     _tab_to(tab, "button.main")
     tab.keyboard.press("Enter")
     tab.get_by_role("heading", name=SHEET_TITLE).wait_for()
+    tab.wait_for_load_state("load")  # its stylesheet too, before a computed style is read
     assert tab.evaluate("document.activeElement.textContent") == "Skip to your sheet"  # where a new page starts
     tab.keyboard.press("Tab")
     assert tab.evaluate("document.activeElement.textContent") == "Download the PDF"

@@ -295,9 +295,11 @@ def test_markup_and_urls_in_free_text_are_printed_never_fetched(tmp_path, listen
     assert result.returncode == 0, result.stderr
     page = html.read_text()
     assert "&lt;img src=http://" in page and "<img src=http" not in page and "<link rel=attachment" not in page
+    assert "<style>" not in page
     assert pypdf.PdfReader(out).attachments == {}
     text = pdf_text(out.read_bytes())
-    assert "<img src=" in text and "@import" in text and "&lt;" not in text  # printed as typed, escaped once
+    # printed as typed, escaped once (the visit sheet shortens a name this long: issue 20)
+    assert "<img src=" in text and "&lt;" not in text
     assert _Recorder.hits == []
 
 

@@ -6,7 +6,7 @@ Which drugs count as high-efficacy is data that rule authors maintain, never a l
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -27,6 +27,7 @@ class DrugLabel(_Strict):
 
     Where the labels differ, the text shows both and the stricter reading decides. Each passage is
     shown only when it concerns the patient (see evaluation/drug_notes.py)."""
+    said: ClassVar[tuple[str, ...]] = ("pregnancy", "breastfeeding", "before_pregnancy", "when_active", "while_on_it", "for_ms_team", "for_ms_team_when_active", "continue_in_pregnancy")  # translated (pack/said.py)
 
     pregnancy: Annotated[str, Field(min_length=1, description="In pregnancy: shown when pregnant.")]
     breastfeeding: Annotated[str, Field(min_length=1, description="While breastfeeding: shown when breastfeeding.")]
@@ -48,6 +49,7 @@ class DrugLabel(_Strict):
 
 
 class Drug(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("generic", "note")  # translated (pack/said.py)
     id: Id
     generic: Annotated[str, Field(min_length=1)]
     brands: list[str] = []
@@ -65,6 +67,7 @@ class Drug(_Strict):
 
 
 class DrugCatalogue(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("tiers",)  # translated (pack/said.py)
     tiers: dict[Tier, str]
     drugs: Annotated[list[Drug], Field(min_length=1)]
     _by_name: dict[str, Drug] = PrivateAttr(default_factory=dict)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -129,6 +129,8 @@ def iter_leaves(condition: Condition) -> Iterator[Leaf]:
 # ----------------------------------------------------------------------------- sourced content
 class Quote(_Strict):
     """A verbatim quote from a seed document, with what published evidence says about it."""
+    said: ClassVar[tuple[str, ...]] = ("comment",)  # what a patient reads: translated (pack/said.py)
+    said_beside: ClassVar[dict[str, str]] = {"text": "translation"}  # the quote keeps its words; its translation goes beside
 
     source: Annotated[SourceId, Field(description="A source with a `seed` file in sources.yaml.")]
     text: Annotated[Text, Field(description="Word for word from the seed (spaces and line breaks may differ).")]
@@ -136,10 +138,13 @@ class Quote(_Strict):
                           Field(description="How the claim compares with published evidence.")]
     comment: Annotated[Text, Field(description="What the evidence says, for the patient (shown on the sheet).")]
     better_sources: Annotated[list[SourceId], Field(description="Sources that back the comment.")] = []
+    translation: Annotated[str, Field(description="Filled from the catalogue in a document in another language; "
+                                      "never written in the rules.", max_length=0)] = ""
 
 
 class Frequency(_Strict):
     """A natural frequency: `count` of `denominator` people in `population` had `outcome` in `time_frame`."""
+    said: ClassVar[tuple[str, ...]] = ("outcome", "time_frame", "population", "people_note")  # what a patient reads: translated (pack/said.py)
 
     count: Annotated[int, Field(ge=0, description="How many people out of `denominator`.")]
     denominator: Annotated[Literal[10, 100, 1000, 10000],
@@ -162,6 +167,7 @@ class Frequency(_Strict):
 
 class Statement(_Strict):
     """A benefit or a risk: shown when its condition is met (always, without a condition)."""
+    said: ClassVar[tuple[str, ...]] = ("text",)  # what a patient reads: translated (pack/said.py)
 
     id: Id
     when: Annotated[Condition | None, Field(description="Shown only when this condition is met; always without it.")] = None
@@ -177,6 +183,7 @@ class Statement(_Strict):
 
 class Criterion(_Strict):
     """A test of the profile with three outcomes: met, not met, or unknown (a fact is missing)."""
+    said: ClassVar[tuple[str, ...]] = ("label", "threshold", "met", "not_met", "unknown")  # what a patient reads: translated (pack/said.py)
 
     id: Id
     label: Annotated[Text, Field(description="A short name, shown on the clinician page.")]
@@ -191,6 +198,7 @@ class Criterion(_Strict):
 
 class DecisionRow(_Strict):
     """Criterion states → status. An empty `when` matches every profile (the catch-all)."""
+    said: ClassVar[tuple[str, ...]] = ("reason",)  # what a patient reads: translated (pack/said.py)
 
     when: Annotated[dict[Id, State | Annotated[list[State], Field(min_length=1)]],
                     Field(description="Criterion id → the state (or states) this row needs.")] = {}
@@ -208,11 +216,13 @@ class DecisionTable(_Strict):
 
 
 class Question(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("text",)  # what a patient reads: translated (pack/said.py)
     text: Text
     when: Condition | None = None
 
 
 class Study(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("design", "follow_up", "result")  # what a patient reads: translated (pack/said.py)
     name: Text
     design: Text
     size: Annotated[int, Field(ge=1)] | None = None
@@ -222,6 +232,7 @@ class Study(_Strict):
 
 
 class Evidence(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("maturity", "summary")  # what a patient reads: translated (pack/said.py)
     certainty: Certainty
     maturity: Text
     summary: Text
@@ -239,6 +250,7 @@ class NotRelevant(_Strict):
 
 class Option(_Strict):
     """One treatment option: rules/options/<id>.yaml."""
+    said: ClassVar[tuple[str, ...]] = ("title", "short_title", "in_sentence", "summary", "what_it_is_like", "availability")  # what a patient reads: translated (pack/said.py)
 
     id: OptionId
     title: Text
@@ -289,6 +301,7 @@ NOT_REVIEWED = "No MS doctor outside our team has checked this content yet."
 
 class PackMeta(_Strict):
     """The rule pack's identity, review dates and governance: rules/pack.yaml."""
+    said: ClassVar[tuple[str, ...]] = ("title", "funding", "conflicts_of_interest", "update_policy")  # what a patient reads: translated (pack/said.py)
 
     name: Text
     title: Text
@@ -317,6 +330,7 @@ class PackMeta(_Strict):
 
 
 class Source(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("note",)  # what a patient reads: translated (pack/said.py)
     id: SourceId
     title: Text
     citation: str = ""
@@ -344,6 +358,7 @@ class SafetyFact(_Strict):
 
     Every option must weigh it in a criterion that its decision table reads, or say under
     `not_relevant` why it does not concern it (checked by the loader)."""
+    said: ClassVar[tuple[str, ...]] = ("label",)  # what a patient reads: translated (pack/said.py)
 
     id: Id
     label: Annotated[Text, Field(description="What the fact is, in a few words (the clinician page shows it).")]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..plumbing import i18n
 from ..plumbing.readability import sheet_grade, word_count
 from ..plumbing.resources import templates_dir
 from .fitting import MAX_PAGES, MAX_WORDS, STEPS, shortened
@@ -51,7 +52,11 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # the current language's catalogue (plumbing/i18n.py), looked up when a template is rendered
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+    env.globals["language"] = i18n.current_language
     return env
 
 

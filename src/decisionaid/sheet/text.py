@@ -7,11 +7,13 @@ condition and the decision. Rule content (criteria, benefits, risks, option ques
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..pack.said import translated
+from ..plumbing.i18n import LANGUAGES, SOURCE_LANGUAGE, Language, _, current_language
 from ..plumbing.resources import templates_dir
 
 Text = Annotated[str, Field(min_length=1)]
@@ -22,11 +24,13 @@ class _Strict(BaseModel):
 
 
 class SureItem(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("letter", "text")
     letter: Text
     text: Text
 
 
 class Sure(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("intro", "scoring")
     intro: Text
     items: Annotated[list[SureItem], Field(min_length=4, max_length=4)]
     scoring: Text
@@ -34,17 +38,20 @@ class Sure(_Strict):
 
 
 class Choices(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("question", "choices")
     question: Text
     choices: list[Text]
 
 
 class ChecklistItem(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("text",)
     text: Text
     sources: list[str]
     visit: bool = False  # also on the visit sheet's shorter list
 
 
 class Checklist(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("intro", "visit_intro", "abroad")
     intro: Text
     visit_intro: Text
     abroad: Text
@@ -54,12 +61,15 @@ class Checklist(_Strict):
 class FieldWords(_Strict):
     """How page 2 names a missing fact, the question that settles it, and how each answer reads."""
 
+    said: ClassVar[tuple[str, ...]] = ("name", "ask", "answer")
     name: Text
     ask: Text
     answer: dict[str, Text]
 
 
 class VisitText(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("booklet_note", "booklet_note_short", "numbers_help", "grid_help", "decision", "values_help", "abroad",
+                                        "sure_scoring", "values", "conditions")
     booklet_note: Text
     booklet_note_short: Text  # when page 1 must be shortened to fit
     numbers_help: Text
@@ -74,6 +84,7 @@ class VisitText(_Strict):
 
 
 class About(_Strict):
+    said: ClassVar[tuple[str, ...]] = ("reading_level", "alternatives")
     reading_level: Text
     alternatives: Text
 
@@ -87,6 +98,11 @@ class SheetSource(_Strict):
 
 
 class SheetText(_Strict):
+    said: ClassVar[tuple[str, ...]] = (
+        "description", "condition", "decision", "not_advice", "grid_help", "numbers_help", "grid_numbers", "status_short",
+        "grid_names", "grid_name_on_strong_drug", "option_groups", "order_help", "glossary", "hospital", "visit_title",
+        "booklet_title", "status_questions", "general_questions", "missing_question", "abroad_question", "values_help",
+        "values_own", "more_criteria", "support", "next_steps")
     description: Text
     condition: dict[str, Text]
     condition_sources: list[str]
@@ -124,9 +140,20 @@ class SheetText(_Strict):
     sources: list[SheetSource]
 
 
-@lru_cache(maxsize=1)
 def sheet_text() -> SheetText:
-    """The fixed text, read once per process."""
+    """The fixed text in the current language (plumbing/i18n.py); each field's `said` names what is translated."""
+    return _sheet_text_in(current_language())
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _sheet_text_in(language: Language) -> SheetText:
+    english = _english_sheet_text()
+    return english if language == SOURCE_LANGUAGE else translated(english, _)
+
+
+@lru_cache(maxsize=1)
+def _english_sheet_text() -> SheetText:
+    """The fixed text as written, read once per process."""
     with open(templates_dir() / "sheet-text.yaml", encoding="utf-8") as handle:
         # libyaml's loader when there (about 10 ms less on a cold start); this file is our own, not user input
         return SheetText.model_validate(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))

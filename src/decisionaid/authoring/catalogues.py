@@ -1,0 +1,133 @@
+"""The translation catalogues: what Babel extracts from our YAML, and whether a language is complete.
+
+`extract_said` is a Babel extractor (registered as `decisionaid_yaml`): it reads a rule file or the
+sheet's fixed text with the line of every value, validates it into its model, and yields the
+fields that model names as `said` (pack/said.py). So the catalogue holds exactly what a document in
+another language translates, and nothing a rule author must keep in English (ids, conditions,
+trial names, source titles).
+
+`problems` compares a language's `.po` with a fresh extraction: missing and fuzzy entries,
+obsolete ones, placeholders that differ from the English, and a `.mo` older than its `.po`, each
+at file:line. A shipped language must be complete, so an English change lands with its translations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from pydantic import BaseModel, ValidationError
+
+from ..pack.catalogue import DrugCatalogue
+from ..pack.models import Option, PackMeta, SafetyFile, SourcesFile
+from ..pack.said import texts
+from ..plumbing.errors import Diagnostic
+from ..plumbing.i18n import MESSAGES, PACK, catalogue_path
+from ..plumbing.yamlpos import ReadError, read_text
+from ..sheet.text import SheetText
+
+#: which model each extracted YAML file holds, by its name (options/*.yaml are options)
+MODELS: dict[str, type[BaseModel]] = {"drugs.yaml": DrugCatalogue, "safety.yaml": SafetyFile, "pack.yaml": PackMeta,
+                                      "sources.yaml": SourcesFile, "sheet-text.yaml": SheetText}
+#: what Babel extracts for each domain, relative to the folder the domain's catalogues serve
+METHODS: dict[str, list[tuple[str, str]]] = {
+    PACK: [("options/*.yaml", "decisionaid_yaml"), ("drugs.yaml", "decisionaid_yaml"), ("safety.yaml", "decisionaid_yaml"),
+           ("pack.yaml", "decisionaid_yaml"), ("sources.yaml", "decisionaid_yaml")],
+}
+_PLACEHOLDER = re.compile(r"\{[a-z_]*\}|%\([a-z_]+\)[sd]|%[sd]")
+
+
+def extract_said(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extractor protocol: (line, function, message, comments) for each patient-facing text."""
+    name = Path(getattr(fileobj, "name", "")).name
+    model = Option if Path(getattr(fileobj, "name", "")).parent.name == "options" else MODELS.get(name)
+    if model is None:
+        return
+    try:
+        doc = read_text(fileobj.read().decode("utf-8"), name)
+        value = model.model_validate(doc.data)
+    except (ReadError, ValidationError, UnicodeDecodeError):
+        return  # `rules check` reports a file that does not read; the catalogue leaves it out
+    for at, text in texts(value):
+        line, _ = doc.where(at)
+        yield line or 1, None, text, [".".join(str(part) for part in at)]
+
+
+def extracted(folder: Path, domain: str = PACK) -> Catalog:
+    """The English messages of `folder` as Babel extracts them now, with where each stands."""
+    catalog = Catalog(fuzzy=False)
+    for file, line, message, comments, context in extract_from_dir(
+            str(folder), METHODS[domain], {pattern: {} for pattern, _ in METHODS[domain]}):
+        catalog.add(message, None, [(file, line)], auto_comments=comments, context=context)
+    return catalog
+
+
+def problems(folder: Path, language: str, domain: str = PACK, english: Catalog | None = None) -> list[Diagnostic]:
+    """Everything that keeps `language`'s catalogue of `domain` under `folder` from being complete."""
+    po = catalogue_path(folder, language, domain)
+    shown = _shown(po, folder)
+    if not po.is_file():
+        return [Diagnostic(shown, None, None, f"no {language} catalogue for '{domain}' (run scripts/catalogues.sh)",
+                           "catalogue-missing")]
+    with po.open("rb") as file:
+        translated = read_po(file, locale=language)
+    english = english if english is not None else extracted(folder, domain)
+    found: list[Diagnostic] = []
+    for message in english:
+        if not message.id:
+            continue
+        entry = translated.get(message.id, message.context)
+        where = message.locations[0] if message.locations else ("", None)
+        if entry is None or not entry.string:
+            found.append(Diagnostic(_shown(folder / where[0], folder), where[1], None,
+                                    f"no {language} translation: {_short(message.id)}", "translation-missing"))
+        elif entry.fuzzy:
+            found.append(Diagnostic(shown, entry.lineno, None, f"{language} translation marked fuzzy (the English "
+                                    f"changed): {_short(message.id)}", "translation-fuzzy"))
+        elif _placeholders(entry.string) != _placeholders(message.id):
+            found.append(Diagnostic(shown, entry.lineno, None, f"{language} translation has placeholders "
+                                    f"{sorted(_placeholders(entry.string))}, the English {sorted(_placeholders(message.id))}",
+                                    "translation-placeholders"))
+    known = {(m.id, m.context) for m in english if m.id}
+    for entry in translated:
+        if entry.id and (entry.id, entry.context) not in known:
+            found.append(Diagnostic(shown, entry.lineno, None, f"obsolete {language} entry (no longer in the "
+                                    f"English): {_short(entry.id)}", "translation-obsolete"))
+    for entry in translated.obsolete.values():
+        found.append(Diagnostic(shown, entry.lineno, None, f"obsolete {language} entry (no longer in the English): "
+                                f"{_short(entry.id)}", "translation-obsolete"))
+    found.extend(_stale_mo(po, translated, shown))
+    return found
+
+
+def _stale_mo(po: Path, translated: Catalog, shown: str) -> list[Diagnostic]:
+    import io
+
+    compiled = io.BytesIO()
+    write_mo(compiled, translated)
+    mo = po.with_suffix(".mo")
+    if not mo.is_file() or mo.read_bytes() != compiled.getvalue():
+        return [Diagnostic(shown, None, None, f"{mo.name} is not compiled from this .po (run scripts/catalogues.sh)",
+                           "catalogue-stale")]
+    return []
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _shown(path: Path, folder: Path) -> str:
+    try:
+        return str(path.relative_to(folder.parent))
+    except ValueError:
+        return str(path)

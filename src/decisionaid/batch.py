@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .plumbing.i18n import SOURCE_LANGUAGE, Language
 from .plumbing.errors import UsageError, UserError, printable
 from .plumbing.scratch import remove_folder, use_folder, worker_folder
 
@@ -115,6 +116,7 @@ def render_batch(
     large_print: bool = False,
     document: Document = "visit",
     rules_dir: Path | None = None,
+    language: Language = SOURCE_LANGUAGE,
     sheet_timeout: float = SHEET_TIMEOUT,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
@@ -141,7 +143,7 @@ def render_batch(
     started = time.perf_counter()
     tasks = [(str(p), str(o)) for p, o in zip(profiles, output_paths(profiles, out_dir))]
     before = {target: _identity(target) for _, target in tasks}
-    init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print, document)
+    init = (str(rules_dir) if rules_dir is not None else None, sheet_date.isoformat(), large_print, document, language)
     try:
         done, crashes = run_in_workers(tasks, _make_sheet, jobs=jobs, initializer=_start_worker, initargs=init,
                                        on_done=on_done, timeout=sheet_timeout)
@@ -376,12 +378,13 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool, document: Document) -> None:
-    from .pipeline import rule_pack_and_engine
+def _start_worker(rules_dir: str | None, sheet_date: str, large_print: bool, document: Document,
+                  language: Language) -> None:
+    from .pipeline import rule_pack_in
 
     _settings.update(rules_dir=rules_dir, sheet_date=dt.date.fromisoformat(sheet_date), large_print=large_print,
-                     document=document)
-    rule_pack_and_engine(rules_dir)  # once per worker
+                     document=document, language=language)
+    rule_pack_in(language, rules_dir)  # once per worker
 
 
 def _make_sheet(source: str, target: str) -> Outcome:
@@ -395,7 +398,8 @@ def _make_sheet(source: str, target: str) -> Outcome:
         pack, _ = rule_pack_and_engine(_settings["rules_dir"])
         profile = load_patient(source, pack.catalogue, on=_settings["sheet_date"], rules_dir=_settings["rules_dir"])
         sheet = make_sheet(profile, sheet_date=_settings["sheet_date"], large_print=_settings["large_print"],
-                           document=_settings["document"], rules_dir=_settings["rules_dir"])
+                           document=_settings["document"], rules_dir=_settings["rules_dir"],
+                           language=_settings["language"])
         write_output(target, render_pdf(sheet), inputs=(source,))
         if not _settings.get("frozen"):  # after the first sheet: see web/workers.py on gc.freeze
             gc.collect()

@@ -26,6 +26,7 @@ import click  # noqa: E402
 from . import __version__  # noqa: E402
 from .authoring.cli import reports_user_errors, rules, schema
 from .pipeline import rule_pack_and_engine
+from .plumbing.i18n import LANGUAGES, SOURCE_LANGUAGE, Language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,6 +51,8 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+language_option = click.option("--lang", "language", type=click.Choice(LANGUAGES), default=SOURCE_LANGUAGE,
+                               show_default=True, help="The language of the document: en, es or de.")
 rules_option = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                             help="Rule pack folder (default: the shipped rules).")
 
@@ -75,11 +78,12 @@ date_option = click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%
               help="Also (or only) write the sheet as HTML.")
 @click.option("--booklet", is_flag=True, help="The full booklet instead of the three-page visit sheet.")
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
+@language_option
 @click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date printed on the sheet, YYYY-MM-DD (default: today).")
 @rules_option
 @reports_user_errors
-def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bool, large_print: bool,
+def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bool, large_print: bool, language: Language,
           sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Make the visit sheet (PDF, three pages) for PROFILE (a .yaml/.json file, or - for standard input);
     with --booklet, the full booklet."""
@@ -95,7 +99,7 @@ def sheet(profile: str, output: Path | None, html_path: Path | None, booklet: bo
     day = sheet_date.date() if sheet_date else dt.date.today()
     patient = _load(profile, rules_dir, day)
     model = make_sheet(patient, sheet_date=day, large_print=large_print, document="booklet" if booklet else "visit",
-                       rules_dir=rules_dir)
+                       rules_dir=rules_dir, language=language)
     if html_path is not None:
         write_output(html_path, render_html(model).encode("utf-8"), inputs=(profile,))
         click.echo(f"wrote {_shown(html_path)}", err=True)
@@ -113,21 +117,28 @@ def _shown(target: Path) -> str:
 @main.command()
 @click.argument("profile", metavar="PROFILE")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=SOURCE_LANGUAGE, show_default=True,
+              help="The language of --format text (the JSON is data, always in English).")
 @date_option
 @rules_option
 @reports_user_errors
-def assess(profile: str, fmt: str, sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
+def assess(profile: str, fmt: str, language: Language, sheet_date: dt.datetime | None, rules_dir: Path | None) -> None:
     """Print the assessment of PROFILE (a profile file, a FHIR Bundle, or -): every option's status and why."""
     from .pipeline import assess_profile
+    from .plumbing.i18n import speaking
     from .plumbing.safeio import print_output
 
-    result = assess_profile(_load(profile, rules_dir, sheet_date.date() if sheet_date else None), rules_dir)
+    if fmt == "json" and language != SOURCE_LANGUAGE:
+        raise click.UsageError("--lang applies to --format text; the JSON is data, always in English")
+    patient = _load(profile, rules_dir, sheet_date.date() if sheet_date else None)
+    result = assess_profile(patient, rules_dir, language)
     if fmt == "json":
         print_output(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     from .textreport import assessment_text
 
-    print_output(assessment_text(result))
+    with speaking(language):
+        print_output(assessment_text(result))
 
 
 def _serve_option(*names: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -181,13 +192,14 @@ def serve(host: str, port: int, render_workers: int | None, max_requests: int, c
               help="Processes making sheets at the same time (default: all cores).")
 @click.option("--booklet", is_flag=True, help="The full booklet instead of the three-page visit sheet.")
 @click.option("--large-print", is_flag=True, help="Body text 16 pt or more, same content.")
+@language_option
 @click.option("--date", "sheet_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Date printed on the sheets, YYYY-MM-DD (default: today).")
 @click.option("--sheet-timeout", type=click.IntRange(1, 3600), default=60, show_default=True, metavar="SECONDS",
               help="Stop a sheet that takes longer, and report it (as the web server does).")
 @rules_option
 @reports_user_errors
-def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, large_print: bool,
+def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, large_print: bool, language: Language,
           sheet_date: dt.datetime | None, sheet_timeout: int, rules_dir: Path | None) -> None:
     """Make a visit sheet (or with --booklet the booklet) for every profile (.yaml, .yml, .json) in PROFILE_DIR.
 
@@ -200,7 +212,7 @@ def batch(profile_dir: Path, out_dir: Path, jobs: int | None, booklet: bool, lar
     try:
         result = run_with_progress(profile_dir, out_dir, jobs=jobs, sheet_date=day, large_print=large_print,
                                    document="booklet" if booklet else "visit", rules_dir=rules_dir,
-                                   sheet_timeout=sheet_timeout)
+                                   sheet_timeout=sheet_timeout, language=language)
     except BatchInterrupted as stopped:
         click.echo(str(stopped), err=True)
         sys.exit(130)

@@ -139,6 +139,7 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
             safety=list(safety.facts),
             digest=_digest(root, loading.texts),
             seeds_dir=str(seeds_dir),
+            rules_dir=str(root),
         )
     return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir,
                        loading.texts)

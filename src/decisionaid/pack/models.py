@@ -30,6 +30,7 @@ from pydantic import (
     Tag,
 )
 
+from ..plumbing.i18n import SOURCE_LANGUAGE, Language, N_, _, long_date
 from .catalogue import DrugCatalogue
 
 #: the lists of an option that hold statements (sourced text with numbers), in the order the sheet shows them
@@ -295,8 +296,18 @@ class ClinicalReview(_Strict):
     scope: Annotated[str, Field(description="What they reviewed (the whole pack, one option...).")] = ""
 
 
+class Translation(_Strict):
+    """One language's translation of the patient-facing text (its catalogues are in locale/<language>/)."""
+
+    reviews: Annotated[list[ClinicalReview], Field(description=(
+        "Reviews of the translation by an MS clinician who speaks the language, newest first; empty while there "
+        "are none (every document in the language then says so)."))] = []
+
+
 #: what every document says while no MS clinician outside the team has reviewed the content
-NOT_REVIEWED = "No MS doctor outside our team has checked this content yet."
+NOT_REVIEWED = N_("No MS doctor outside our team has checked this content yet.")
+#: what every translated document says while no MS clinician who speaks its language has reviewed it
+TRANSLATION_NOT_REVIEWED = N_("No MS doctor who speaks this language has checked this translation yet.")
 
 
 class PackMeta(_Strict):
@@ -318,15 +329,31 @@ class PackMeta(_Strict):
     update_policy: Text
     seeds: Annotated[str, Field(description="The folder of seed documents, relative to the rules folder.")] = "../seeds"
     changelog: Annotated[list[Change], Field(min_length=1)]
+    translations: Annotated[dict[Language, Translation], Field(description=(
+        "The languages this pack ships besides English, each with its reviews. A shipped language must be complete: "
+        "`rules check --strict` compares its catalogues with the English."))] = {}
 
     @property
     def review_statement(self) -> str:
         """Whether MS clinicians outside the team reviewed the content, in one plain sentence or two."""
-        if not self.clinical_review:
-            return NOT_REVIEWED
-        latest = self.clinical_review[0]
-        return (f"Checked by an MS doctor outside the team: {latest.reviewer} ({latest.role}), on {latest.date}."
-                + (f" Scope: {latest.scope}." if latest.scope else ""))
+        return _reviewed(self.clinical_review, NOT_REVIEWED, N_("Checked by an MS doctor outside the team: {reviewer} "
+                                                                "({role}), on {date}."))
+
+    def translation_statement(self, language: str) -> str:
+        """Whether an MS clinician who speaks `language` reviewed its translation ("" for English)."""
+        if language == SOURCE_LANGUAGE:
+            return ""
+        translation = self.translations.get(language)  # type: ignore[call-overload]
+        return _reviewed(translation.reviews if translation else [], TRANSLATION_NOT_REVIEWED,
+                         N_("Translation checked by an MS doctor who speaks this language: {reviewer} ({role}), on {date}."))
+
+
+def _reviewed(reviews: list[ClinicalReview], none: str, checked: str) -> str:
+    if not reviews:
+        return _(none)
+    latest = reviews[0]
+    said = _(checked).format(reviewer=latest.reviewer, role=latest.role, date=long_date(latest.date))
+    return said + (" " + _("Scope: {scope}.").format(scope=latest.scope) if latest.scope else "")
 
 
 class Source(_Strict):
@@ -387,3 +414,5 @@ class RulePack(BaseModel):
     safety: list[SafetyFact]
     digest: str
     seeds_dir: str
+    rules_dir: str  # the folder it was read from, where its catalogues are (locale/)
+    language: Language = SOURCE_LANGUAGE  # the language of its patient-facing text (pack/said.py)

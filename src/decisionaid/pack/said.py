@@ -10,11 +10,16 @@ field: a verbatim quote keeps its words and gains a translation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from ..plumbing.i18n import PACK, Language, translations
 from ..plumbing.yamlpos import Path_
+
+if TYPE_CHECKING:
+    from .models import RulePack
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -82,3 +87,10 @@ def _mapped(value: Any, gettext: Callable[[str], str]) -> Any:
     if isinstance(value, dict):
         return {key: _mapped(item, gettext) for key, item in value.items()}
     return value
+
+
+def in_language(pack: RulePack, language: Language) -> RulePack:
+    """The pack with every patient-facing text from its folder's `pack` catalogue in `language`;
+    the ids, conditions and tables are the same objects."""
+    catalogue = translations(Path(pack.rules_dir), language, PACK)
+    return translated(pack, catalogue.gettext).model_copy(update={"language": language})

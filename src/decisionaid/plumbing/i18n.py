@@ -69,6 +69,11 @@ def translations(folder: Path, language: str, domain: str) -> gettext.NullTransl
         return gettext.NullTranslations()
 
 
+def catalogue_date(folder: Path, language: str, domain: str) -> str:
+    """The revision date of a compiled catalogue (YYYY-MM-DD), "" for English or without one."""
+    return translations(folder, language, domain).info().get("po-revision-date", "")[:10]
+
+
 def _messages() -> gettext.NullTranslations:
     return translations(templates_dir(), _speaking.get(), MESSAGES)
 

@@ -10,10 +10,12 @@ the finished model and contain no rule logic.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..plumbing.i18n import PACK, SOURCE_LANGUAGE, Language, catalogue_date
 from .. import __version__
 from ..evaluation.assess import Assessment
 from ..pack.models import RulePack
@@ -67,6 +69,9 @@ class Sheet(_Frozen):
     authors: list[str]
     reviewers: list[str]
     review_statement: str  # whether MS clinicians outside the team reviewed the content, in plain words
+    language: Language  # the language it speaks; its templates render in it (render.py)
+    translation_statement: str  # whether a clinician who speaks the language reviewed the translation ("" in English)
+    catalogue_date: str  # the date of the pack's catalogue in this language ("" in English): the stamp gives it
     answer_checks: list[str]  # answers that seldom go together (consistency warnings): to check, no status changed
     profile_digest: str
     pack_digest: str
@@ -91,7 +96,8 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         booklet = None
     meta = pack.meta
     gaps = set(profile.not_in_record)  # fields a FHIR record was read for and did not hold
-    flags = ("" if document == "visit" else " --booklet") + (" --large-print" if large_print else "")
+    flags = (("" if document == "visit" else " --booklet") + (" --large-print" if large_print else "")
+             + ("" if pack.language == SOURCE_LANGUAGE else f" --lang {pack.language}"))
     return Sheet(
         document=document,
         title=text.visit_title if document == "visit" else text.booklet_title,
@@ -125,6 +131,9 @@ def build_sheet(assessment: Assessment, pack: RulePack, profile: Profile, *, she
         authors=list(meta.authors),
         reviewers=list(meta.reviewers),
         review_statement=meta.review_statement,
+        language=pack.language,
+        translation_statement=meta.translation_statement(pack.language),
+        catalogue_date=catalogue_date(Path(pack.rules_dir), pack.language, PACK),
         answer_checks=[w.text for w in assessment.consistency_warnings],
         profile_digest=assessment.profile_digest,
         pack_digest=assessment.rule_pack_digest,

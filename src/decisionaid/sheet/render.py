@@ -12,12 +12,13 @@ when a PDF is made (the import alone costs about 0.4 s).
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -30,6 +31,8 @@ from .model import Sheet
 if TYPE_CHECKING:
     from weasyprint import CSS
 
+P = ParamSpec("P")
+R = TypeVar("R")
 PDF_VARIANT = "pdf/ua-1"
 TEMPLATES = {"visit": "visit.html", "booklet": "booklet.html"}
 SCREEN_TEMPLATE = "view.html"
@@ -60,12 +63,23 @@ def _environment() -> Environment:
     return env
 
 
+def _in_its_language(function: Callable[Concatenate[Sheet, P], R]) -> Callable[Concatenate[Sheet, P], R]:
+    """The templates and the shortening steps speak the sheet's own language, whoever calls."""
+    @functools.wraps(function)
+    def speaking_it(sheet: Sheet, *args: P.args, **kwargs: P.kwargs) -> R:
+        with i18n.speaking(sheet.language):
+            return function(sheet, *args, **kwargs)
+    return speaking_it
+
+
+@_in_its_language
 def render_html(sheet: Sheet) -> str:
     """The sheet as a self-contained HTML document, with the reading grade measured on its own text."""
     html = _environment().get_template(TEMPLATES[sheet.document]).render(sheet=sheet)
     return _with_grade(html, sheet_grade(html))
 
 
+@_in_its_language
 def render_screen(sheet: Sheet, carried: Sequence[tuple[str, str]] = ()) -> str:
     """The visit sheet as a page on screen, responsive and printable. `carried` are the answers its
     buttons post again (for the PDF, to save them, to change them). It prints the reading grade of
@@ -80,6 +94,7 @@ def _with_grade(html: str, grade: float) -> str:
     return html.replace(GRADE_SLOT, GRADE_SLOT.replace("?", f"{grade:.1f}"), 1)
 
 
+@_in_its_language
 def render_pdf(sheet: Sheet) -> bytes:
     """The sheet as a tagged, accessible PDF; the same sheet always gives the same bytes. A visit sheet is
     shortened step by step (fitting.py) until it keeps to its pages."""
@@ -88,6 +103,7 @@ def render_pdf(sheet: Sheet) -> bytes:
     return _write(fitted(sheet)[1])
 
 
+@_in_its_language
 def fitted(sheet: Sheet) -> tuple[Sheet, Any]:
     """The visit sheet as printed (shortened until it keeps to its pages and, in normal print, pages 1 and 2
     to their words) and its laid-out pages."""

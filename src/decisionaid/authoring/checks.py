@@ -14,7 +14,10 @@ Stages, in the order a rule author meets them:
 5. readability (warning): patient text above reading grade 8;
 6. currency: a pack past its next-review date (warning; an error with `strict`);
 7. the FHIR map (fhir-map.yaml, when the folder has one): its shape, fields and values the profile
-   knows, every drug of drugs.yaml mapped, no code mapped twice (fhir/mapping.py).
+   knows, every drug of drugs.yaml mapped, no code mapped twice (fhir/mapping.py);
+8. translations (warning; an error with `strict`): for every language `pack.yaml` ships, its
+   catalogue against the English as extracted now: missing, fuzzy and obsolete entries,
+   placeholders that differ, a `.mo` not compiled from its `.po` (catalogues.py).
 
 A warning on a line that carries `# noqa: CODE` (or a bare `# noqa`) is not reported; errors
 cannot be silenced.
@@ -45,6 +48,8 @@ from ..plumbing.readability import (
 )
 from ..plumbing.safeio import read_input
 from ..plumbing.yamlpos import read_text
+from .catalogues import extracted
+from .catalogues import problems as catalogue_problems
 from .readability import patient_texts, quotes_with_paths
 
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
@@ -110,6 +115,7 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
         _check_review(report, reading, today or dt.date.today())
     found += _case_problems(reading)
     found += _map_problems(reading)
+    found += _translation_problems(reading)
     found = [d for d in found if not silenced(d)]
     if strict:
         found = [replace(d, level="error") for d in found]
@@ -117,6 +123,14 @@ def check_rules(rules_dir: str | Path | None = None, *, today: dt.date | None = 
     case_files = len(list((reading.root / "tests").glob("*.yaml")))
     map_files = int(map_path(reading.root).is_file())
     return CheckResult(reading.root, reading.pack, found, len(reading.documents) + case_files + map_files)
+
+
+def _translation_problems(reading: PackReading) -> list[Diagnostic]:
+    if reading.meta is None or not reading.meta.translations or any(d.level == "error" for d in reading.diagnostics):
+        return []  # over a pack that does not read, the catalogue's view of it would only echo its errors
+    english = extracted(reading.root)
+    return [replace(d, level="warning") for language in reading.meta.translations
+            for d in catalogue_problems(reading.root, language, english=english)]
 
 
 def _map_problems(reading: PackReading) -> list[Diagnostic]:

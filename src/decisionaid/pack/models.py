@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar, Literal, Union
 
+from pydantic.json_schema import SkipJsonSchema
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -139,8 +140,7 @@ class Quote(_Strict):
                           Field(description="How the claim compares with published evidence.")]
     comment: Annotated[Text, Field(description="What the evidence says, for the patient (shown on the sheet).")]
     better_sources: Annotated[list[SourceId], Field(description="Sources that back the comment.")] = []
-    translation: Annotated[str, Field(description="Filled from the catalogue in a document in another language; "
-                                      "never written in the rules.", max_length=0)] = ""
+    translation: SkipJsonSchema[str] = ""  # filled from the catalogue in another language (pack/said.py), never written
 
 
 class Frequency(_Strict):

@@ -6,6 +6,7 @@ Which drugs count as high-efficacy is data that rule authors maintain, never a l
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -85,6 +86,18 @@ class DrugCatalogue(_Strict):
 
     def model_post_init(self, context: object, /) -> None:
         self._by_name = {name.casefold(): d for d in self.drugs for name in (d.id, d.generic, *d.brands)}
+
+    def learn_names(self, names: Callable[[str], str]) -> None:
+        """Also know each drug by `names(generic)`: its generic name in another language (a profile may say
+        "teriflunomida"). A name another drug already has is not learnt."""
+        for drug in self.drugs:
+            self._by_name.setdefault(names(drug.generic).strip().casefold(), drug)
+
+    def rebind(self) -> None:
+        """After a translated copy (pack/said.py): every known name resolves to this copy's drug."""
+        by_id = {drug.id: drug for drug in self.drugs}
+        self._by_name = {name: by_id[drug.id] for name, drug in self._by_name.items()}
+        self.learn_names(lambda generic: generic)
 
     def resolve(self, name: str) -> Drug | None:
         """The drug a generic or brand name refers to, case-insensitively."""

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..plumbing.i18n import PACK, translations
 from ..plumbing.errors import Diagnostic, InputError, RulePackError
 from ..plumbing.resources import default_rules_dir
 from ..plumbing.safeio import read_input
@@ -141,6 +142,8 @@ def read_rule_pack(rules_dir: str | Path | None = None) -> PackReading:
             seeds_dir=str(seeds_dir),
             rules_dir=str(root),
         )
+        for language in meta.translations:  # a profile may name a drug as any shipped language does
+            catalogue.learn_names(translations(root, language, PACK).gettext)
     return PackReading(root, pack, loading.diagnostics, loading.docs, meta, sources, catalogue, option_files, seeds_dir,
                        loading.texts)
 

@@ -93,4 +93,6 @@ def in_language(pack: RulePack, language: Language) -> RulePack:
     """The pack with every patient-facing text from its folder's `pack` catalogue in `language`;
     the ids, conditions and tables are the same objects."""
     catalogue = translations(Path(pack.rules_dir), language, PACK)
-    return translated(pack, catalogue.gettext).model_copy(update={"language": language})
+    speaking = translated(pack, catalogue.gettext).model_copy(update={"language": language})
+    speaking.catalogue.rebind()
+    return speaking

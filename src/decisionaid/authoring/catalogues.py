@@ -13,7 +13,9 @@ at file:line. A shipped language must be complete, so an English change lands wi
 
 from __future__ import annotations
 
+import io
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +30,7 @@ from ..pack.catalogue import DrugCatalogue
 from ..pack.models import Option, PackMeta, SafetyFile, SourcesFile
 from ..pack.said import texts
 from ..plumbing.errors import Diagnostic
+from ..plumbing.safeio import write_output
 from ..plumbing.i18n import MESSAGES, PACK, catalogue_path
 from ..plumbing.yamlpos import ReadError, read_text
 from ..sheet.text import SheetText
@@ -106,13 +109,23 @@ def problems(folder: Path, language: str, domain: str = PACK, english: Catalog |
     return found
 
 
-def _stale_mo(po: Path, translated: Catalog, shown: str) -> list[Diagnostic]:
-    import io
+def compiled(translated: Catalog) -> bytes:
+    """The `.mo` of a catalogue, as `pybabel compile` writes it (fuzzy entries left out). Compiled here rather
+    than by `pybabel compile`, whose python-format check takes the pack's "35% cut" for a placeholder."""
+    out = io.BytesIO()
+    write_mo(out, translated)
+    return out.getvalue()
 
-    compiled = io.BytesIO()
-    write_mo(compiled, translated)
+
+def compile_catalogue(po: Path) -> None:
+    with po.open("rb") as file:
+        translated = read_po(file)
+    write_output(po.with_suffix(".mo"), compiled(translated))
+
+
+def _stale_mo(po: Path, translated: Catalog, shown: str) -> list[Diagnostic]:
     mo = po.with_suffix(".mo")
-    if not mo.is_file() or mo.read_bytes() != compiled.getvalue():
+    if not mo.is_file() or mo.read_bytes() != compiled(translated):
         return [Diagnostic(shown, None, None, f"{mo.name} is not compiled from this .po (run scripts/catalogues.sh)",
                            "catalogue-stale")]
     return []
@@ -131,3 +144,8 @@ def _shown(path: Path, folder: Path) -> str:
         return str(path.relative_to(folder.parent))
     except ValueError:
         return str(path)
+
+
+if __name__ == "__main__":  # scripts/catalogues.sh: python -m decisionaid.authoring.catalogues FILE.po...
+    for name in sys.argv[1:]:
+        compile_catalogue(Path(name))

@@ -1,0 +1,147 @@
+"""Documents in every shipped language, opened as a reader gets them: the visit sheet keeps to three
+pages (generated profiles and the extremes) and to its words, the PDF declares its language, no
+English sentence is left outside the marked verbatim quotes, the review status of the translation
+is said, and `assess --format text` speaks the language while the JSON stays English."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+
+import pikepdf
+import pypdf
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from decisionaid.authoring.catalogues import extracted
+from decisionaid.pack.models import TRANSLATION_NOT_REVIEWED
+from decisionaid.pipeline import make_sheet
+from decisionaid.plumbing.i18n import LANGUAGES, speaking
+from decisionaid.plumbing.i18n import _ as translate
+from decisionaid.plumbing.readability import word_count
+from decisionaid.profile.model import Profile
+from decisionaid.sheet import render_pdf
+from decisionaid.sheet.render import CITATION
+
+from .conftest import ROOT, RULES
+from .generate import profiles
+from .helpers import pdf_text, run_cli
+from .test_visit_fit import _extremes
+
+DAY = dt.date(2026, 12, 4)
+TRANSLATED = [language for language in LANGUAGES if language != "en"]
+#: pages 1 and 2 of the visit sheet: words a reader reads, per language (German and Spanish run longer)
+WORDS = {"en": 1200, "es": 1450, "de": 1500}
+# Common English words that no Spanish or German sentence is made of: 4 of them in a row of 8 words
+# is English prose that a catalogue missed (a sentence built in code, say).
+ENGLISH = {"the", "and", "you", "your", "with", "for", "this", "that", "are", "have", "not", "from", "what", "when",
+           "who", "which", "will", "can", "may", "more", "than", "about", "after", "before", "people", "were"}
+
+
+def _pages(pack, data: dict, language: str, large_print: bool = False) -> list[str]:
+    profile = Profile.model_validate(data, context={"catalogue": pack.catalogue})
+    sheet = make_sheet(profile, sheet_date=DAY, large_print=large_print, rules_dir=RULES, language=language)
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(render_pdf(sheet))).pages]
+
+
+def _english_left(text: str, quotes: list[str]) -> list[str]:
+    """English sentences of the catalogues (5 words or more), and runs of English words, in `text`."""
+    text = re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text))
+    for quote in quotes:  # verbatim quotes stay in their language, marked and translated after them
+        text = text.replace(re.sub(r"\s+", " ", quote), " ")
+    left = [m for m in _english_messages() if m in text]
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    runs = [" ".join(words[i:i + 8]) for i in range(len(words) - 7) if sum(w in ENGLISH for w in words[i:i + 8]) >= 4]
+    return left + runs[:3]
+
+
+_MESSAGES: list[str] = []
+
+
+def _english_messages() -> list[str]:
+    if not _MESSAGES:
+        from babel.messages.extract import extract_from_dir
+
+        ids = {m.id for m in extracted(RULES) if isinstance(m.id, str)}
+        for _, _, message, _, _ in extract_from_dir(str(ROOT / "templates"), [("sheet-text.yaml", "decisionaid_yaml")]):
+            ids.add(message)
+        _MESSAGES.extend(sorted(m for m in ids if len(m.split()) >= 5 and "{" not in m))
+    return _MESSAGES
+
+
+def _quotes(pack) -> list[str]:
+    found = [q.text for o in pack.options.values() for q in o.quotes]
+    found += [q.text for o in pack.options.values() for group in (o.criteria, o.benefits, o.risks, o.having_children)
+              for item in group for q in item.quotes]
+    return found
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_example_visit_sheet_speaks_the_language_on_three_pages(language, tmp_path, pack):
+    out = tmp_path / "v.pdf"
+    done = run_cli("sheet", str(ROOT / "examples" / "spms-active.yaml"), "--lang", language, "--date", "2026-12-04",
+                   "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    with pikepdf.open(out) as pdf:
+        assert str(pdf.Root.Lang) == language and len(pdf.pages) == 3
+    pages = [p.extract_text() for p in pypdf.PdfReader(out).pages]
+    text = pdf_text(out.read_bytes())
+    with speaking(language):
+        assert translate(TRANSLATION_NOT_REVIEWED) in text and translate(TRANSLATION_NOT_REVIEWED) != TRANSLATION_NOT_REVIEWED
+    assert _english_left(text, _quotes(pack)) == []
+    assert word_count(CITATION.sub("", " ".join(pages[:2]))) <= WORDS[language]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_booklet_has_no_english_left_but_its_marked_quotes(language, pack):
+    profile = Profile.model_validate({"age": 34, "ms_type": "RRMS", "relapses_last_12_months": 2, "sex": "female",
+                                      "plans_children": "yes", "current_dmt": "Tysabri", "current_dmt_months": 30,
+                                      "considering_clinic_abroad": "yes"}, context={"catalogue": pack.catalogue})
+    sheet = make_sheet(profile, sheet_date=DAY, document="booklet", rules_dir=RULES, language=language)
+    assert _english_left(pdf_text(render_pdf(sheet)), _quotes(pack)) == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_extremes_keep_to_three_pages_in_every_language(language, pack):
+    for data in _extremes(pack)[:3]:
+        pages = _pages(pack, data, language)
+        assert len(pages) == 3, (language, [p[:60] for p in pages])
+        assert word_count(CITATION.sub("", " ".join(pages[:2]))) <= WORDS[language]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_generated_profile_keeps_to_three_pages_in_every_language(language, pack):
+    @settings(max_examples=5, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(profiles(pack.catalogue))
+    def check(data):
+        assert len(_pages(pack, data, language)) == 3
+
+    check()
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_large_print_keeps_to_ten_pages_in_every_language(language, pack):
+    pages = _pages(pack, _extremes(pack)[0], language, large_print=True)
+    assert 3 <= len(pages) <= 10
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_assess_text_speaks_the_language_and_the_json_stays_english(language):
+    example = str(ROOT / "examples" / "spms-active.yaml")
+    text = run_cli("assess", example, "--lang", language)
+    english = run_cli("assess", example)
+    assert text.returncode == 0 and text.stdout != english.stdout
+    assert _english_left(text.stdout, []) == []
+    data = run_cli("assess", example, "--format", "json")
+    assert json.loads(data.stdout)["options"][0]["reason"] in english.stdout
+    refused = run_cli("assess", example, "--format", "json", "--lang", language)
+    assert refused.returncode == 2 and "--lang applies to --format text" in refused.stderr
+
+
+def test_a_profile_may_name_its_drugs_in_any_shipped_language(make_profile):
+    profile = make_profile("age: 40\nms_type: RRMS\ncurrent_dmt: teriflunomida\nprior_dmts:\n"
+                           "  - {drug: Dimethylfumarat, months: 12, stopped_because: side_effects}\n")
+    assert profile.current_dmt == "teriflunomida"

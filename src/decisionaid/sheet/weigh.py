@@ -107,6 +107,24 @@ def _nearest(rows: list[DecisionRow], states: dict[str, str], status: str) -> De
                default=None)
 
 
+@dataclass(frozen=True)
+class Values:
+    """The patient's values behind a criterion, in clinical words: one group per comparison (the values it names,
+    and how many more it only counts: 'heart disease, HIV, hepatitis B and 2 more conditions'), and how many
+    more comparisons are only counted."""
+
+    groups: tuple[tuple[tuple[str, ...], int], ...] = ()
+    more: int = 0
+
+    @classmethod
+    def one(cls, words: str) -> Values:
+        return cls((((words,), 0),) if words else ())
+
+    @property
+    def named(self) -> list[str]:
+        return [w for names, _more in self.groups for w in names]
+
+
 def cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[str]:
     """An option's cautions in a few words ('age 48', 'heart disease'), only for one that fits with cautions."""
     return list(dict.fromkeys(w for w in (_phrase(values) for values in _cautions(result, pack, profile)) if w))
@@ -124,7 +142,7 @@ def _cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[Va
     weighed = sides(result, pack)
     against = [c for c in result.criteria if weighed.get(c.id) == "against"]
     named = [patient_values(c, pack, profile) for c in against]
-    if not any(_phrase(v) for v in named):  # cautious because facts are missing: the ones the nearest plain fit needs
+    if not named:  # cautious because facts are missing: the ones the nearest plain fit needs
         states = {c.id: c.state for c in result.criteria}
         best = _nearest(pack.options[result.id].decision.rows, states, "discuss")
         # TRANSLATORS: a caution that a fact is missing: "not known: EDSS score"
@@ -143,24 +161,6 @@ def cautions_text(values: list[str]) -> str:
                                        if rest > 0 else [])
     # TRANSLATORS: {cautions} lists what makes an option need care for this patient: "Cautions: age 48 and heart disease."
     return ngettext("Caution: {cautions}.", "Cautions: {cautions}.", len(values)).format(cautions=word_list(shown))
-
-
-@dataclass(frozen=True)
-class Values:
-    """The patient's values behind a criterion, in clinical words: one group per comparison (the values it names,
-    and how many more it only counts: 'heart disease, HIV, hepatitis B and 2 more conditions'), and how many
-    more comparisons are only counted."""
-
-    groups: tuple[tuple[tuple[str, ...], int], ...] = ()
-    more: int = 0
-
-    @classmethod
-    def one(cls, words: str) -> Values:
-        return cls((((words,), 0),) if words else ())
-
-    @property
-    def named(self) -> list[str]:
-        return [w for names, _more in self.groups for w in names]
 
 
 def _phrase(values: Values) -> str:
@@ -186,9 +186,9 @@ def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) 
 def patient_values(criterion: CriterionResult, pack: RulePack, profile: Profile) -> Values:
     """`patient_words` before it is made one phrase."""
     condition = _criterion_condition(criterion.id, pack)
+    label = lower_first(criterion.label)
     # TRANSLATORS: a derived fact that does not hold for the patient: "not: active on a strong drug"
-    derived = Values.one(lower_first(criterion.label) if criterion.state == "met"
-                         else _("not: {fact}").format(fact=lower_first(criterion.label)))
+    derived = Values.one(label if criterion.state == "met" else _("not: {fact}").format(fact=label))
     groups: dict[str, tuple[tuple[str, ...], int]] = {}  # by their phrase: each comparison's words once
     for leaf in leaves(condition) if condition is not None else []:
         holds = leaf_holds(leaf, profile)

@@ -11,9 +11,11 @@ import io
 import pypdf
 import pytest
 
+from decisionaid.evaluation.assess import NumberResult
 from decisionaid.pipeline import make_sheet, sheet_pdf
+from decisionaid.plumbing import i18n
 from decisionaid.plumbing.readability import fold
-from decisionaid.sheet.fit import figure, rounded, wilson
+from decisionaid.sheet.fit import counted_whom, figure, rounded, wilson
 
 from . import sheets
 
@@ -163,3 +165,41 @@ def test_small_study_wording():
     low, high = wilson(3, 55)
     assert round(low, 3) == 0.019 and round(high, 3) == 0.149
     assert rounded(3 / 133 * 100) == 2 and rounded(226.0) == 230 and rounded(0.4) == 1
+
+
+class _Catalogue:
+    """A stand-in for a compiled catalogue: the few messages a test translates."""
+
+    def __init__(self, messages: dict[object, str]) -> None:
+        self.messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self.messages.get(singular if count == 1 else plural, singular if count == 1 else plural)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.messages.get((context, message), message)
+
+
+def _frequency(population: str, *, count: int, denominator: int, people: int) -> NumberResult:
+    return NumberResult(count=count, denominator=denominator, outcome="", time_frame="", population=population,
+                        people=people, people_note="", applies_to_you="no", confirmed=True, sources=[])
+
+
+def test_a_sheet_in_spanish_writes_numbers_and_names_whom_they_come_from_by_the_translation(monkeypatch):
+    """In Spanish a figure's numbers are written the Spanish way, and whether the group size goes before a
+    population follows the translated word for people, not the English one."""
+    spanish = {"About {count} in {denominator}": "Unos {count} de cada {denominator}",
+               "They come from {people} {who}.": "Proceden de {people} {who}.",
+               "They come from {who}.": "Proceden de {who}.", ("population", "people"): "personas"}
+    assert counted_whom([_frequency("people with relapsing MS (MIST)", count=3, denominator=55, people=55)]) \
+        == "They come from 55 people with relapsing MS."
+    monkeypatch.setattr(i18n, "_messages", lambda: _Catalogue(spanish))
+    with i18n.speaking("es"):
+        assert figure(_frequency("personas", count=20, denominator=1000, people=5680), 10000) == "Unos 200 de cada 10.000"
+        assert counted_whom([_frequency("personas con EM remitente (MIST)", count=3, denominator=55, people=55)]) \
+            == "Proceden de 55 personas con EM remitente."
+        assert counted_whom([_frequency("mujeres tratadas en Italia", count=3, denominator=43, people=43)]) \
+            == "Proceden de mujeres tratadas en Italia."

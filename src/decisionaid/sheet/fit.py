@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 from ..evaluation.assess import Applies, NumberResult, StatementResult
+from ..plumbing.i18n import _, ngettext, number, pgettext
 
 #: numbers about people like the patient first, then those we cannot tell, then those about others
 RANK: dict[Applies, int] = {"yes": 0, "unknown": 1, "no": 2}
@@ -59,52 +60,83 @@ def _lead(statement: StatementResult) -> Headline | None:
     return Headline(statement, [n for n in confirmed if RANK[n.applies_to_you] == best], applies)
 
 
-def small(number: NumberResult, denominator: int) -> bool:
+def small(frequency: NumberResult, denominator: int) -> bool:
     """Fewer people were counted than the denominator the number is shown in."""
-    return number.people is not None and number.people < denominator
+    return frequency.people is not None and frequency.people < denominator
 
 
-def as_counted(number: NumberResult, denominator: int) -> bool:
+def as_counted(frequency: NumberResult, denominator: int) -> bool:
     """Shown as counted ('6 of 12 people'): none of a small group (a '0 in 1,000' from 133 people would claim
     more than was seen), or a study so small that the row's denominator would scale it up more than tenfold
     past the people counted ('5,000 in 10,000' from 12 people)."""
-    if number.people is None or not small(number, denominator):
+    if frequency.people is None or not small(frequency, denominator):
         return False
-    return number.count == 0 or (number.denominator < denominator and number.people * 10 < denominator)
+    return frequency.count == 0 or (frequency.denominator < denominator and frequency.people * 10 < denominator)
 
 
-def figure(number: NumberResult, denominator: int) -> str:
+def figure(frequency: NumberResult, denominator: int) -> str:
     """The number as the sheet prints it: 'About 20 in 1,000', '0 in 1,000', or, from a study smaller than
     the denominator, the count as counted: '6 of 12 people', 'None of 133 people'."""
-    if as_counted(number, denominator):
-        if number.count == 0:
-            return f"None of {number.people:,} people"
-        return f"{max(1, number.events or 0):,} of {number.people:,} people"  # never 'none' for a count above 0
-    count = number.count * (denominator // number.denominator)
-    return f"0 in {denominator:,}" if count == 0 else f"About {count:,} in {denominator:,}"
+    if as_counted(frequency, denominator):
+        people = frequency.people or 0
+        if frequency.count == 0:
+            return ngettext("None of {people} people", "None of {people} people", people).format(people=number(people))
+        events = max(1, frequency.events or 0)  # never 'none' for a count above 0
+        # TRANSLATORS: how many of a small group had an outcome, as counted: "6 of 12 people"
+        return ngettext("{events} of {people} people", "{events} of {people} people", people).format(
+            events=number(events), people=number(people))
+    count = frequency.count * (denominator // frequency.denominator)
+    if count == 0:
+        # TRANSLATORS: a natural frequency of none: "0 in 1,000" (people follow in the next words)
+        return _("0 in {denominator}").format(denominator=number(denominator))
+    # TRANSLATORS: a natural frequency: "About 20 in 1,000" (people and what they had follow in the next words)
+    return _("About {count} in {denominator}").format(count=number(count), denominator=number(denominator))
 
 
-def counted_in(number: NumberResult, denominator: int) -> str:
+def counted_in(frequency: NumberResult, denominator: int) -> str:
     """How many people a number came from, and what a study smaller than the denominator cannot rule out."""
-    if number.people is None:
-        return "Group size unknown."
-    if number.count == 0:
-        bound = f"up to about {rounded(3 / number.people * denominator):,} in {denominator:,} cannot be ruled out."
-        return ("U" + bound[1:]) if as_counted(number, denominator) else f"None among {number.people:,} people; {bound}"
-    if small(number, denominator):
-        low, high = wilson(number.events or 0, number.people)
-        told = "It" if as_counted(number, denominator) else f"{number.people:,} people:"
-        return f"{told} could be {rounded(low * denominator):,} to {rounded(high * denominator):,} in {denominator:,}."
-    return f"From {number.people:,} people."
+    if frequency.people is None:
+        return _("Group size unknown.")
+    people = frequency.people
+    if frequency.count == 0:
+        bound = {"bound": number(rounded(3 / people * denominator)), "denominator": number(denominator)}
+        if as_counted(frequency, denominator):
+            # TRANSLATORS: after "None of 133 people": what a study that saw no one affected cannot rule out
+            return _("Up to about {bound} in {denominator} cannot be ruled out.").format(**bound)
+        return ngettext("None among {people} people; up to about {bound} in {denominator} cannot be ruled out.",
+                        "None among {people} people; up to about {bound} in {denominator} cannot be ruled out.",
+                        people).format(people=number(people), **bound)
+    if small(frequency, denominator):
+        low, high = wilson(frequency.events or 0, people)
+        span = {"low": number(rounded(low * denominator)), "high": number(rounded(high * denominator)),
+                "denominator": number(denominator)}
+        if as_counted(frequency, denominator):
+            # TRANSLATORS: after "6 of 12 people": the 95% range the true number could be in
+            return _("It could be {low} to {high} in {denominator}.").format(**span)
+        # TRANSLATORS: the group a number came from, and the 95% range the true number could be in
+        return ngettext("{people} people: could be {low} to {high} in {denominator}.",
+                        "{people} people: could be {low} to {high} in {denominator}.",
+                        people).format(people=number(people), **span)
+    return ngettext("From {people} people.", "From {people} people.", people).format(people=number(people))
 
 
 def sizes(numbers: list[NumberResult]) -> str:
     """How many people several studies of one outcome counted (their spread shows how unsure the number is)."""
     known = sorted({n.people for n in numbers if n.people is not None})
     if not known:
-        return "Group sizes unknown."
-    span = f"{known[0]:,}" if len(known) == 1 else f"{known[0]:,} to {known[-1]:,}"
-    return f"Studies of {span} people{'; not all say' if len(known) < len(numbers) else ''}."
+        return _("Group sizes unknown.")
+    some_unsaid = len(known) < len(numbers)
+    if len(known) == 1:
+        if some_unsaid:
+            return ngettext("Studies of {people} people; not all say.", "Studies of {people} people; not all say.",
+                            known[0]).format(people=number(known[0]))
+        return ngettext("Studies of {people} people.", "Studies of {people} people.",
+                        known[0]).format(people=number(known[0]))
+    span = {"low": number(known[0]), "high": number(known[-1])}
+    if some_unsaid:
+        # TRANSLATORS: how many people several studies counted, when some studies do not say
+        return _("Studies of {low} to {high} people; not all say.").format(**span)
+    return _("Studies of {low} to {high} people.").format(**span)
 
 
 def wilson(events: int, people: int) -> tuple[float, float]:
@@ -129,6 +161,25 @@ def counted_whom(numbers: list[NumberResult]) -> str:
     people), or, for numbers from several groups (a risk by JC virus status and time), 'other groups'."""
     groups = {n.population.split(" (")[0] for n in numbers}
     if len(groups) > 1:
-        return "They come from other groups."
+        return _("They come from other groups.")
     who, people = groups.pop(), numbers[0].people
-    return f"They come from {people:,} {who}." if people is not None and who.startswith("people ") else f"They come from {who}."
+    if people is not None and names_people(who):
+        # TRANSLATORS: {who} is a population that starts with your word for people, e.g. "people with
+        # relapsing MS treated in Sweden"; {people} is how many were counted: "They come from 55 people with ..."
+        return _("They come from {people} {who}.").format(people=number(people), who=who)
+    # TRANSLATORS: {who} is a population, e.g. "women treated with aHSCT for MS in Italy"
+    return _("They come from {who}.").format(who=who)
+
+
+def _people_word() -> str:
+    # TRANSLATORS: the word that opens a population naming people ("people with relapsing MS ..."); the sheet
+    # puts the group size before such a population ("55 people with ..."). It must be the word the translated
+    # populations of the rule pack begin with.
+    return pgettext("population", "people")
+
+
+def names_people(population: str) -> bool:
+    """Whether a population names people, so that their number can go before it ('55 people with ...'). The
+    translated word for people decides, not the English one."""
+    return population.startswith(_people_word() + " ")
+

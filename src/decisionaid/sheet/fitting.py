@@ -10,6 +10,7 @@ they never change a status, a number or a font size.
 
 from __future__ import annotations
 
+from ..plumbing.i18n import _, ngettext, number
 from .clinical import ClinicalOption, CriterionLine
 from .model import Sheet
 from .sources import BRIEF
@@ -41,15 +42,19 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
             rest = len(visit.checklist.items) - CHECKLIST_ITEMS
             update["checklist"] = visit.checklist.model_copy(update={
                 "items": visit.checklist.items[:CHECKLIST_ITEMS],
-                "intro": f"The booklet lists {rest} more warning signs than these. {visit.checklist.intro}"})
+                # TRANSLATORS: opens the visit sheet's shortened list of warning signs of unproven clinics
+                "intro": ngettext("The booklet lists {count} more warning sign than these.",
+                                  "The booklet lists {count} more warning signs than these.",
+                                  rest).format(count=number(rest)) + " " + visit.checklist.intro})
     if step >= 3:  # page 1: the short note about the booklet
         update["booklet_note"] = visit.booklet_note_short
     if step >= 3 and page3:  # page 3: the criteria for each option are counted, the ones against it kept
         dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
         options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]
         if dropped:
-            lines = f"{dropped} line{'' if dropped == 1 else 's'}"
-            omitted.append(f"The criteria that count for each option ({lines}) are listed in the booklet.")
+            omitted.append(ngettext("The criteria that count for each option ({count} line) are listed in the booklet.",
+                                    "The criteria that count for each option ({count} lines) are listed in the booklet.",
+                                    dropped).format(count=number(dropped)))
     if step >= 4:  # page 2: each option's reason in its first sentence; the own drug's first note
         update["fits"] = [f.model_copy(update={"reason": _first_sentence(f.reason)}) for f in visit.fits]
         if visit.own_drug is not None:
@@ -74,7 +79,10 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
         sheet_update["patient_name"] = sheet.patient_name[:NAME_CHARACTERS] + " …"
     if step >= 4 and page3 and len(sheet.missing) > NAMED_MISSING:  # page 3: the first missing facts, the rest counted
         rest = len(sheet.missing) - NAMED_MISSING
-        sheet_update["missing"] = [*sheet.missing[:NAMED_MISSING], f"and {rest} more, listed in the booklet"]
+        # TRANSLATORS: the last line of page 3's list of missing facts, when it is cut short
+        sheet_update["missing"] = [*sheet.missing[:NAMED_MISSING], ngettext(
+            "and {count} more, listed in the booklet", "and {count} more, listed in the booklet", rest).format(
+            count=number(rest))]
     if step >= 2:  # and later the time in hospital in its first sentence
         grid = sheet.grids[0]
         cut = {"children": _first_clause, "hospital": _first_sentence if step >= 4 else str}
@@ -129,14 +137,20 @@ def _fewer_answers(change: ChangeView, page3: bool) -> ChangeView:
                                      "clinical": change.clinical[:3] if page3 else change.clinical})
 
 
+def _condition_words() -> set[str]:
+    # TRANSLATORS: the words, in lower case and separated by spaces, that open a leading condition ("If you may want a
+    # baby, ..."): when cut short, a sentence that starts with one keeps its words after the comma
+    return set(_("if when while after before unless for").split())
+
+
 def _first_sentence(text: str) -> str:
-    head, dot, _ = text.partition(". ")
+    head, dot, _rest = text.partition(". ")
     return head + "." if dot else text
 
 
 def _first_clause(text: str) -> str:
     """The main clause before a comma ('The chemotherapy can leave you unable to have children'); a leading
     condition ('If you may want a baby, ...') is no clause on its own, so that text stays whole."""
-    head, comma, _ = text.partition(", ")
-    conditional = head.split(" ", 1)[0].lower() in ("if", "when", "while", "after", "before", "unless", "for")
+    head, comma, _rest = text.partition(", ")
+    conditional = head.split(" ", 1)[0].lower() in _condition_words()
     return head + "." if comma and len(head) > 20 and not conditional else text

@@ -17,39 +17,43 @@ from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import NumberResult, OptionResult
 from ..pack.models import RulePack
+from ..plumbing.i18n import N_, _, ngettext, number, word_list
 from .fields import missing_text
 from .fit import Headline, as_counted, counted_in, counted_whom, figure, headline, sizes, small
 from .sources import RefView, SourceNumbering
 from .text import SheetText
-from .words import first_sentence, join_words, sentence
+from .words import first_sentence, sentence
 
+#: a row's key and its question, in English (marked for the catalogue; `_()` where a row is made);
+#: {denominator} is the row's one denominator: "out of 1,000"
 Questions = tuple[tuple[str, str], ...]
 QUESTIONS: Questions = (
-    ("what", "What is it?"),
-    ("fit", "Does it fit me, and why?"),
-    ("works", "How well does it work? (out of {denominator})"),
-    ("risks", "What are the main risks, in numbers? (out of {denominator})"),
-    ("like", "What is it like to go through?"),
-    ("where", "Where is it available?"),
-    ("evidence", "How strong is the evidence?"),
+    ("what", N_("What is it?")),
+    ("fit", N_("Does it fit me, and why?")),
+    ("works", N_("How well does it work? (out of {denominator})")),
+    ("risks", N_("What are the main risks, in numbers? (out of {denominator})")),
+    ("like", N_("What is it like to go through?")),
+    ("where", N_("Where is it available?")),
+    ("evidence", N_("How strong is the evidence?")),
 )
 #: the visit sheet's shorter grid: the column heads name the options, page 2 says why each fits or not,
 #: and the booklet has where each is available
 VISIT_QUESTIONS: Questions = (
-    ("fit", "Does it fit me?"),
-    ("works", "How well does it work? (out of {denominator})"),
-    ("risks", "What are the main risks? (out of {denominator})"),
-    ("hospital", "Time in hospital, and to recover"),
-    ("children", "Having children later"),
+    ("fit", N_("Does it fit me?")),
+    ("works", N_("How well does it work? (out of {denominator})")),
+    ("risks", N_("What are the main risks? (out of {denominator})")),
+    ("hospital", N_("Time in hospital, and to recover")),
+    ("children", N_("Having children later")),
 )  # how sure we are stands under each option's name
+#: how sure the evidence is, in English (`_()` where used)
 CERTAINTY_LEAD = {
-    "high": "High certainty.",
-    "moderate": "Moderate certainty.",
-    "low": "Low certainty.",
-    "very_low": "Very low certainty.",
-    "none": "No studies in people.",
+    "high": N_("High certainty."),
+    "moderate": N_("Moderate certainty."),
+    "low": N_("Low certainty."),
+    "very_low": N_("Very low certainty."),
+    "none": N_("No studies in people."),
 }
-NOT_LIKE_YOU = "No numbers from people like you."
+NOT_LIKE_YOU = N_("No numbers from people like you.")
 #: at most this many missing facts are named in a "needs information" cell; the rest are counted
 NAMED_MISSING = 2
 Fit = Literal["reason", "missing"]
@@ -123,13 +127,13 @@ def _grid(results: list[OptionResult], pack: RulePack, numbering: SourceNumberin
             groups[-1] = GridGroup(label=label, span=groups[-1].span + 1)
         else:
             groups.append(GridGroup(label=label, span=1))
-    rows = [GridRow(key=key, question=question.format(denominator=f"{denominators.get(key, 100):,}"),
+    rows = [GridRow(key=key, question=_(question).format(denominator=number(denominators.get(key, 100))),
                     denominator=denominators.get(key),
                     cells=[given.get((key, r.id)) or _cell(key, r, pack, numbering, text, style, denominators, leads[r.id])
                            for r in results])
             for key, question in questions]
     return Grid(groups=groups, columns=[GridColumn(id=r.id, short_title=names[r.id],
-                                                   certainty=CERTAINTY_LEAD[r.evidence.certainty]) for r in results],
+                                                   certainty=_(CERTAINTY_LEAD[r.evidence.certainty])) for r in results],
                 rows=rows)
 
 
@@ -149,19 +153,19 @@ def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbe
         if lead is not None and lead.numbers:
             return _numbers_cell(lead, denominators[key], numbering)
         if lead is not None:  # the risk that matters most for this patient has no number
-            return GridCell(lead="Most important for you:", text=first_sentence(lead.statement.text),
+            return GridCell(lead=_("Most important for you:"), text=first_sentence(lead.statement.text),
                             refs=numbering.refs(lead.statement.sources))
         if statements:
-            return GridCell(lead="No numbers yet.", text=first_sentence(statements[0].text),
+            return GridCell(lead=_("No numbers yet."), text=first_sentence(statements[0].text),
                             refs=numbering.refs(statements[0].sources))
-        return GridCell(lead="None listed.", text="", refs=[])
+        return GridCell(lead=_("None listed."), text="", refs=[])
     if key == "like":
         like = option.what_it_is_like[0]
         return GridCell(lead="", text=like if evidence == "stage" else first_sentence(like), refs=[])
     if key == "where":
         return GridCell(lead="", text=first_sentence(option.availability), refs=[])
     stage = first_sentence(result.evidence.maturity, clause=True) if evidence == "stage" else ""
-    return GridCell(lead=CERTAINTY_LEAD[result.evidence.certainty], text=stage, refs=[])
+    return GridCell(lead=_(CERTAINTY_LEAD[result.evidence.certainty]), text=stage, refs=[])
 
 
 def missing_cell(result: OptionResult) -> str:
@@ -173,8 +177,12 @@ def missing_cell(result: OptionResult) -> str:
     facts = [missing_text(f) for f in (deciding or result.missing_information)]
     if not facts:
         return ""
-    named = facts[:NAMED_MISSING] + ([f"{len(facts) - NAMED_MISSING} more"] if len(facts) > NAMED_MISSING else [])
-    return "Missing: " + join_words(named) + "."
+    rest = len(facts) - NAMED_MISSING
+    # TRANSLATORS: the last item of a list of missing facts: "Missing: age, EDSS score and 3 more."
+    named = facts[:NAMED_MISSING] + ([ngettext("{count} more", "{count} more", rest).format(count=number(rest))]
+                                     if rest > 0 else [])
+    # TRANSLATORS: {facts} lists the facts about the patient the sheet does not know: "Missing: age and EDSS score."
+    return _("Missing: {facts}.").format(facts=word_list(named))
 
 
 def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) -> GridCell:
@@ -184,37 +192,51 @@ def _numbers_cell(lead: Headline, denominator: int, numbering: SourceNumbering) 
     numbers = lead.numbers
     first = numbers[0]
     if lead.applies == "no":  # say so, and from whom the numbers come; the booklet has them
-        return GridCell(lead=NOT_LIKE_YOU, text=counted_whom(numbers),
+        return GridCell(lead=_(NOT_LIKE_YOU), text=counted_whom(numbers),
                         refs=_union(numbers, numbering))
     same = [n for n in numbers if n.outcome == first.outcome]
     scaled_small = any(as_counted(n, denominator) for n in same)
     counts = sorted({n.count * (denominator // n.denominator) for n in same})
     if len(counts) > 1 and not scaled_small:
-        return GridCell(lead=f"About {counts[0]:,} to {counts[-1]:,} in {denominator:,}",
-                        text=f"people {first.outcome}, in different studies or times. {sizes(same)}",
+        # TRANSLATORS: a cell's lead when studies disagree: "About 20 to 40 in 1,000"; its text goes on with "people ..."
+        span = _("About {low} to {high} in {denominator}").format(low=number(counts[0]), high=number(counts[-1]),
+                                                                  denominator=number(denominator))
+        # TRANSLATORS: goes on from "About 20 to 40 in 1,000": {outcome} is what the people had ("had a relapse")
+        spread = _("people {outcome}, in different studies or times.").format(outcome=first.outcome)
+        return GridCell(lead=span, text=f"{spread} {sizes(same)}",
                         refs=_union(same, numbering))
     if len(numbers) > 1 and numbers[1].outcome != first.outcome:
         other = numbers[1]
         return GridCell(lead=figure(first, denominator),
-                        text=_join(f"{_subject(first, denominator)}{first.outcome}.",
-                                   f"{figure(other, denominator)} {other.outcome}.",
+                        text=_join(_outcome(first, denominator),
+                                   # TRANSLATORS: a compared number and its outcome: "About 5 in 1,000 had a relapse."
+                                   _("{figure} {outcome}.").format(figure=figure(other, denominator),
+                                                                   outcome=other.outcome),
                                    sentence(first.time_frame), _counted_both(first, other, denominator)),
                         refs=_union(numbers[:2], numbering))
     return GridCell(lead=figure(first, denominator),
-                    text=_join(f"{_subject(first, denominator)}{first.outcome}.", sentence(first.time_frame),
+                    text=_join(_outcome(first, denominator), sentence(first.time_frame),
                                counted_in(first, denominator)),
                     refs=numbering.refs(first.sources))
 
 
-def _subject(number: NumberResult, denominator: int) -> str:
-    """'people ' after 'About 20 in 1,000'; nothing after '6 of 12 people'."""
-    return "" if as_counted(number, denominator) else "people "
+def _outcome(frequency: NumberResult, denominator: int) -> str:
+    """What the people of a figure had: 'people had a relapse.' after 'About 20 in 1,000'; 'had a relapse.'
+    after '6 of 12 people'."""
+    if as_counted(frequency, denominator):
+        return f"{frequency.outcome}."
+    # TRANSLATORS: goes on from a cell's lead "About 20 in 1,000": {outcome} is what they had ("had a relapse")
+    return _("people {outcome}.").format(outcome=frequency.outcome)
 
 
 def _counted_both(first: NumberResult, other: NumberResult, denominator: int) -> str:
     """How many people two compared numbers came from: once when both groups are the same size."""
     if first.people is not None and first.people == other.people:
-        return f"{'Only ' if small(first, denominator) else ''}{first.people:,} people per group."
+        people = {"people": number(first.people)}
+        if small(first, denominator):
+            return ngettext("Only {people} people per group.", "Only {people} people per group.",
+                            first.people).format(**people)
+        return ngettext("{people} people per group.", "{people} people per group.", first.people).format(**people)
     return " ".join(dict.fromkeys(counted_in(n, denominator) for n in (first, other)))
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from ..evaluation.assess import Assessment, OptionResult
 from ..evaluation.changes import Answers, grouped
 from ..pack.models import RulePack
+from ..plumbing.i18n import _, current_language, ngettext, number, pgettext, word_list
 from ..profile.model import Profile
 from .clinical import ClinicalOption, SafetyView, clinical_options, clinical_profile, safety_view
 from .drug import OwnDrugView, own_drug_view
@@ -26,8 +27,8 @@ from .grid import VISIT_QUESTIONS, Grid, GridCell, build_grids, missing_cell
 from .parts import ChecklistView, SureView, checklist_view, sure_view
 from .sources import RefView, SourceNumbering
 from .text import SheetText
-from .weigh import cautions, cautions_text, value_words
-from .words import first_sentence, join_words, lower_first, sentence
+from .weigh import caution_values, cautions_text, value_words
+from .words import first_sentence, lower_first, sentence
 
 MAX_QUESTIONS = 4  # the issue allows eight; four keep pages 1 and 2 within 1,200 words
 TRIAL_CELL_THERAPIES = ("msc", "msc_np", "nsc", "ipsc")
@@ -162,20 +163,24 @@ def _own_cells(results: list[OptionResult], pack: RulePack, profile: Profile, nu
     for having children later."""
     cells: dict[tuple[str, str], GridCell] = {}
     for r in results:
-        named = cautions_text(cautions(r, pack, profile))
+        named = cautions_text(caution_values(r, pack, profile))
         cells["fit", r.id] = GridCell(lead=text.status_short[r.status] + ".",
                                       text=" ".join(filter(None, [named, missing_cell(r)])), refs=[])
         cells["hospital", r.id] = GridCell(lead="", text=text.hospital[r.id], refs=[])
         if profile.plans_children in ("yes", "unsure"):
             said = r.having_children[:1]
             cells["children", r.id] = (GridCell(lead="", text=first_sentence(said[0].text), refs=numbering.refs(said[0].sources))
-                                       if said else GridCell(lead="", text="Nothing known to change it.", refs=[]))
+                                       if said else GridCell(lead="", text=_("Nothing known to change it."), refs=[]))
     drug = pack.catalogue.resolve(profile.current_dmt) if profile.current_dmt else None
     if drug is not None:
-        # the drug's own trial result where the catalogue has one, else what its efficacy tier did in trials
-        how_well = drug.note if re.search(r"relapse|%", drug.note) else pack.catalogue.tiers[drug.tier]
-        how_well = how_well.split(", but ")[0]  # what it does; its safety is in the risks row
-        cells["works", "no_change"] = GridCell(lead=f"Your drug, {drug.generic}:", text=sentence(how_well),
+        # the drug's own trial result where the catalogue has one (a note that gives a percentage, which every
+        # language writes with the same sign), else what its efficacy tier did in trials
+        how_well = drug.note if "%" in drug.note else pack.catalogue.tiers[drug.tier]
+        # TRANSLATORS: where a drug's description turns from what it does to its safety ("..., but their side
+        # effects ..."): the sheet keeps the words before it. Keep the spaces and the comma as your text has them.
+        how_well = how_well.split(pgettext("what a drug does, but its safety", ", but "))[0]  # its safety is in the risks row
+        # TRANSLATORS: the lead of the "how well does it work" cell for the patient's own drug
+        cells["works", "no_change"] = GridCell(lead=_("Your drug, {drug}:").format(drug=drug.generic), text=sentence(how_well),
                                                refs=numbering.refs(drug.sources))
     return cells
 
@@ -216,17 +221,24 @@ def _change_view(result: OptionResult, name: str, profile: Profile, pack: RulePa
     wording = text.visit.fields
     missing = [wording[_generic(f)].name if _generic(f) in wording else lower_first(missing_text(f))
                for f in (fields or result.missing_information)]
-    named = missing[:NAMED_MISSING] + ([f"{len(missing) - NAMED_MISSING} more facts"] if len(missing) > NAMED_MISSING else [])
+    rest = len(missing) - NAMED_MISSING
+    # TRANSLATORS: the last item of a list of missing facts: "your age, your EDSS score and 2 more facts"
+    named = missing[:NAMED_MISSING] + ([ngettext("{count} more facts", "{count} more facts", rest).format(count=number(rest))]
+                                       if rest > 0 else [])
     answers: list[str] = []
     clinical: list[str] = []
     for field in fields:
         for group in grouped(field, result.what_would_change, pack):
             status = text.status_short[group.status]
-            answers.append(f"If {_singular(answer_words(field, group, profile, pack, text))}: {lower_first(status)}.")
-            clinical.append(f"{clinical_values(field, group)}: {status.lower()}")
+            # TRANSLATORS: what an answer would give: "If your EDSS is 6 to 6.5: fits, with cautions." {answer} comes
+            # from the sheet's text for each fact, {status} is an option's status
+            answers.append(_("If {answer}: {status}.").format(
+                answer=_singular(answer_words(field, group, profile, pack, text)), status=lower_first(status)))
+            # TRANSLATORS: for the MS team: answers and the status they give: "EDSS 6 to 6.5: fits, with cautions"
+            clinical.append(_("{answers}: {status}").format(answers=clinical_values(field, group), status=status.lower()))
     return ChangeView(
         option=name,
-        missing=join_words(named),
+        missing=word_list(named),
         ask=[wording[_generic(f)].ask for f in fields if _generic(f) in wording][:1],
         answers=answers[:ANSWERS_PER_OPTION],
         clinical=clinical,
@@ -239,12 +251,15 @@ def _generic(field: str) -> str:
 
 def _range(group: Answers) -> str:
     if group.low is None and group.high is None:
-        return "any number"
+        # TRANSLATORS: a range of answers that is any number, as in "your EDSS is any number"
+        return _("any number")
     if group.low is None:
-        return f"up to {group.high:g}"
+        return _("up to {high}").format(high=number(group.high))
     if group.high is None:
-        return f"{group.low:g} or more"
-    return f"{group.low:g}" if group.low == group.high else f"{group.low:g} to {group.high:g}"
+        return _("{low} or more").format(low=number(group.low))
+    if group.low == group.high:
+        return number(group.low)
+    return _("{low} to {high}").format(low=number(group.low), high=number(group.high))
 
 
 def answer_words(field: str, group: Answers, profile: Profile, pack: RulePack, text: SheetText) -> str:
@@ -256,19 +271,22 @@ def answer_words(field: str, group: Answers, profile: Profile, pack: RulePack, t
         return wording["range"].format(value=_range(group), drug=drug)
     if field == "comorbidities":
         named = [text.visit.conditions[v[0]] for v in values if isinstance(v, list) and v]
-        parts = ([wording["none"]] if [] in values else []) + ([wording["some"].format(value=join_words(named, "or"))]
+        parts = ([wording["none"]] if [] in values else []) + ([wording["some"].format(value=word_list(named, "or"))]
                                                               if named else [])
-        return join_words(parts, "or")
+        return word_list(parts, "or")
     if field == "current_dmt":
-        return join_words([wording["none"] if v == "none" else wording["drug"].format(
+        return word_list([wording["none"] if v == "none" else wording["drug"].format(
             value=v, tier=_tier(str(v), pack)) for v in values], "or")
     if field == "prior_dmts":
         return wording["none"]
-    return join_words([wording[str(v)].format(drug=drug) for v in values], "or")
+    return word_list([wording[str(v)].format(drug=drug) for v in values], "or")
 
 
 def _singular(words: str) -> str:
-    """'up to 1 years' -> 'up to 1 year' (a range's one-sided bound of 1 reads as one)."""
+    """'up to 1 years' -> 'up to 1 year' (a range's one-sided bound of 1 reads as one). English only: the
+    sheet's text gives each answer in one plural form, and other languages' plurals are not English's."""
+    if current_language() != "en":
+        return words
     return re.sub(r"(?<![\d.])(up to 1|1) (year|relapse|month|lesion|active lesion|new or bigger lesion)s\b", r"\1 \2", words)
 
 
@@ -278,12 +296,19 @@ def clinical_values(field: str, group: Answers) -> str:
     if all(isinstance(v, int | float) for v in group.values):
         return f"{missing_text(generic)} {_range(group)}"
     words = [value_words(generic, v[0] if isinstance(v, list) and v else v) for v in group.values]
-    return join_words(list(dict.fromkeys(words)), "or")
+    return word_list(list(dict.fromkeys(words)), "or")
 
 
 def _tier(drug: str, pack: RulePack) -> str:
     found = pack.catalogue.resolve(drug)
-    return found.tier if found else ""
+    return _tier_words()[found.tier] if found else ""
+
+
+def _tier_words() -> dict[str, str]:
+    """A drug's efficacy tier in words, for the sheet's "a {tier}-efficacy drug such as ..."."""
+    # TRANSLATORS: a drug's efficacy tier, as in "a high-efficacy drug such as natalizumab"
+    return {"low": pgettext("efficacy", "low"), "moderate": pgettext("efficacy", "moderate"),
+            "high": pgettext("efficacy", "high")}
 
 
 def _drug_for(field: str, profile: Profile, pack: RulePack) -> str:
@@ -294,4 +319,4 @@ def _drug_for(field: str, profile: Profile, pack: RulePack) -> str:
     elif profile.current_dmt:
         name = profile.current_dmt
     found = pack.catalogue.resolve(name) if name else None
-    return found.generic if found else (name or "your current drug")
+    return found.generic if found else (name or _("your current drug"))

@@ -11,30 +11,33 @@ own values, and of a grouped list (the health reasons trials exclude) only the o
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from typing import Literal
 
 from ..evaluation.assess import CriterionResult, OptionResult
 from ..evaluation.status import decide
 from ..pack.models import AllOf, AnyOf, Condition, DecisionRow, Leaf, NotOf, RulePack
+from ..plumbing.i18n import N_, _, ngettext, number, word_list
 from ..profile.model import Profile
-from .words import join_words, lower_first
+from .words import lower_first
 
 Side = Literal["for", "against", "unknown"]
 #: statuses from best to worst for the patient: what "a better status" means
 STATUS_RANK = ("discuss", "discuss_with_caution", "trial_only", "needs_information", "unlikely_to_fit", "research_only")
 FLIP = {"met": "not_met", "not_met": "met"}
 RULED_OUT = ("unlikely_to_fit", "research_only")
-SEX_WORDS = {"female": "woman", "male": "man", "other": "sex: other", "undisclosed": "sex not said"}
-WALKING_WORDS = {"unaided": "walks unaided", "one_aid": "walks with one aid", "two_aids": "walks with two aids",
-                 "wheelchair": "uses a wheelchair"}
-CONDITION_WORDS = {"heart_disease": "heart disease", "lung_disease": "lung disease", "kidney_disease": "kidney disease",
-                   "liver_disease": "liver disease", "cirrhosis": "cirrhosis", "active_infection": "active infection",
-                   "hiv": "HIV", "hepatitis_b": "hepatitis B", "hepatitis_c": "hepatitis C",
-                   "cancer_active_or_recent": "active or recent cancer", "cancer_history": "past cancer",
-                   "thyroid_disease": "thyroid disease", "other_autoimmune_disease": "another autoimmune disease"}
-STOP_WORDS = {"not_effective": "not effective", "side_effects": "side effects", "safety_risk": "safety risk",
-              "pregnancy": "pregnancy", "other": "other reason"}
+# profile values in clinical words, in English (marked for the catalogue; `_()` where they are used)
+SEX_WORDS = {"female": N_("woman"), "male": N_("man"), "other": N_("sex: other"), "undisclosed": N_("sex not said")}
+WALKING_WORDS = {"unaided": N_("walks unaided"), "one_aid": N_("walks with one aid"), "two_aids": N_("walks with two aids"),
+                 "wheelchair": N_("uses a wheelchair")}
+CONDITION_WORDS = {"heart_disease": N_("heart disease"), "lung_disease": N_("lung disease"),
+                   "kidney_disease": N_("kidney disease"), "liver_disease": N_("liver disease"),
+                   "cirrhosis": N_("cirrhosis"), "active_infection": N_("active infection"),
+                   "hiv": N_("HIV"), "hepatitis_b": N_("hepatitis B"), "hepatitis_c": N_("hepatitis C"),
+                   "cancer_active_or_recent": N_("active or recent cancer"), "cancer_history": N_("past cancer"),
+                   "thyroid_disease": N_("thyroid disease"), "other_autoimmune_disease": N_("another autoimmune disease")}
+STOP_WORDS = {"not_effective": N_("not effective"), "side_effects": N_("side effects"), "safety_risk": N_("safety risk"),
+              "pregnancy": N_("pregnancy"), "other": N_("other reason")}
 PROFILE_FIELDS = ("age", "sex", "ms_type", "years_since_first_symptoms", "edss", "walking", "relapses_last_12_months",
                   "relapses_last_24_months", "mri_last_12_months.new_or_enlarging_t2_lesions",
                   "mri_last_12_months.gadolinium_enhancing_lesions", "disability_worsening_last_12_months",
@@ -104,50 +107,104 @@ def _nearest(rows: list[DecisionRow], states: dict[str, str], status: str) -> De
                default=None)
 
 
+@dataclass(frozen=True)
+class Values:
+    """The patient's values behind a criterion, in clinical words: one group per comparison (the values it names,
+    and how many more it only counts: 'heart disease, HIV, hepatitis B and 2 more conditions'), and how many
+    more comparisons are only counted."""
+
+    groups: tuple[tuple[tuple[str, ...], int], ...] = ()
+    more: int = 0
+
+    @classmethod
+    def one(cls, words: str) -> Values:
+        return cls((((words,), 0),) if words else ())
+
+    @property
+    def named(self) -> list[str]:
+        return [w for names, _more in self.groups for w in names]
+
+
 def cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[str]:
     """An option's cautions in a few words ('age 48', 'heart disease'), only for one that fits with cautions."""
+    return list(dict.fromkeys(w for w in (_phrase(values) for values in _cautions(result, pack, profile)) if w))
+
+
+def caution_values(result: OptionResult, pack: RulePack, profile: Profile) -> list[str]:
+    """An option's cautions as one list of the patient's values ('age 48', 'heart disease', 'HIV'), each once;
+    the values a criterion only counts ('3 more conditions') are left out."""
+    return list(dict.fromkeys(v for values in _cautions(result, pack, profile) for v in values.named if v))
+
+
+def _cautions(result: OptionResult, pack: RulePack, profile: Profile) -> list[Values]:
     if result.status != "discuss_with_caution":
         return []
     weighed = sides(result, pack)
     against = [c for c in result.criteria if weighed.get(c.id) == "against"]
-    named = [patient_words(c, pack, profile) for c in against]
+    named = [patient_values(c, pack, profile) for c in against]
     if not named:  # cautious because facts are missing: the ones the nearest plain fit needs
         states = {c.id: c.state for c in result.criteria}
         best = _nearest(pack.options[result.id].decision.rows, states, "discuss")
-        named = [f"not known: {lower_first(c.label)}" for c in result.criteria
+        # TRANSLATORS: a caution that a fact is missing: "not known: EDSS score"
+        named = [Values.one(_("not known: {fact}").format(fact=lower_first(c.label))) for c in result.criteria
                  if best is not None and c.id in best.when and c.state == "unknown"]
-    return list(dict.fromkeys(w for w in named if w))
+    return named
 
 
-def cautions_text(words: list[str]) -> str:
-    """'Cautions: age 48, heart disease.' with at most NAMED_CAUTIONS named (page 3 names them all)."""
-    if not words:
+def cautions_text(values: list[str]) -> str:
+    """'Cautions: age 48, heart disease.' with at most NAMED_CAUTIONS of the values named (page 3 names them all)."""
+    if not values:
         return ""
-    parts = [part for w in words for part in re.split(r", | and (?=\S)", w)]  # one list of the patient's values
-    parts = list(dict.fromkeys(p for p in parts if p and not re.fullmatch(r"\d+ more( conditions)?", p)))
-    shown = parts[:NAMED_CAUTIONS] + ([f"{len(parts) - NAMED_CAUTIONS} more"] if len(parts) > NAMED_CAUTIONS else [])
-    return f"{'Caution' if len(parts) == 1 else 'Cautions'}: {join_words(shown)}."
+    rest = len(values) - NAMED_CAUTIONS
+    # TRANSLATORS: the last item of a list of cautions: "Cautions: age 48, heart disease and 2 more."
+    shown = values[:NAMED_CAUTIONS] + ([ngettext("{count} more", "{count} more", rest).format(count=number(rest))]
+                                       if rest > 0 else [])
+    # TRANSLATORS: {cautions} lists what makes an option need care for this patient: "Cautions: age 48 and heart disease."
+    return ngettext("Caution: {cautions}.", "Cautions: {cautions}.", len(values)).format(cautions=word_list(shown))
+
+
+def _phrase(values: Values) -> str:
+    """The patient's values behind a criterion as one phrase: 'age 48 and heart disease, HIV and 2 more conditions'."""
+    # TRANSLATORS: the last item of a list of the patient's values: "age 48, EDSS 6.5, HIV and 2 more"
+    counted = [ngettext("{count} more", "{count} more", values.more).format(count=number(values.more))] if values.more else []
+    return word_list([_group_phrase(names, more) for names, more in values.groups] + counted)
+
+
+def _group_phrase(names: tuple[str, ...], more: int) -> str:
+    # TRANSLATORS: the last item of a list of health conditions: "heart disease, HIV, hepatitis B and 2 more conditions"
+    counted = [ngettext("{count} more conditions", "{count} more conditions", more).format(count=number(more))] if more else []
+    return word_list([*names, *counted])
 
 
 def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) -> str:
     """The patient's own values behind a criterion, in clinical words ('age 48', 'EDSS 6.5', 'heart disease'):
     the comparisons that hold when it is met, those that fail when it is not; for a derived fact (such as
     activity on a strong drug) its name, or 'not' and its name."""
+    return _phrase(patient_values(criterion, pack, profile))
+
+
+def patient_values(criterion: CriterionResult, pack: RulePack, profile: Profile) -> Values:
+    """`patient_words` before it is made one phrase."""
     condition = _criterion_condition(criterion.id, pack)
-    derived = lower_first(criterion.label) if criterion.state == "met" else "not: " + lower_first(criterion.label)
-    words: list[str] = []
+    label = lower_first(criterion.label)
+    # TRANSLATORS: a derived fact that does not hold for the patient: "not: active on a strong drug"
+    derived = Values.one(label if criterion.state == "met" else _("not: {fact}").format(fact=label))
+    groups: dict[str, tuple[tuple[str, ...], int]] = {}  # by their phrase: each comparison's words once
     for leaf in leaves(condition) if condition is not None else []:
         holds = leaf_holds(leaf, profile)
         if holds is not None and holds != (criterion.state == "met"):
             continue
-        word = field_words(leaf, profile)
-        if word is None:
+        found = _leaf_values(leaf, profile)
+        if found is None:
             return derived
-        words.append(word)
-    words = list(dict.fromkeys(w for w in words if w))
-    if len(words) > NAMED_CONDITIONS + 1:  # a grouped list: the first few the patient has, the rest counted
-        words = [*words[:NAMED_CONDITIONS], f"{len(words) - NAMED_CONDITIONS} more"]
-    return join_words(words) if words else derived
+        if phrase := _group_phrase(*found):  # words that add nothing are left out
+            groups.setdefault(phrase, found)
+    if not groups:
+        return derived
+    kept = list(groups.values())
+    if len(kept) > NAMED_CONDITIONS + 1:  # a grouped list: the first few the patient has, the rest counted
+        return Values(tuple(kept[:NAMED_CONDITIONS]), more=len(kept) - NAMED_CONDITIONS)
+    return Values(tuple(kept))
 
 
 def leaf_holds(leaf: Leaf, profile: Profile) -> bool | None:
@@ -185,73 +242,92 @@ def _criterion_condition(criterion_id: str, pack: RulePack) -> Condition | None:
 
 def field_words(leaf: Leaf, profile: Profile) -> str | None:
     """One field's value for this patient, in clinical words; '' when it adds nothing; None for a derived fact."""
+    found = _leaf_values(leaf, profile)
+    return None if found is None else _group_phrase(*found)
+
+
+def _leaf_values(leaf: Leaf, profile: Profile) -> tuple[tuple[str, ...], int] | None:
+    """`field_words` before it is made one phrase: the values named, and how many more are counted."""
     field = leaf.field
     if field == "comorbidities":
         wanted = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-        present = [CONDITION_WORDS.get(str(c), str(c)) for c in (profile.comorbidities or []) if c in wanted]
+        present = [_(CONDITION_WORDS.get(str(c), str(c))) for c in (profile.comorbidities or []) if c in wanted]
         if len(present) > NAMED_CONDITIONS:  # the profile line lists them all
-            present = [*present[:NAMED_CONDITIONS], f"{len(present) - NAMED_CONDITIONS} more conditions"]
-        return join_words(present) if present else ""
+            return tuple(present[:NAMED_CONDITIONS]), len(present) - NAMED_CONDITIONS
+        return tuple(present), 0
     if field not in PROFILE_FIELDS:
         return None
     value = _value(profile, field)
-    return "" if value is None else value_words(field, value)
+    words = "" if value is None else value_words(field, value)
+    return ((words,) if words else ()), 0
 
 
 def value_words(field: str, value: object) -> str:
     """A profile field's value in clinical words: 'age 48', 'uses a wheelchair', 'HIV', 'no comorbidities'."""
     if field == "comorbidities":
         items = value if isinstance(value, list) else [value]
-        return join_words([CONDITION_WORDS.get(str(c), str(c)) for c in items]) if items else "no comorbidities"
+        return word_list([_(CONDITION_WORDS.get(str(c), str(c))) for c in items]) if items else _("no comorbidities")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    shown = number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    count = value if isinstance(value, int) and not isinstance(value, bool) else 0
     if field == "age":
-        return f"age {value}"
+        return _("age {value}").format(value=shown)
     if field == "edss":
-        return f"EDSS {value}"
+        return _("EDSS {value}").format(value=shown)
     if field == "years_since_first_symptoms":
-        return f"{value} year{'' if value == 1 else 's'} since first symptoms"
+        return ngettext("{value} year since first symptoms", "{value} years since first symptoms", count).format(value=shown)
     if field == "walking":
-        return WALKING_WORDS[str(value)]
+        return _(WALKING_WORDS[str(value)])
     if field == "sex":
-        return SEX_WORDS.get(str(value), "")
+        return _(SEX_WORDS[str(value)]) if str(value) in SEX_WORDS else ""
     if field == "ms_type":
-        return "MS type not known" if value == "unknown" else str(value)
+        return _("MS type not known") if value == "unknown" else str(value)
     if field == "relapses_last_12_months":
-        return f"{value} relapse{'' if value == 1 else 's'} in 12 months"
+        return ngettext("{value} relapse in 12 months", "{value} relapses in 12 months", count).format(value=shown)
     if field == "relapses_last_24_months":
-        return f"{value} relapse{'' if value == 1 else 's'} in 24 months"
+        return ngettext("{value} relapse in 24 months", "{value} relapses in 24 months", count).format(value=shown)
     if field.endswith("new_or_enlarging_t2_lesions"):
-        return f"{value} new T2 lesion{'' if value == 1 else 's'}"
+        return ngettext("{value} new T2 lesion", "{value} new T2 lesions", count).format(value=shown)
     if field.endswith("gadolinium_enhancing_lesions"):
-        return f"{value} Gd+ lesion{'' if value == 1 else 's'}"
+        # TRANSLATORS: lesions that take up gadolinium contrast on MRI
+        return ngettext("{value} Gd+ lesion", "{value} Gd+ lesions", count).format(value=shown)
     if field == "disability_worsening_last_12_months":
-        return {"yes": "disability worse", "no": "disability not worse"}.get(str(value), "")
-    yes_words = {"pregnant": "pregnant", "breastfeeding": "breastfeeding",
-                 "pregnant_or_breastfeeding": "pregnant or breastfeeding",
-                 "considering_clinic_abroad": "considering a clinic abroad",
-                 "activity_on_current_dmt": "active on the current drug"}
-    if field in yes_words:
-        return yes_words[field] if value == "yes" else f"not {yes_words[field]}"
+        return {"yes": _("disability worse"), "no": _("disability not worse")}.get(str(value), "")
+    yes_no = {"pregnant": (_("pregnant"), _("not pregnant")),
+              "breastfeeding": (_("breastfeeding"), _("not breastfeeding")),
+              "pregnant_or_breastfeeding": (_("pregnant or breastfeeding"), _("not pregnant or breastfeeding")),
+              "considering_clinic_abroad": (_("considering a clinic abroad"), _("not considering a clinic abroad")),
+              "activity_on_current_dmt": (_("active on the current drug"), _("not active on the current drug"))}
+    if field in yes_no:
+        return yes_no[field][0 if value == "yes" else 1]
     if field == "plans_children":
-        return {"yes": "plans children", "unsure": "unsure about children", "no": "no plans for children"}[str(value)]
+        return {"yes": _("plans children"), "unsure": _("unsure about children"),
+                "no": _("no plans for children")}[str(value)]
     if field == "open_to_clinical_trials":
-        return {"yes": "open to trials", "unsure": "unsure about trials", "no": "not open to trials"}[str(value)]
+        return {"yes": _("open to trials"), "unsure": _("unsure about trials"), "no": _("not open to trials")}[str(value)]
     if field == "jcv_antibody":
-        return f"JC virus antibody {value}"
+        # TRANSLATORS: {value} is the test result as recorded: positive, negative or unknown
+        return _("JC virus antibody {value}").format(value=_jcv_words(str(value)))
     if field == "jcv_index":
-        return f"JC virus index {value}"
+        return _("JC virus index {value}").format(value=shown)
     if field == "current_dmt_months":
-        return f"{value} months on the current drug"
+        return ngettext("{value} months on the current drug", "{value} months on the current drug", count).format(value=shown)
     if field == "current_dmt":
-        return "no current drug" if value == "none" else f"on {value}"
+        return _("no current drug") if value == "none" else _("on {drug}").format(drug=value)
     if field == "prior_dmts":
-        return "no earlier drugs" if value == [] else "earlier drugs"
+        return _("no earlier drugs") if value == [] else _("earlier drugs")
     if field.startswith("prior_dmts.") and field.endswith(".months"):
-        return f"earlier drug taken {value} months"
+        return ngettext("earlier drug taken {value} months", "earlier drug taken {value} months", count).format(value=shown)
     if field.startswith("prior_dmts.") and field.endswith(".stopped_because"):
-        return "earlier drug stopped: " + STOP_WORDS.get(str(value), str(value))
+        # TRANSLATORS: why the patient stopped an earlier MS drug: "earlier drug stopped: side effects"
+        return _("earlier drug stopped: {reason}").format(reason=_(STOP_WORDS[str(value)]) if str(value) in STOP_WORDS
+                                                          else str(value))
     return str(value).replace("_", " ")
+
+
+def _jcv_words(result: str) -> str:
+    return {"positive": _("positive"), "negative": _("negative"), "unknown": _("unknown")}.get(result, result)
 
 
 def _value(profile: Profile, field: str) -> object:

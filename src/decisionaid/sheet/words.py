@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..plumbing.i18n import _, current_language, number, word_list
+
 
 def sentence(text: str) -> str:
     """`text` with a capital first letter and a full stop."""
@@ -21,14 +23,18 @@ def first_sentence(text: str, *, clause: bool = False) -> str:
 
 
 def natural_frequency(count: int, denominator: int) -> str:
-    return f"{count:,} in {denominator:,}"
+    # TRANSLATORS: a natural frequency, as in "20 in 1,000 people had a relapse"
+    return _("{count} in {denominator}").format(count=number(count), denominator=number(denominator))
 
 
 def lower_first(text: str) -> str:
-    """'Hepatitis B' -> 'hepatitis B' inside a sentence; an acronym such as 'HIV' or 'MSC' stays."""
+    """'Hepatitis B' -> 'hepatitis B' inside a sentence; an acronym such as 'HIV' or 'MSC' stays.
+    German keeps its capitals: its nouns start with one wherever they stand."""
+    if current_language() == "de":
+        return text
     return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def join_words(items: list[str], last: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
+    """'a', 'a and b', 'a, b and c' (or, with `last` "or", 'a, b or c'), as the current language joins them."""
+    return word_list(items, "or" if last == "or" else "standard")

@@ -16,7 +16,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..plumbing import i18n
 from ..plumbing.i18n import _
 from ..plumbing.resources import templates_dir
-from .language import LANGUAGE_FIELD, language_choices
 from .form import (
     COMORBIDITY_ANSWERS,
     COMORBIDITY_LABELS,
@@ -28,6 +27,7 @@ from .form import (
     STOP_REASONS,
     Answers,
 )
+from .language import LANGUAGE_FIELD, language_choices
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ def _environment() -> Environment:
     # as the sheets' environment (sheet/render.py): the current language, looked up at each render
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
     env.globals["language"] = i18n.current_language
+    env.policies["ext.i18n.trimmed"] = True  # as the catalogue's extraction (templates/locale/babel.cfg)
     return env
 
 
@@ -102,7 +103,7 @@ def field_id(name: str) -> str:
 
 def error_link(name: str, message: str) -> ErrorLink:
     if name.startswith("prior_dmts."):
-        _, index, part = name.split(".")
+        _field, index, part = name.split(".")
         titles = {"drug": _("Earlier medicine {number}, name"), "months": _("Earlier medicine {number}, months"),
                   "stopped_because": _("Earlier medicine {number}, reason for stopping")}
         title = titles[part].format(number=i18n.number(int(index) + 1))

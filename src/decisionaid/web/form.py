@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args
 
 from ..pack.vocabulary import COMORBIDITIES
 from ..plumbing.errors import ProfileError
-from ..plumbing.i18n import N_, _, number
+from ..plumbing.i18n import N_, _
 from ..plumbing.yamlpos import Document, Path_
 from ..profile.model import Profile
 from ..profile.read import validate_profile
@@ -467,7 +467,7 @@ def _out_of_range(name: str, message: str) -> str | None:
     if question is None or bounds is None or "is out of range" not in message:
         return None
     low, high = bounds
-    return _(question.out_of_range).format(low=number(low), high=number(high))
+    return _(question.out_of_range).format(low=f"{low:g}", high=f"{high:g}")  # as the person would type them
 
 
 def _bounds(name: str) -> tuple[float, float] | None:

@@ -242,8 +242,9 @@ async def post_answers(request: Request) -> Response:
             profile, _reading = read_form(answers, request.app.state.catalogue)
         except FormInvalid as exc:
             return _form_page(request, answers, exc.errors, status=422)
-    day = dt.date.today()
-    return Response(answers_yaml(profile, day), media_type="application/yaml", headers={
+        day = dt.date.today()
+        saved = answers_yaml(profile, day)
+    return Response(saved, media_type="application/yaml", headers={
         **_PRIVATE, "content-disposition": f'attachment; filename="{FILE_NAME.format(day=day.isoformat())}"'})
 
 

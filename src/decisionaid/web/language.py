@@ -11,7 +11,6 @@ browser's language) is always a better answer than a refusal.
 
 from __future__ import annotations
 
-from typing import cast
 
 from babel.core import negotiate_locale
 
@@ -26,7 +25,7 @@ def shipped(value: str | None) -> Language | None:
     if not value:
         return None
     code = value.strip().replace("_", "-").split("-")[0].lower()
-    return cast(Language, code) if code in LANGUAGES else None
+    return code if code in LANGUAGES else None
 
 
 def from_accept_language(header: str) -> Language | None:
@@ -44,7 +43,7 @@ def from_accept_language(header: str) -> Language | None:
         if tag and tag != "*" and weight > 0:
             weighted.append((-weight, position, tag.strip()))
     preferred = [tag for _, _, tag in sorted(weighted)]
-    return shipped(negotiate_locale(preferred, list(LANGUAGES), sep="-", aliases=None))
+    return shipped(negotiate_locale(preferred, list(LANGUAGES), sep="-", aliases={}))
 
 
 def choose_language(query: str | None, field: str | None, accept_language: str | None) -> Language:

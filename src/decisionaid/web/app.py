@@ -232,7 +232,7 @@ async def _view_response(request: Request, profile: dict[str, Any], reading: For
         html = await run_job(request, "view", payload)
     except JobFailed as failed:
         return _failed(failed)
-    return HTMLResponse(html, headers=_PRIVATE)
+    return HTMLResponse(html, headers={**_PRIVATE, "content-language": payload["language"]})
 
 
 async def post_answers(request: Request) -> Response:
@@ -332,7 +332,7 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
     kind = "visit-sheet" if payload["document"] == "visit" else "booklet"
     name = f"ms-options-{kind}-{day.isoformat()}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
-        **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"'})
+        **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"', "content-language": payload["language"]})
 
 
 async def _assess_response(request: Request, profile: dict[str, Any]) -> Response:

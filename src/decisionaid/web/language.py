@@ -11,7 +11,6 @@ browser's language) is always a better answer than a refusal.
 
 from __future__ import annotations
 
-
 from babel.core import negotiate_locale
 
 from ..plumbing.i18n import LANGUAGES, NATIVE_NAMES, SOURCE_LANGUAGE, Language

@@ -150,7 +150,7 @@ def test_the_form_speaks_the_browsers_language_and_a_language_button_keeps_the_a
 def test_the_chosen_language_reaches_the_sheet_page_its_buttons_and_the_pdf(web_server: Server) -> None:
     answers = [("age", "40"), ("ms_type", "RRMS"), ("sheet_date", DAY)]
     page = post(web_server, "/view?lang=es", answers)
-    assert page.status_code == 200 and '<html lang="es">' in page.text
+    assert page.status_code == 200 and '<html lang="es">' in page.text and page.headers["content-language"] == "es"
     carried = [(a["name"], a["value"]) for a in _Elements(page.text).find("input", type="hidden")]
     assert carried.count(("lang", "es")) == 1 and ("lang", "en") not in carried
     pdf = post(web_server, "/sheet", carried)

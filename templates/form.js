@@ -8,6 +8,8 @@
 // - the answers are kept in this page's own history entry (history.state, never sent or stored
 //   elsewhere), so coming Back to the form, or reloading it, finds every answer in place;
 // - on the sheet page, "Print" prints (view.css has the print layout).
+// A language button is a plain post (the page comes back in that language, the answers in place).
+// The words it shows are the page's own (data-* on #sheet-status, in the page's language).
 (function () {
   "use strict";
   if (!window.fetch || !window.FormData || !window.URLSearchParams || !window.DOMParser || !window.history.pushState) {
@@ -17,6 +19,13 @@
 
   function theForm() { return document.getElementById("form-start"); }
   function status() { return document.getElementById("sheet-status"); }
+
+  // One of the page's messages (a data-* attribute of #sheet-status), its {names} filled in.
+  function words(name, values) {
+    var box = status();
+    var text = (box && box.getAttribute("data-" + name)) || "";
+    return text.replace(/\{(\w+)\}/g, function (all, key) { return values && key in values ? values[key] : all; });
+  }
 
   function answers() {
     var pairs = [];
@@ -59,7 +68,7 @@
       el.removeAttribute("aria-describedby");  // it named the error just removed
     });
     row.classList.remove("has-error");
-    row.querySelector("legend").textContent = "Earlier medicine " + (index + 1);
+    row.querySelector("legend").textContent = words("medicine", {number: String(index + 1)});
     last.parentNode.appendChild(row);
     return row;
   }
@@ -145,15 +154,9 @@
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
   }
 
-  var WAITING = {
-    view: "Making your sheet. This takes a moment.",
-    sheet: "Making your sheet. This takes a few seconds.",
-    answers: "Saving your answers."
-  };
-
   function send(form, button) {
     var action = (button && button.getAttribute("formaction")) || form.getAttribute("action");
-    say(WAITING[action] || "", "waiting");
+    say(["view", "sheet", "answers"].indexOf(action) !== -1 ? words("waiting-" + action) : "", "waiting");
     busy(true);
     fetch(action, {method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin"})
       .then(function (response) {
@@ -166,7 +169,7 @@
           });
         }
         if (!response.ok) {
-          return response.text().then(function (text) { throw new Error(text || "The server did not answer."); });
+          return response.text().then(function (text) { throw new Error(text || words("no-answer")); });
         }
         if (action === "view") {
           return response.text().then(function (html) { busy(false); say(""); showSheet(html); });
@@ -176,13 +179,12 @@
         return response.blob().then(function (blob) {
           save(blob, name);
           busy(false);
-          say(action === "answers" ? "Your answers are saved in the file " + name + "."
-            : "Your sheet is ready. Your browser saved it as " + name + ".", "ready");
+          say(words(action === "answers" ? "saved-answers" : "saved-sheet", {name: name}), "ready");
         });
       })
       .catch(function (problem) {
         busy(false);
-        say(problem && problem.message ? problem.message : "The server did not answer. Please try again.", "failed");
+        say(problem && problem.message ? problem.message : words("no-answer"), "failed");
       });
   }
 
@@ -194,7 +196,7 @@
       history.back();  // to the form, answers in place
       return;
     }
-    if (form.id !== "form-start") { return; }
+    if (form.id !== "form-start" || (button && button.hasAttribute("data-language"))) { return; }
     event.preventDefault();
     if (button && button.name === "do" && button.value === "add_medicine") {
       addMedicine().querySelector("input").focus();

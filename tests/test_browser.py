@@ -249,3 +249,27 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page: Any) -> None:
     _tab_to(page, "button[formaction=sheet]")
     text = pdf_text(download_sheet(page, press="Enter", ending="-large-print.pdf"))
     assert "Kim Keyboard-Only" in text and "does not tell you what to choose" in text
+
+
+def test_a_language_button_keeps_the_answers_typed_so_far(browser: Any, web_server: Server) -> None:
+    """With the script and without it, the page comes back in the chosen language, every answer in place.
+    (The Playwright and axe-core tests of the pages in Spanish come with the complete Spanish catalogue.)"""
+    for scripts in (True, False):
+        context = browser.new_context(base_url=web_server.url, java_script_enabled=scripts, locale="es-ES")
+        page = context.new_page()
+        try:
+            page.goto("/")
+            assert page.locator("html").get_attribute("lang") == "es"  # the browser's language
+            page.locator("#f-age").fill("47")
+            page.locator("#f-prior_dmts-0-drug").fill("Copaxone")
+            page.get_by_role("button", name="English", exact=True).click()
+            page.wait_for_url("**/view?lang=en")
+            assert page.locator("html").get_attribute("lang") == "en"
+            assert page.locator("#f-age").input_value() == "47"
+            assert page.locator("#f-prior_dmts-0-drug").input_value() == "Copaxone"
+            page.locator("#f-age").press("Enter")  # Enter still asks for the sheet, never for a language
+            page.locator(".error-summary").wait_for()  # the type of MS is needed
+            assert page.locator("html").get_attribute("lang") == "en"
+            assert page.locator("#f-age").input_value() == "47"
+        finally:
+            context.close()

@@ -88,7 +88,8 @@ def test_every_answer_has_a_label_and_the_page_has_one_same_origin_script(web_se
     assert page.find("link", rel="icon", href="favicon.svg")  # relative, so a proxy prefix works
     script = httpx.get(web_server.url + "/form.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
-    assert "Making your sheet" in script.text and "http" not in script.text
+    assert "http" not in script.text and "Making your sheet" not in script.text  # its words are the page's, translated
+    assert page.find("p", id="sheet-status", **{"data-waiting-sheet": "Making your sheet. This takes a few seconds."})
     icon = httpx.get(web_server.url + "/favicon.svg")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and icon.text.startswith("<svg")
     assert {a["value"] for a in page.find("input", type="radio", name="document")} == {"visit", "booklet"}

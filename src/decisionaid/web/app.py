@@ -11,6 +11,10 @@
                     (/view, /sheet and /assess also take a profile as JSON, or a FHIR Bundle as application/fhir+json)
     GET  /healthz   200 while the server answers; GET /readyz 200 when it is ready to serve (operations.py)
     GET  /metrics   counts and times in the Prometheus text format, nothing about a patient
+
+Every page, sheet and booklet speaks the language chosen with `?lang=` or the form's `lang` field, or
+else the browser's (Accept-Language; language.py); a profile posted as JSON gets `?lang=` or English.
+The assessment JSON stays English (it is data).
     GET  /cds-services, POST /cds-services/{id}[/feedback]   the CDS Hooks service, with --cds-hooks (fhir/cds.py)
 
 Nothing about a patient is kept: no files, no sessions, nothing in the logs (the access line keeps
@@ -44,6 +48,7 @@ from ..inputs import patient_from
 from ..pack.loader import load_rule_pack
 from ..pack.models import RulePack
 from ..plumbing.errors import JobFailed, UserError
+from ..plumbing.i18n import SOURCE_LANGUAGE, Language, _, current_language, speaking
 from ..plumbing.metrics import RENDER_SECONDS
 from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import ReadError, read_text
@@ -60,6 +65,7 @@ from .form import (
     read_form,
 )
 from .guard import BODY_TIMED_OUT, BODY_TIMEOUT, Guard
+from .language import LANGUAGE_FIELD, choose_language, shipped
 from .operations import CdsCors, RequestLog, metrics, readyz
 from .page import font_files, form_asset, render_form
 from .saved import FILE_NAME, answers_yaml, read_answers
@@ -156,7 +162,8 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def show_form(request: Request) -> Response:
-    return _form_page(request, Answers(), {}, status=200)
+    with speaking(_language(request, Answers())):
+        return _form_page(request, Answers(), {}, status=200)
 
 
 async def stylesheet(request: Request) -> Response:
@@ -190,65 +197,83 @@ async def post_sheet(request: Request) -> Response:
     if _is_json(request):
         return await _json_request(request, "sheet")
     answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
-    try:
-        profile, reading = read_form(answers, request.app.state.catalogue)
-    except FormInvalid as exc:
-        return _form_page(request, answers, exc.errors, status=422)
-    return await _sheet_response(request, profile.entered_fields(), reading)
+    with speaking(_language(request, answers)):
+        try:
+            profile, reading = read_form(answers, request.app.state.catalogue)
+        except FormInvalid as exc:
+            return _form_page(request, answers, exc.errors, status=422)
+        return await _sheet_response(request, profile.entered_fields(), reading)
 
 
 async def post_view(request: Request) -> Response:
     if _is_json(request):
         return await _json_request(request, "view")
     answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
-    if answers.get(FORM_STEP) == "change":
-        return _form_page(request, answers, {}, status=200)
-    if answers.get(FORM_STEP) == "add_medicine":  # without JavaScript: the form with one more block, its box focused
-        return _form_page(request, answers, {}, status=200, focus=f"prior_dmts.{answers.prior_rows() - 1}.drug")
-    try:
-        profile, reading = read_form(answers, request.app.state.catalogue)
-    except FormInvalid as exc:
-        return _form_page(request, answers, exc.errors, status=422)
-    return await _view_response(request, profile.entered_fields(), reading, carried(answers))
+    with speaking(_language(request, answers)):
+        if answers.get(FORM_STEP) == "change":  # also a language button's: the form again, in that language
+            return _form_page(request, answers, {}, status=200)
+        if answers.get(FORM_STEP) == "add_medicine":  # without JavaScript: the form with one more block, its box focused
+            return _form_page(request, answers, {}, status=200, focus=f"prior_dmts.{answers.prior_rows() - 1}.drug")
+        try:
+            profile, reading = read_form(answers, request.app.state.catalogue)
+        except FormInvalid as exc:
+            return _form_page(request, answers, exc.errors, status=422)
+        return await _view_response(request, profile.entered_fields(), reading, carried(answers))
 
 
 async def _view_response(request: Request, profile: dict[str, Any], reading: FormReading,
                          answers: list[tuple[str, str]], not_in_record: tuple[str, ...] = ()) -> Response:
     day = reading.sheet_date or dt.date.today()
     payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
-               "not_in_record": list(not_in_record), "carried": answers}
+               "not_in_record": list(not_in_record), "language": current_language(),
+               "carried": [(name, value) for name, value in answers if name != LANGUAGE_FIELD]
+               + [(LANGUAGE_FIELD, current_language())]}
     try:
         html = await run_job(request, "view", payload)
     except JobFailed as failed:
         return _failed(failed)
-    return HTMLResponse(html, headers=_PRIVATE)
+    return HTMLResponse(html, headers={**_PRIVATE, "content-language": payload["language"]})
 
 
 async def post_answers(request: Request) -> Response:
     answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
-    try:
-        profile, _ = read_form(answers, request.app.state.catalogue)
-    except FormInvalid as exc:
-        return _form_page(request, answers, exc.errors, status=422)
-    day = dt.date.today()
-    return Response(answers_yaml(profile, day), media_type="application/yaml", headers={
+    with speaking(_language(request, answers)):
+        try:
+            profile, _reading = read_form(answers, request.app.state.catalogue)
+        except FormInvalid as exc:
+            return _form_page(request, answers, exc.errors, status=422)
+        day = dt.date.today()
+        saved = answers_yaml(profile, day)
+    return Response(saved, media_type="application/yaml", headers={
         **_PRIVATE, "content-disposition": f'attachment; filename="{FILE_NAME.format(day=day.isoformat())}"'})
 
 
 async def post_load(request: Request) -> Response:
-    upload = (await request.form(max_files=1, max_fields=20)).get("answers")
-    data = await upload.read() if isinstance(upload, UploadFile) else b""
-    if not data:
-        return _form_page(request, Answers(), {"answers": "Please choose the file with your saved answers."}, status=422)
-    state = request.app.state
-    try:
-        profile = await anyio.to_thread.run_sync(lambda: read_answers(data, state.catalogue, rules_dir=state.rules_dir))
-    except (ReadError, UserError) as exc:
-        problems = [(f"line {d.line}: " if d.line else "") + d.message for d in exc.diagnostics[:3]]
-        more = f" (and {len(exc.diagnostics) - 3} more)" if len(exc.diagnostics) > 3 else ""
-        message = f"This is not a saved answers file, or it has a mistake: {'; '.join(problems)}{more}."
-        return _form_page(request, Answers(), {"answers": message}, status=422)
-    return _form_page(request, answers_for(profile.entered_fields()), {}, status=200)
+    form = await request.form(max_files=1, max_fields=20)
+    upload, chosen = form.get("answers"), form.get(LANGUAGE_FIELD)
+    language = Answers([(LANGUAGE_FIELD, chosen)] if isinstance(chosen, str) else [])
+    with speaking(_language(request, language)):
+        data = await upload.read() if isinstance(upload, UploadFile) else b""
+        if not data:
+            return _form_page(request, language, {"answers": _("Please choose the file with your saved answers.")},
+                              status=422)
+        state = request.app.state
+        try:
+            profile = await anyio.to_thread.run_sync(
+                lambda: read_answers(data, state.catalogue, rules_dir=state.rules_dir))
+        except (ReadError, UserError) as exc:
+            return _form_page(request, language, {"answers": _not_saved_answers(exc.diagnostics)}, status=422)
+        return _form_page(request, answers_for(profile.entered_fields(), language), {}, status=200)
+
+
+def _not_saved_answers(diagnostics: list[Any]) -> str:
+    """Why a file is not a saved answers file: its first three problems (the reader's words, in English)."""
+    problems = [(_("line {line}: ").format(line=d.line) if d.line else "") + d.message for d in diagnostics[:3]]
+    if len(diagnostics) > 3:
+        # TRANSLATORS: {problems} is a list of what is wrong in the file, in English
+        return _("This is not a saved answers file, or it has a mistake: {problems} (and {count} more).").format(
+            problems="; ".join(problems), count=len(diagnostics) - 3)
+    return _("This is not a saved answers file, or it has a mistake: {problems}.").format(problems="; ".join(problems))
 
 
 async def post_assess(request: Request) -> Response:
@@ -256,7 +281,7 @@ async def post_assess(request: Request) -> Response:
         return await _json_request(request, "assess")
     answers = answers_from((await request.form(max_files=0, max_fields=2000)).multi_items())
     try:
-        profile, _ = read_form(answers, request.app.state.catalogue)
+        profile, _reading = read_form(answers, request.app.state.catalogue)
     except FormInvalid as exc:
         return _json_errors([(name, message) for name, message in exc.errors.items()])
     return await _assess_response(request, profile.entered_fields())
@@ -264,7 +289,13 @@ async def post_assess(request: Request) -> Response:
 
 async def _json_request(request: Request, kind: JobKind) -> Response:
     """A profile posted as JSON (the profile contract's shape), or a FHIR Bundle read as of the
-    sheet date, for /sheet, /view or /assess; the options of /sheet in the query."""
+    sheet date, for /sheet, /view or /assess; the options of /sheet in the query, the language
+    (`?lang=`) too: a program that posts JSON gets English unless it asks."""
+    with speaking(shipped(request.query_params.get(LANGUAGE_FIELD)) or SOURCE_LANGUAGE):
+        return await _json_answer(request, kind)
+
+
+async def _json_answer(request: Request, kind: JobKind) -> Response:
     reading = FormReading(large_print=request.query_params.get("large_print") == "yes",
                           booklet=request.query_params.get("document") == "booklet")
     if day := request.query_params.get("sheet_date"):
@@ -281,7 +312,7 @@ async def _json_request(request: Request, kind: JobKind) -> Response:
         return await _assess_response(request, profile.entered_fields())
     if kind == "view":  # the page's buttons carry the profile as form answers, with the query's options
         options = Answers((name, value) for name, value in request.query_params.items()
-                          if name in ("large_print", "document", "sheet_date"))
+                          if name in ("large_print", "document", "sheet_date", LANGUAGE_FIELD))
         answers = answers_for(profile.entered_fields(), options).items()
         return await _view_response(request, profile.entered_fields(), reading, answers, profile.not_in_record)
     return await _sheet_response(request, profile.entered_fields(), reading, profile.not_in_record)
@@ -291,7 +322,8 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
                           not_in_record: tuple[str, ...] = ()) -> Response:
     day = reading.sheet_date or dt.date.today()
     payload = {"profile": profile, "sheet_date": day.isoformat(), "large_print": reading.large_print,
-               "not_in_record": list(not_in_record), "document": "booklet" if reading.booklet else "visit"}
+               "not_in_record": list(not_in_record), "document": "booklet" if reading.booklet else "visit",
+               "language": current_language()}
     try:
         pdf = await run_job(request, "sheet", payload)
     except JobFailed as failed:
@@ -300,7 +332,7 @@ async def _sheet_response(request: Request, profile: dict[str, Any], reading: Fo
     kind = "visit-sheet" if payload["document"] == "visit" else "booklet"
     name = f"ms-options-{kind}-{day.isoformat()}" + ("-large-print" if reading.large_print else "")
     return Response(pdf, media_type="application/pdf", headers={
-        **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"'})
+        **_PRIVATE, "content-disposition": f'attachment; filename="{name}.pdf"', "content-language": payload["language"]})
 
 
 async def _assess_response(request: Request, profile: dict[str, Any]) -> Response:
@@ -320,15 +352,15 @@ async def run_job(request: Request, kind: JobKind, payload: dict[str, Any]) -> A
         return await anyio.to_thread.run_sync(lambda: pool.run(kind, payload))
     except PoolBusy:
         outcome = "busy"
-        raise JobFailed(503, "The server is busy. Please try again in a minute.", retry_after=30) from None
+        raise JobFailed(503, _("The server is busy. Please try again in a minute."), retry_after=30) from None
     except JobTimeout:
         outcome = "timeout"
         log.warning("a %s job took too long and was stopped", kind)
-        raise JobFailed(503, "Making the sheet took too long. Please try again.") from None
+        raise JobFailed(503, _("Making the sheet took too long. Please try again.")) from None
     except WorkerError as exc:
         outcome = "failed"
         log.error("%s", exc)  # names the kind of failure only, never patient data
-        raise JobFailed(500, "Something went wrong while making the sheet. Please try again.") from None
+        raise JobFailed(500, _("Something went wrong while making the sheet. Please try again.")) from None
     finally:
         RENDER_SECONDS.labels(kind, outcome).observe(time.perf_counter() - started)
 
@@ -344,8 +376,16 @@ def _json_errors(errors: list[tuple[str, str]]) -> Response:
 
 
 def _form_page(request: Request, answers: Answers, errors: dict[str, str], *, status: int, focus: str = "") -> Response:
+    """The form in the current language (the caller's `speaking`), its `lang` field saying which."""
     html = render_form(answers, errors, request.app.state.drug_names, focus)
-    return HTMLResponse(html, status_code=status, headers=_PRIVATE)
+    return HTMLResponse(html, status_code=status, headers={
+        **_PRIVATE, "content-language": current_language(), "vary": "Accept-Language"})
+
+
+def _language(request: Request, answers: Answers) -> Language:
+    """The language a form page, sheet or booklet speaks (language.py says in which order it is chosen)."""
+    return choose_language(request.query_params.get(LANGUAGE_FIELD), answers.get(LANGUAGE_FIELD),
+                           request.headers.get("accept-language"))
 
 
 def _is_json(request: Request) -> bool:

@@ -8,6 +8,8 @@ numbers are read strictly: "3,5" or "two" is a plain error beside the question, 
 guess. Validation is the profile model's own (`validate_profile`); its diagnostics are mapped back
 onto the questions they belong to, a number out of range in the question's own words ("EDSS goes
 from 0 to 10"). `answers_for` is the way back: a profile (a saved answers file) as form answers.
+The questions' words are marked for translation (N_) and translated where shown; the messages are
+made in the current language (plumbing/i18n.py `speaking`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Literal, get_args
 
 from ..pack.vocabulary import COMORBIDITIES
 from ..plumbing.errors import ProfileError
+from ..plumbing.i18n import N_, _
 from ..plumbing.yamlpos import Document, Path_
 from ..profile.model import Profile
 from ..profile.read import validate_profile
@@ -27,13 +30,16 @@ from ..profile.read import validate_profile
 Kind = Literal["text", "integer", "decimal", "radio", "drug"]
 MAX_PRIOR_DMTS = 50
 PRIOR_DMT_ROWS = 1  # one "earlier medicine" block; "Add another medicine" adds more
-_UNKNOWN_WORDS = {"", "?", "unknown", "i don't know", "i dont know", "don't know", "dont know", "not known"}
+# Every shipped language's words are understood in every language: a form in Spanish may get English.
+_UNKNOWN_WORDS = {"", "?", "unknown", "i don't know", "i dont know", "don't know", "dont know", "not known",
+                  "no sé", "no se", "no lo sé", "no lo se", "desconocido", "weiß nicht", "weiss nicht", "unbekannt"}
 # What people write for "no MS medicine now" (compared without case and end punctuation).
 _NONE_WORDS = {"none", "no", "nothing", "nil", "none at the moment", "none at present", "none right now",
-               "none now", "nothing at the moment", "not at the moment", "no medicine", "not any", "not taking any"}
+               "none now", "nothing at the moment", "not at the moment", "no medicine", "not any", "not taking any",
+               "ninguno", "ninguna", "nada", "ninguno ahora", "ningún medicamento", "keine", "keins", "nichts"}
 # A unit after a number, by the unit the question asks in ("45 years", "18 months").
-_UNIT_WORDS = {"years": ("years", "year", "yrs", "yr", "years old", "year old"),
-               "months": ("months", "month", "mths", "mth", "mos", "mo")}
+_UNIT_WORDS = {"years": ("years", "year", "yrs", "yr", "years old", "year old", "años", "año", "jahre", "jahr"),
+               "months": ("months", "month", "mths", "mth", "mos", "mo", "meses", "mes", "monate", "monat")}
 
 
 @dataclass(frozen=True)
@@ -42,14 +48,14 @@ class Question:
     label: str
     hint: str
     kind: Kind
-    short: str = ""  # how error messages refer to it
+    short: str  # how error messages refer to it ("your age"; in the error summary with a capital)
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
     required: bool = False
-    unknown: str = "I don't know"  # label of the answer that leaves the field unknown (radio)
+    unknown: str = N_("I don't know")  # label of the answer that leaves the field unknown (radio)
     size: int = 6
     unit: str = ""  # the unit a number may be followed by: "years" or "months"
     example: str = ""  # a typical answer, for the message when a number cannot be read
-    out_of_range: str = "Please write a number from {low} to {high}."  # {low} and {high} from the profile model
+    out_of_range: str = N_("Please write a number from {low} to {high}.")  # {low} and {high} from the profile model
 
     @property
     def id(self) -> str:
@@ -64,130 +70,140 @@ class Section:
     then: str = ""  # a block of the form that follows the questions in the same part ("prior_dmts")
 
 
+# The form's words are marked with N_ where they are defined and translated where they are shown
+# (form.html calls _() on every label, hint and choice), so the one table serves every language.
+YES, NO, DONT_KNOW, NOT_SURE, SKIP = N_("Yes"), N_("No"), N_("I don't know"), N_("Not sure yet"), N_("Skip this question")
+
 SECTIONS: tuple[Section, ...] = (
-    Section("About you", "", (
-        Question("name", "Your name (optional)",
-                 "Printed on the sheet, and in your saved answers if you save them. It is not kept on our server.",
-                 "text", short="your name", size=30),
-        Question("age", "How old are you?", "In whole years, for example 42.", "integer", short="your age",
-                 required=True, unit="years", example="42", out_of_range="This sheet is for ages {low} to {high}."),
-        Question("sex", "Your sex", "Some treatments have different risks in pregnancy, so this can matter.",
-                 "radio", choices=(("female", "Female"), ("male", "Male"), ("other", "Other"),
-                                   ("undisclosed", "I would rather not say")), unknown="Skip this question"),
+    Section(N_("About you"), "", (
+        Question("name", N_("Your name (optional)"),
+                 N_("Printed on the sheet, and in your saved answers if you save them. It is not kept on our server."),
+                 "text", short=N_("your name"), size=30),
+        Question("age", N_("How old are you?"), N_("In whole years, for example 42."), "integer", short=N_("your age"),
+                 required=True, unit="years", example="42", out_of_range=N_("This sheet is for ages {low} to {high}.")),
+        Question("sex", N_("Your sex"), N_("Some treatments have different risks in pregnancy, so this can matter."),
+                 "radio", short=N_("your sex"),
+                 choices=(("female", N_("Female")), ("male", N_("Male")), ("other", N_("Other")),
+                          ("undisclosed", N_("I would rather not say"))), unknown=SKIP),
     )),
-    Section("Your MS", "", (
-        Question("ms_type", "Which type of MS do you have?",
-                 "Your MS team will have told you, and it is in your clinic letters. "
-                 "CIS is a first attack that may or may not become MS. "
-                 "RRMS (relapsing-remitting) comes in attacks, with recovery in between. "
-                 "SPMS (secondary progressive) started as RRMS and now slowly gets worse. "
-                 "PPMS (primary progressive) got slowly worse from the start.",
-                 "radio", short="the type of MS", required=True,
-                 choices=(("CIS", "CIS: a first attack (clinically isolated syndrome)"),
-                          ("RRMS", "RRMS: relapsing-remitting MS"),
-                          ("SPMS", "SPMS: secondary progressive MS"),
-                          ("PPMS", "PPMS: primary progressive MS"),
-                          ("unknown", "I don't know")), unknown=""),
-        Question("years_since_first_symptoms", "How many years ago did your first MS symptoms start?",
-                 "A rough number is fine. You can use a dot for part of a year, like 2.5. "
-                 "Leave it empty if you don't know.", "decimal", short="years since the first symptoms",
+    Section(N_("Your MS"), "", (
+        Question("ms_type", N_("Which type of MS do you have?"),
+                 N_("Your MS team will have told you, and it is in your clinic letters. "
+                    "CIS is a first attack that may or may not become MS. "
+                    "RRMS (relapsing-remitting) comes in attacks, with recovery in between. "
+                    "SPMS (secondary progressive) started as RRMS and now slowly gets worse. "
+                    "PPMS (primary progressive) got slowly worse from the start."),
+                 "radio", short=N_("the type of MS"), required=True,
+                 choices=(("CIS", N_("CIS: a first attack (clinically isolated syndrome)")),
+                          ("RRMS", N_("RRMS: relapsing-remitting MS")),
+                          ("SPMS", N_("SPMS: secondary progressive MS")),
+                          ("PPMS", N_("PPMS: primary progressive MS")),
+                          ("unknown", DONT_KNOW)), unknown=""),
+        Question("years_since_first_symptoms", N_("How many years ago did your first MS symptoms start?"),
+                 N_("A rough number is fine. You can use a dot for part of a year, like 2.5. "
+                    "Leave it empty if you don't know."), "decimal", short=N_("years since the first symptoms"),
                  unit="years"),
-        Question("edss", "What is your EDSS score?",
-                 "EDSS is a score from 0 to 10 that neurologists use to measure how much MS affects you. "
-                 "0 means no signs of MS, 6 means you need a stick to walk about 100 metres, and higher "
-                 "numbers mean more disability. It goes in steps of 0.5, like 3.5. Look in your clinic "
-                 "letters or ask your MS nurse. Leave it empty if you don't know.",
-                 "decimal", short="the EDSS score", out_of_range="EDSS goes from {low} to {high}."),
-        Question("walking", "How do you usually walk?", "", "radio",
-                 choices=(("unaided", "Without help"), ("one_aid", "With one stick or crutch"),
-                          ("two_aids", "With two sticks, crutches or a walking frame"),
-                          ("wheelchair", "I use a wheelchair most of the time"))),
+        Question("edss", N_("What is your EDSS score?"),
+                 N_("EDSS is a score from 0 to 10 that neurologists use to measure how much MS affects you. "
+                    "0 means no signs of MS, 6 means you need a stick to walk about 100 metres, and higher "
+                    "numbers mean more disability. It goes in steps of 0.5, like 3.5. Look in your clinic "
+                    "letters or ask your MS nurse. Leave it empty if you don't know."),
+                 "decimal", short=N_("the EDSS score"), out_of_range=N_("EDSS goes from {low} to {high}.")),
+        Question("walking", N_("How do you usually walk?"), "", "radio", short=N_("how you usually walk"),
+                 choices=(("unaided", N_("Without help")), ("one_aid", N_("With one stick or crutch")),
+                          ("two_aids", N_("With two sticks, crutches or a walking frame")),
+                          ("wheelchair", N_("I use a wheelchair most of the time")))),
         Question("disability_worsening_last_12_months",
-                 "Has MS made walking or daily life harder over the last 12 months?",
-                 "Count slow changes that stayed, not a relapse you then got better from.", "radio",
-                 choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
+                 N_("Has MS made walking or daily life harder over the last 12 months?"),
+                 N_("Count slow changes that stayed, not a relapse you then got better from."), "radio",
+                 short=N_("MS making daily life harder over the last 12 months"),
+                 choices=(("yes", YES), ("no", NO), ("unknown", DONT_KNOW)), unknown=""),
     )),
-    Section("Relapses and MRI scans",
-            "A relapse (or attack) is new symptoms, or old ones getting much worse, for more than a day. "
-            "Write 0 if you had none. Leave a box empty if you don't know.", (
-        Question("relapses_last_12_months", "How many relapses did you have in the last 12 months?", "",
-                 "integer", short="relapses in the last 12 months"),
-        Question("relapses_last_24_months", "How many relapses did you have in the last 24 months (2 years)?",
-                 "This counts the last 12 months too, so it is at least the number above.", "integer",
-                 short="relapses in the last 24 months"),
+    Section(N_("Relapses and MRI scans"),
+            N_("A relapse (or attack) is new symptoms, or old ones getting much worse, for more than a day. "
+               "Write 0 if you had none. Leave a box empty if you don't know."), (
+        Question("relapses_last_12_months", N_("How many relapses did you have in the last 12 months?"), "",
+                 "integer", short=N_("relapses in the last 12 months")),
+        Question("relapses_last_24_months", N_("How many relapses did you have in the last 24 months (2 years)?"),
+                 N_("This counts the last 12 months too, so it is at least the number above."), "integer",
+                 short=N_("relapses in the last 24 months")),
         Question("mri_last_12_months.new_or_enlarging_t2_lesions",
-                 "MRI in the last 12 months: how many new or bigger T2 lesions?",
-                 "Lesions are spots of damage on the scan. Your MRI report or your neurologist can tell you "
-                 "how many were new or had grown. Leave it empty if you don't know or had no scan.",
-                 "integer", short="new or bigger T2 lesions"),
+                 N_("MRI in the last 12 months: how many new or bigger T2 lesions?"),
+                 N_("Lesions are spots of damage on the scan. Your MRI report or your neurologist can tell you "
+                    "how many were new or had grown. Leave it empty if you don't know or had no scan."),
+                 "integer", short=N_("new or bigger T2 lesions")),
         Question("mri_last_12_months.gadolinium_enhancing_lesions",
-                 "MRI in the last 12 months: how many gadolinium-enhancing lesions?",
-                 "These are active spots that light up with the contrast dye (gadolinium). "
-                 "Leave it empty if you don't know or had no contrast scan.",
-                 "integer", short="gadolinium-enhancing lesions"),
+                 N_("MRI in the last 12 months: how many gadolinium-enhancing lesions?"),
+                 N_("These are active spots that light up with the contrast dye (gadolinium). "
+                    "Leave it empty if you don't know or had no contrast scan."),
+                 "integer", short=N_("gadolinium-enhancing lesions")),
     )),
-    Section("MS medicines",
-            "Disease-modifying therapies (DMTs) are medicines that slow MS down. You can type the brand "
-            "name (like Tysabri) or the medicine name (like natalizumab); the box suggests names as you type.", (
-        Question("current_dmt", "Which MS medicine do you take now?",
-                 "Type none if you take no MS medicine. Leave it empty if you don't know.", "drug",
-                 short="the medicine you take now", size=24),
-        Question("current_dmt_months", "For how many months have you taken it?", "In whole months, like 18.",
-                 "integer", short="months on the current medicine", unit="months"),
-        Question("activity_on_current_dmt", "Has your MS been active while on this medicine?",
-                 "Think of the last 12 months, but not your first 6 months on the medicine. Did you have a "
-                 "relapse, or new or bigger lesions on an MRI scan? Doctors call this breakthrough. "
-                 "Skip this if you take no MS medicine.", "radio", short="activity on the current medicine",
-                 choices=(("yes", "Yes"), ("no", "No"), ("unknown", "I don't know")), unknown=""),
-        Question("jcv_antibody", "If you take natalizumab (Tysabri or Tyruko): was your last JC virus antibody test "
-                 "positive or negative?", "This blood test helps show the risk of a rare brain infection (PML). "
-                 "Skip this if you do not take natalizumab.", "radio", short="JC virus antibody test",
-                 choices=(("positive", "Positive"), ("negative", "Negative"), ("unknown", "I don't know")), unknown=""),
-        Question("jcv_index", "If it was positive: what was the index?", "A number on the test result, like 0.8 "
-                 "or 1.8. Leave it empty if you don't know.", "decimal", short="JC virus index"),
+    Section(N_("MS medicines"),
+            N_("Disease-modifying therapies (DMTs) are medicines that slow MS down. You can type the brand "
+               "name (like Tysabri) or the medicine name (like natalizumab); the box suggests names as you type."), (
+        Question("current_dmt", N_("Which MS medicine do you take now?"),
+                 N_("Type none if you take no MS medicine. Leave it empty if you don't know."), "drug",
+                 short=N_("the medicine you take now"), size=24),
+        Question("current_dmt_months", N_("For how many months have you taken it?"), N_("In whole months, like 18."),
+                 "integer", short=N_("months on the current medicine"), unit="months"),
+        Question("activity_on_current_dmt", N_("Has your MS been active while on this medicine?"),
+                 N_("Think of the last 12 months, but not your first 6 months on the medicine. Did you have a "
+                    "relapse, or new or bigger lesions on an MRI scan? Doctors call this breakthrough. "
+                    "Skip this if you take no MS medicine."), "radio", short=N_("activity on the current medicine"),
+                 choices=(("yes", YES), ("no", NO), ("unknown", DONT_KNOW)), unknown=""),
+        Question("jcv_antibody", N_("If you take natalizumab (Tysabri or Tyruko): was your last JC virus antibody "
+                                    "test positive or negative?"),
+                 N_("This blood test helps show the risk of a rare brain infection (PML). "
+                    "Skip this if you do not take natalizumab."), "radio", short=N_("JC virus antibody test"),
+                 choices=(("positive", N_("Positive")), ("negative", N_("Negative")), ("unknown", DONT_KNOW)),
+                 unknown=""),
+        Question("jcv_index", N_("If it was positive: what was the index?"),
+                 N_("A number on the test result, like 0.8 or 1.8. Leave it empty if you don't know."), "decimal",
+                 short=N_("JC virus index")),
     ), then="prior_dmts"),
 )
 
-PRIOR_DMT_ANSWERS = (("none", "No, I have not taken another MS medicine before"),
-                     ("some", "Yes, I write them below"),
-                     ("unknown", "I don't know"))
-STOP_REASONS = (("not_effective", "It did not work well enough"), ("side_effects", "Side effects"),
-                ("safety_risk", "A safety risk (for example a test result)"), ("pregnancy", "Pregnancy"),
-                ("other", "Another reason"))
-COMORBIDITY_ANSWERS = (("none", "I have none of these"),
-                       ("some", "I have one or more of these (tick them below)"),
-                       ("unknown", "I don't know"))
+PRIOR_DMT_ANSWERS = (("none", N_("No, I have not taken another MS medicine before")),
+                     ("some", N_("Yes, I write them below")),
+                     ("unknown", DONT_KNOW))
+STOP_REASONS = (("not_effective", N_("It did not work well enough")), ("side_effects", N_("Side effects")),
+                ("safety_risk", N_("A safety risk (for example a test result)")), ("pregnancy", N_("Pregnancy")),
+                ("other", N_("Another reason")))
+COMORBIDITY_ANSWERS = (("none", N_("I have none of these")),
+                       ("some", N_("I have one or more of these (tick them below)")),
+                       ("unknown", DONT_KNOW))
 COMORBIDITY_LABELS: dict[str, str] = {
-    "heart_disease": "Heart disease", "lung_disease": "Lung disease", "kidney_disease": "Kidney disease",
-    "liver_disease": "Liver disease", "cirrhosis": "Cirrhosis (scarring of the liver)",
-    "active_infection": "An infection now", "hiv": "HIV", "hepatitis_b": "Hepatitis B",
-    "hepatitis_c": "Hepatitis C", "cancer_active_or_recent": "Cancer now or recently",
-    "cancer_history": "Cancer in the past", "thyroid_disease": "Thyroid disease",
-    "other_autoimmune_disease": "Another autoimmune disease (like lupus or rheumatoid arthritis)",
+    "heart_disease": N_("Heart disease"), "lung_disease": N_("Lung disease"), "kidney_disease": N_("Kidney disease"),
+    "liver_disease": N_("Liver disease"), "cirrhosis": N_("Cirrhosis (scarring of the liver)"),
+    "active_infection": N_("An infection now"), "hiv": N_("HIV"), "hepatitis_b": N_("Hepatitis B"),
+    "hepatitis_c": N_("Hepatitis C"), "cancer_active_or_recent": N_("Cancer now or recently"),
+    "cancer_history": N_("Cancer in the past"), "thyroid_disease": N_("Thyroid disease"),
+    "other_autoimmune_disease": N_("Another autoimmune disease (like lupus or rheumatoid arthritis)"),
 }
 assert tuple(COMORBIDITY_LABELS) == COMORBIDITIES
 
 LATER_QUESTIONS: tuple[Question, ...] = (
-    Question("pregnant", "Are you pregnant?", "Men can skip this question.", "radio",
-             choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
-    Question("breastfeeding", "Are you breastfeeding?",
-             "Some MS medicines can be used while breastfeeding and others cannot. Men can skip this question.",
-             "radio", choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
-    Question("plans_children", "Do you plan to have children?", "", "radio",
-             choices=(("yes", "Yes"), ("no", "No"), ("unsure", "Not sure yet")), unknown="Skip this question"),
-    Question("open_to_clinical_trials", "Would you think about joining a clinical trial?",
-             "A trial is a research study of a new treatment.", "radio",
-             choices=(("yes", "Yes"), ("no", "No"), ("unsure", "Not sure yet")), unknown="Skip this question"),
-    Question("considering_clinic_abroad", "Are you thinking about a stem cell clinic abroad?",
-             "The sheet then adds warning signs to look out for.", "radio",
-             choices=(("yes", "Yes"), ("no", "No")), unknown="Skip this question"),
+    Question("pregnant", N_("Are you pregnant?"), N_("Men can skip this question."), "radio", short=N_("pregnancy"),
+             choices=(("yes", YES), ("no", NO)), unknown=SKIP),
+    Question("breastfeeding", N_("Are you breastfeeding?"),
+             N_("Some MS medicines can be used while breastfeeding and others cannot. Men can skip this question."),
+             "radio", short=N_("breastfeeding"), choices=(("yes", YES), ("no", NO)), unknown=SKIP),
+    Question("plans_children", N_("Do you plan to have children?"), "", "radio", short=N_("plans to have children"),
+             choices=(("yes", YES), ("no", NO), ("unsure", NOT_SURE)), unknown=SKIP),
+    Question("open_to_clinical_trials", N_("Would you think about joining a clinical trial?"),
+             N_("A trial is a research study of a new treatment."), "radio", short=N_("joining a clinical trial"),
+             choices=(("yes", YES), ("no", NO), ("unsure", NOT_SURE)), unknown=SKIP),
+    Question("considering_clinic_abroad", N_("Are you thinking about a stem cell clinic abroad?"),
+             N_("The sheet then adds warning signs to look out for."), "radio", short=N_("a stem cell clinic abroad"),
+             choices=(("yes", YES), ("no", NO)), unknown=SKIP),
 )
 
 QUESTIONS: dict[str, Question] = {q.name: q for s in SECTIONS for q in s.questions} | {
     q.name: q for q in LATER_QUESTIONS}
+#: how messages name each answer, in English (translate with `_()` where shown)
 SHORT_NAMES: dict[str, str] = {
-    "prior_dmts": "earlier medicines", "comorbidities": "other health conditions",
-    **{name: q.short or q.label.rstrip("?").lower() for name, q in QUESTIONS.items()},
+    "prior_dmts": N_("earlier medicines"), "comorbidities": N_("other health conditions"),
+    **{name: q.short for name, q in QUESTIONS.items()},
 }
 FORM_STEP = "do"  # a button's name: "change" (the form again) or "add_medicine" (one more block, without JavaScript)
 _PRIOR_NAME = re.compile(r"^prior_dmts\.([0-9]{1,2})\.(drug|months|stopped_because)$")
@@ -275,7 +291,7 @@ def parse_answers(answers: Answers) -> FormReading:
     if day:
         reading.sheet_date = parse_date(day)
         if reading.sheet_date is None:
-            reading.errors["sheet_date"] = DATE_ERROR
+            reading.errors["sheet_date"] = _(DATE_ERROR)
     reading.data = {k: reading.data[k] for k in Profile.model_fields if k in reading.data}
     return reading
 
@@ -287,13 +303,15 @@ def _read_question(question: Question, raw: str, reading: FormReading) -> None:
         if text in allowed:
             reading.data[question.name] = text
         elif text:
-            reading.errors[question.name] = "Please choose one of the answers."
+            reading.errors[question.name] = _("Please choose one of the answers.")
         elif question.required:
-            reading.errors[question.name] = "Please choose one of the answers (or \"I don't know\")."
+            reading.errors[question.name] = _("Please choose one of the answers (or \"{unknown}\").").format(
+                unknown=_(DONT_KNOW))
         return
     if _is_unknown(text):
         if question.required:
-            reading.errors[question.name] = f"Please give {question.short}."
+            # TRANSLATORS: {what} is how the form names an answer, like "your age" or "the type of MS"
+            reading.errors[question.name] = _("Please give {what}.").format(what=_(question.short))
         return
     value: int | float | str | None
     problem: str | None = None
@@ -316,8 +334,8 @@ def parse_integer(text: str, example: str = "2") -> tuple[int | None, str | None
     if _INTEGER.match(text):
         return int(text), None
     if _DECIMAL.match(text) or _DECIMAL.match(text.replace(",", ".", 1)):
-        return None, f"Please write a whole number, like {example}."
-    return None, f"Please write a number using digits, like {example}."
+        return None, _("Please write a whole number, like {example}.").format(example=example)
+    return None, _("Please write a number using digits, like {example}.").format(example=example)
 
 
 def parse_decimal(text: str, example: str = "3.5") -> tuple[int | float | None, str | None]:
@@ -327,8 +345,8 @@ def parse_decimal(text: str, example: str = "3.5") -> tuple[int | float | None, 
     if _DECIMAL.match(text):
         return float(text), None
     if _DECIMAL.match(text.replace(",", ".", 1)):
-        return None, f"Please use a dot for part of a number, like {example}."
-    return None, f"Please write a number using digits, like {example}."
+        return None, _("Please use a dot for part of a number, like {example}.").format(example=example)
+    return None, _("Please write a number using digits, like {example}.").format(example=example)
 
 
 def without_unit(text: str, unit: str) -> str:
@@ -344,7 +362,7 @@ def means_none(text: str) -> bool:
     return " ".join(text.casefold().rstrip(".!").split()) in _NONE_WORDS
 
 
-DATE_ERROR = "The date must look like 2026-03-31."
+DATE_ERROR = N_("The date must look like 2026-03-31.")  # translate with _() where shown
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -372,7 +390,7 @@ def _read_prior_dmts(answers: Answers, reading: FormReading) -> None:
             continue
         item: dict[str, Any] = {}
         if _is_unknown(row.get("drug", "")):
-            reading.errors[f"prior_dmts.{index}.drug"] = "Please write the medicine's name, or clear this row."
+            reading.errors[f"prior_dmts.{index}.drug"] = _("Please write the medicine's name, or clear this row.")
         else:
             item["drug"] = row["drug"]
         if not _is_unknown(row.get("months", "")):
@@ -383,22 +401,23 @@ def _read_prior_dmts(answers: Answers, reading: FormReading) -> None:
                 item["months"] = months
         reason = row.get("stopped_because", "")
         if reason and reason not in {value for value, _ in STOP_REASONS}:
-            reading.errors[f"prior_dmts.{index}.stopped_because"] = "Please choose one of the reasons."
+            reading.errors[f"prior_dmts.{index}.stopped_because"] = _("Please choose one of the reasons.")
         elif reason:
             item["stopped_because"] = reason
         items.append(item)
         indexes.append(index)
     answer = answers.get("prior_dmts_answer")
     if answer == "none" and items:
-        reading.errors["prior_dmts"] = ("You chose \"No\" but also wrote medicines below. "
-                                        "Please change the answer or clear the rows.")
+        reading.errors["prior_dmts"] = _("You chose \"No\" but also wrote medicines below. "
+                                         "Please change the answer or clear the rows.")
     elif answer == "none":
         reading.data["prior_dmts"] = []
     elif items:
         reading.data["prior_dmts"] = items
         reading.prior_rows = indexes
     elif answer == "some":
-        reading.errors["prior_dmts"] = "Please write at least one medicine below, or choose \"I don't know\"."
+        reading.errors["prior_dmts"] = _("Please write at least one medicine below, or choose \"{unknown}\".").format(
+            unknown=_(DONT_KNOW))
 
 
 def _read_comorbidities(answers: Answers, reading: FormReading) -> None:
@@ -406,16 +425,17 @@ def _read_comorbidities(answers: Answers, reading: FormReading) -> None:
     unknown_values = [value for value in ticked if value not in COMORBIDITIES]
     answer = answers.get("comorbidities_answer")
     if unknown_values:
-        reading.errors["comorbidities"] = "Please tick only the conditions listed."
+        reading.errors["comorbidities"] = _("Please tick only the conditions listed.")
     elif answer == "none" and ticked:
-        reading.errors["comorbidities"] = ("You chose \"I have none of these\" but also ticked some. "
-                                           "Please change one of them.")
+        reading.errors["comorbidities"] = _("You chose \"{none}\" but also ticked some. Please change one of them.").format(
+            none=_(COMORBIDITY_ANSWERS[0][1]))
     elif answer == "none":
         reading.data["comorbidities"] = []
     elif ticked:
         reading.data["comorbidities"] = [c for c in COMORBIDITIES if c in ticked]
     elif answer == "some":
-        reading.errors["comorbidities"] = "Please tick the conditions you have, or choose \"I don't know\"."
+        reading.errors["comorbidities"] = _("Please tick the conditions you have, or choose \"{unknown}\".").format(
+            unknown=_(DONT_KNOW))
 
 
 def validate_data(data: dict[str, Any], catalogue: Any, prior_rows: list[int] | None = None) -> Profile:
@@ -447,7 +467,7 @@ def _out_of_range(name: str, message: str) -> str | None:
     if question is None or bounds is None or "is out of range" not in message:
         return None
     low, high = bounds
-    return question.out_of_range.format(low=f"{low:g}", high=f"{high:g}")
+    return _(question.out_of_range).format(low=f"{low:g}", high=f"{high:g}")  # as the person would type them
 
 
 def _bounds(name: str) -> tuple[float, float] | None:
@@ -529,7 +549,7 @@ def answers_from(items: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Answer
     return Answers((str(k), v) for k, v in pairs if isinstance(v, str))
 
 
-_SHEET_CHOICES = ("large_print", "document", "sheet_date")  # how the sheet is made, not about the patient
+_SHEET_CHOICES = ("large_print", "document", "sheet_date", "lang")  # how the sheet is made, not about the patient
 
 
 def carried(answers: Answers) -> list[tuple[str, str]]:

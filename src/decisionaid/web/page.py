@@ -1,7 +1,9 @@
 """The form page: one server-rendered HTML document, autoescaped, that works without JavaScript
 (its one same-origin script, form.js, shows errors in place and keeps the answers across Back and
 Forward). Its parts are numbered ("Part 2 of 5"): one per section of questions, and one for the
-other health conditions and plans."""
+other health conditions and plans. It speaks the current language (plumbing/i18n.py): the
+templates' text and the questions' (form.py marks them), with buttons to choose another.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from functools import lru_cache
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..plumbing import i18n
+from ..plumbing.i18n import _
 from ..plumbing.resources import templates_dir
 from .form import (
     COMORBIDITY_ANSWERS,
@@ -23,6 +27,7 @@ from .form import (
     STOP_REASONS,
     Answers,
 )
+from .language import LANGUAGE_FIELD, language_choices
 
 
 @dataclass(frozen=True)
@@ -36,13 +41,19 @@ class ErrorLink:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # as the sheets' environment (sheet/render.py): the current language, looked up at each render
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+    env.globals["language"] = i18n.current_language
+    env.policies["ext.i18n.trimmed"] = True  # as the catalogue's extraction (templates/locale/babel.cfg)
+    return env
 
 
 def form_asset(name: str) -> str:
@@ -76,6 +87,7 @@ def render_form(answers: Answers, errors: dict[str, str], drug_names: list[str],
         prior_answers=PRIOR_DMT_ANSWERS, stop_reasons=STOP_REASONS, prior_rows=answers.prior_rows(),
         comorbidity_answers=COMORBIDITY_ANSWERS, comorbidity_labels=COMORBIDITY_LABELS,
         drug_names=drug_names, field_id=field_id, part_count=len(SECTIONS) + 1, focus=focus,
+        languages=language_choices(), language_field=LANGUAGE_FIELD,
     )
 
 
@@ -91,14 +103,15 @@ def field_id(name: str) -> str:
 
 def error_link(name: str, message: str) -> ErrorLink:
     if name.startswith("prior_dmts."):
-        _, index, part = name.split(".")
-        what = {"drug": "name", "months": "months", "stopped_because": "reason for stopping"}[part]
-        title = f"Earlier medicine {int(index) + 1}, {what}"
+        _field, index, part = name.split(".")
+        titles = {"drug": _("Earlier medicine {number}, name"), "months": _("Earlier medicine {number}, months"),
+                  "stopped_because": _("Earlier medicine {number}, reason for stopping")}
+        title = titles[part].format(number=i18n.number(int(index) + 1))
     elif name == "sheet_date":
-        title = "Date on the sheet"
+        title = _("Date on the sheet")
     elif name == "answers":
-        title = "Your saved answers"
+        title = _("Your saved answers")
     else:
-        title = SHORT_NAMES.get(name, "Your answers")
+        title = _(SHORT_NAMES[name]) if name in SHORT_NAMES else _("Your answers")
         title = title[:1].upper() + title[1:]
     return ErrorLink(anchor=field_id(name) if name else "form-start", title=title, message=message)

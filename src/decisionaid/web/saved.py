@@ -15,6 +15,7 @@ import yaml
 
 from .. import __version__
 from ..inputs import patient_from
+from ..plumbing.i18n import _
 from ..plumbing.safeio import decode
 from ..plumbing.yamlpos import read_text
 from ..profile.model import Profile
@@ -24,10 +25,14 @@ SHOWN_NAME = "your file"  # how errors name the upload (never the name it came w
 
 
 def answers_yaml(profile: Profile, day: dt.date) -> bytes:
-    """The profile as a YAML file that `decisionaid sheet` and `assess` read, with a short header."""
-    header = (f"# Your answers to the MS treatment options form, saved on {day.isoformat()} (decisionaid {__version__}).\n"
-              "# To fill the form in again, choose \"Load saved answers\" on the form and pick this file.\n"
-              "# A question that is not here was left unanswered: the sheet treats it as unknown.\n")
+    """The profile as a YAML file that `decisionaid sheet` and `assess` read, with a short header in
+    the current language (the field names and values stay the profile contract's)."""
+    lines = [_("Your answers to the MS treatment options form, saved on {day} (decisionaid {version}).").format(
+                 day=day.isoformat(), version=__version__),
+             # TRANSLATORS: "Load my answers" is the form's button of that name
+             _("To fill the form in again, choose \"Load my answers\" on the form and pick this file."),
+             _("A question that is not here was left unanswered: the sheet treats it as unknown.")]
+    header = "".join(f"# {' '.join(line.split())}\n" for line in lines)  # one comment line each, whatever a translation holds
     body: str = yaml.safe_dump(profile.entered_fields(), sort_keys=False, allow_unicode=True, default_flow_style=False)
     return (header + body).encode("utf-8")
 

@@ -56,6 +56,7 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
         logging.getLogger(name).addHandler(logging.NullHandler())
         logging.getLogger(name).propagate = False
     from ..pipeline import assess_profile, rule_pack_and_engine, sheet_pdf, sheet_screen
+    from ..plumbing.i18n import LANGUAGES, SOURCE_LANGUAGE
     from ..profile.model import Profile
 
     pack, _ = rule_pack_and_engine(rules_dir)
@@ -78,16 +79,19 @@ def _worker_main(conn: Connection, rules_dir: str | None, memory_limit: int | No
             profile = Profile.model_validate(payload["profile"], context={"catalogue": pack.catalogue})
             profile = profile.with_record_gaps(payload.get("not_in_record", ()))
             result: Any
+            language = payload.get("language", SOURCE_LANGUAGE)
+            if language not in LANGUAGES:
+                raise ValueError("unknown language")
             if kind == "sheet":
                 result = sheet_pdf(profile, sheet_date=dt.date.fromisoformat(payload["sheet_date"]),
                                    large_print=bool(payload["large_print"]),
                                    document="booklet" if payload.get("document") == "booklet" else "visit",
-                                   rules_dir=rules_dir)
+                                   rules_dir=rules_dir, language=language)
             elif kind == "view":
                 result = sheet_screen(profile, sheet_date=dt.date.fromisoformat(payload["sheet_date"]),
                                       large_print=bool(payload["large_print"]),
                                       carried=[(str(name), str(value)) for name, value in payload["carried"]],
-                                      rules_dir=rules_dir)
+                                      rules_dir=rules_dir, language=language)
             elif kind == "assess":
                 result = assess_profile(profile, rules_dir).model_dump(mode="json")
             else:

@@ -8,23 +8,27 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from ..pack.models import RulePack
+from ..plumbing.i18n import N_, SOURCE_LANGUAGE, _, current_language
 from .text import SheetSource
 
 KIND_TEXT = {
-    "guideline": "guideline",
-    "peer_reviewed_trial": "published study",
-    "peer_reviewed_review": "published review",
-    "registry_cohort": "registry or cohort study",
-    "trial_registry": "trial registration",
-    "nonprofit": "nonprofit organisation",
-    "research_summary": "plain-language research summary",
-    "news": "news or secondary summary",
-    "patient_blog": "patient blog",
-    "commercial_clinic": "commercial: a clinic that sells treatment",
-    "decision_tool": "decision-support tool",
-    "regulator": "medicines regulator",
-    "drug_label": "drug label (product information)",
+    "guideline": N_("guideline"),
+    "peer_reviewed_trial": N_("published study"),
+    "peer_reviewed_review": N_("published review"),
+    "registry_cohort": N_("registry or cohort study"),
+    "trial_registry": N_("trial registration"),
+    "nonprofit": N_("nonprofit organisation"),
+    "research_summary": N_("plain-language research summary"),
+    "news": N_("news or secondary summary"),
+    "patient_blog": N_("patient blog"),
+    "commercial_clinic": N_("commercial: a clinic that sells treatment"),
+    "decision_tool": N_("decision-support tool"),
+    "regulator": N_("medicines regulator"),
+    "drug_label": N_("drug label (product information)"),
 }
+#: a source's title is kept in its own language; a document in another language says which, so a reader
+#: knows before following it (a source is in English unless it says otherwise)
+IN_LANGUAGE = {"en": N_("{title} (in English)"), "es": N_("{title} (in Spanish)"), "de": N_("{title} (in German)")}
 
 
 #: characters of a source in the visit sheet's shortest list
@@ -45,7 +49,8 @@ class RefView(_Frozen):
 class SourceView(_Frozen):
     number: int
     id: str
-    title: str
+    title: str  # in the source's own language, marked with it when the document speaks another
+    language_mark: str = ""  # the mark alone ("(in English)"), which a shortened title keeps
     citation: str
     kind: str
     commercial: bool
@@ -63,7 +68,12 @@ class SourceView(_Frozen):
     def brief(self, characters: int = BRIEF) -> str:
         """For a list that must fit a page: the short form cut to about `characters` (the booklet has it in full)."""
         short = self.short
-        return short if len(short) <= characters else short[:characters].rsplit(" ", 1)[0] + " …"
+        if len(short) <= characters:
+            return short
+        cut = short[:characters].rsplit(" ", 1)[0] + " …"
+        if self.language_mark and self.title in short and self.language_mark not in cut:  # the title was cut
+            return f"{cut} {self.language_mark}"
+        return cut
 
 
 class SourceNumbering:
@@ -89,10 +99,24 @@ class SourceNumbering:
         for source_id, number in self.numbers.items():
             if source_id in self.pack.sources:
                 s = self.pack.sources[source_id]
-                views.append(SourceView(number=number, id=s.id, title=s.title, citation=s.citation, kind=KIND_TEXT[s.kind],
-                                        commercial=s.commercial, url=s.url, note=s.note))
+                views.append(SourceView(number=number, id=s.id, **_titled(s.title, _language(s)), citation=s.citation,
+                                        kind=_(KIND_TEXT[s.kind]), commercial=s.commercial, url=s.url, note=s.note))
             else:
                 t = self.sheet_sources[source_id]
-                views.append(SourceView(number=number, id=t.id, title=t.title, citation=t.citation,
-                                        kind=KIND_TEXT.get(t.kind, t.kind), commercial=False, url=t.url, note=""))
+                views.append(SourceView(number=number, id=t.id, **_titled(t.title, _language(t)), citation=t.citation,
+                                        kind=_(KIND_TEXT[t.kind]) if t.kind in KIND_TEXT else t.kind,
+                                        commercial=False, url=t.url, note=""))
         return views
+
+
+def _language(source: object) -> str:
+    """The language a source is written in: English, unless the source names another."""
+    return str(getattr(source, "language", "") or SOURCE_LANGUAGE)
+
+
+def _titled(title: str, language: str) -> dict[str, str]:
+    """The title, marked with its language when the document speaks another one."""
+    if language == current_language() or language not in IN_LANGUAGE:
+        return {"title": title, "language_mark": ""}
+    marked = _(IN_LANGUAGE[language]).format(title=title)
+    return {"title": marked, "language_mark": marked.removeprefix(title).strip()}

@@ -136,7 +136,8 @@ def _questions(options: list[OptionView], results: list[OptionResult], missing: 
             asked.insert(0, template.format(option=option.in_sentence))
         if asked:
             # TRANSLATORS: the heading of the questions about one option, named by its short title
-            groups.append(QuestionGroup(heading=_("About {option}").format(option=option.short_title), questions=asked, refs=[]))
+            groups.append(QuestionGroup(heading=_("About {option}").format(option=option.short_title),
+                                        questions=asked, refs=[]))
     return groups
 
 

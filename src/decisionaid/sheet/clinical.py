@@ -277,8 +277,10 @@ def _option_reasons(option: str, reasons: list[str]) -> str:
 
 def _few(words: list[str]) -> list[str]:
     """At most NAMED_HEALTH reasons named; the profile line above lists them all."""
-    return words if len(words) <= NAMED_HEALTH else [*words[:NAMED_HEALTH],
-                                                             _("{count} more").format(count=number(len(words) - NAMED_HEALTH))]
+    if len(words) <= NAMED_HEALTH:
+        return words
+    # TRANSLATORS: how many more health reasons count against an option, after the first ones named
+    return [*words[:NAMED_HEALTH], _("{count} more").format(count=number(len(words) - NAMED_HEALTH))]
 
 
 def _condition_of(criterion_id: str, pack: RulePack) -> Condition:

@@ -148,8 +148,8 @@ def _condition(profile: Profile, text: SheetText) -> list[str]:
     if mri is not None and mri.new_or_enlarging_t2_lesions is not None:
         n = mri.new_or_enlarging_t2_lesions
         # TRANSLATORS: follows "relapses in the last 12 months" in "You told us you had ..."
-        facts.append(ngettext("{count} new or larger MRI lesion in that time", "{count} new or larger MRI lesions in that time",
-                              n).format(count=number(n)))
+        facts.append(ngettext("{count} new or larger MRI lesion in that time",
+                              "{count} new or larger MRI lesions in that time", n).format(count=number(n)))
     if facts:
         # TRANSLATORS: {facts} is the relapses, the new MRI lesions, or both
         lines.append(_("You told us you had {facts}.").format(facts=word_list(facts)))

@@ -50,7 +50,8 @@ class SourceView(_Frozen):
     number: int
     id: str
     title: str  # in the source's own language, marked with it when the document speaks another
-    language_mark: str = ""  # the mark alone ("(in English)"), which a shortened title keeps
+    own_title: str  # the title alone, unmarked
+    language_mark: str = ""  # the mark alone ("(in English)"), which a shortened list keeps
     citation: str
     kind: str
     commercial: bool
@@ -70,10 +71,13 @@ class SourceView(_Frozen):
         short = self.short
         if len(short) <= characters:
             return short
-        cut = short[:characters].rsplit(" ", 1)[0] + " …"
-        if self.language_mark and self.title in short and self.language_mark not in cut:  # the title was cut
-            return f"{cut} {self.language_mark}"
-        return cut
+        if not (self.language_mark and self.title in short):
+            return _cut(short, characters)
+        return f"{_cut(short.replace(self.title, self.own_title, 1), characters)} {self.language_mark}"
+
+
+def _cut(text: str, characters: int) -> str:
+    return text[:characters].rsplit(" ", 1)[0] + " …"
 
 
 class SourceNumbering:
@@ -117,6 +121,6 @@ def _language(source: object) -> str:
 def _titled(title: str, language: str) -> dict[str, str]:
     """The title, marked with its language when the document speaks another one."""
     if language == current_language() or language not in IN_LANGUAGE:
-        return {"title": title, "language_mark": ""}
+        return {"title": title, "own_title": title, "language_mark": ""}
     marked = _(IN_LANGUAGE[language]).format(title=title)
-    return {"title": marked, "language_mark": marked.removeprefix(title).strip()}
+    return {"title": marked, "own_title": title, "language_mark": marked.replace(title, "", 1).strip()}

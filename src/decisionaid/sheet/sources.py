@@ -103,12 +103,15 @@ class SourceNumbering:
         for source_id, number in self.numbers.items():
             if source_id in self.pack.sources:
                 s = self.pack.sources[source_id]
-                views.append(SourceView(number=number, id=s.id, **_titled(s.title, _language(s)), citation=s.citation,
-                                        kind=_(KIND_TEXT[s.kind]), commercial=s.commercial, url=s.url, note=s.note))
+                title, mark = _titled(s.title, _language(s))
+                views.append(SourceView(number=number, id=s.id, title=title, own_title=s.title, language_mark=mark,
+                                        citation=s.citation, kind=_(KIND_TEXT[s.kind]), commercial=s.commercial,
+                                        url=s.url, note=s.note))
             else:
                 t = self.sheet_sources[source_id]
-                views.append(SourceView(number=number, id=t.id, **_titled(t.title, _language(t)), citation=t.citation,
-                                        kind=_(KIND_TEXT[t.kind]) if t.kind in KIND_TEXT else t.kind,
+                title, mark = _titled(t.title, _language(t))
+                views.append(SourceView(number=number, id=t.id, title=title, own_title=t.title, language_mark=mark,
+                                        citation=t.citation, kind=_(KIND_TEXT[t.kind]) if t.kind in KIND_TEXT else t.kind,
                                         commercial=False, url=t.url, note=""))
         return views
 
@@ -118,9 +121,9 @@ def _language(source: object) -> str:
     return str(getattr(source, "language", "") or SOURCE_LANGUAGE)
 
 
-def _titled(title: str, language: str) -> dict[str, str]:
-    """The title, marked with its language when the document speaks another one."""
+def _titled(title: str, language: str) -> tuple[str, str]:
+    """The title, marked with its language when the document speaks another one, and the mark alone."""
     if language == current_language() or language not in IN_LANGUAGE:
-        return {"title": title, "own_title": title, "language_mark": ""}
+        return title, ""
     marked = _(IN_LANGUAGE[language]).format(title=title)
-    return {"title": marked, "own_title": title, "language_mark": marked.replace(title, "", 1).strip()}
+    return marked, marked.replace(title, "", 1).strip()

@@ -51,7 +51,10 @@ class QuestionGroup(_Frozen):
 
 class CorrectionView(_Frozen):
     option: str
-    quote: str
+    quote: str  # word for word, in the seed's own language
+    #: in a document in another language than the seed's: the quote's language ("(in English)") and its translation
+    language_mark: str = ""
+    translation: str = ""
     source: RefView
     check: str
     comment: str
@@ -150,7 +153,10 @@ def _corrections(pack: RulePack, options: list[OptionView], numbering: SourceNum
         for quote in (q for item in items for q in item.quotes):
             if quote.assessment == "consistent":
                 continue
-            out.append(CorrectionView(option=view.short_title, quote=quote.text, source=numbering.refs([quote.source])[0],
+            mark = numbering.language_mark(quote.source)
+            out.append(CorrectionView(option=view.short_title, quote=quote.text, language_mark=mark,
+                                      translation=quote.translation if mark else "",
+                                      source=numbering.refs([quote.source])[0],
                                       check=_(QUOTE_CHECK[quote.assessment]), comment=quote.comment,
                                       refs=numbering.refs(quote.better_sources)))
     return out

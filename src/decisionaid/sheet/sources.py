@@ -98,6 +98,11 @@ class SourceNumbering:
         known = [s for s in dict.fromkeys(source_ids) if s in self.pack.sources or s in self.sheet_sources]
         return sorted((self.ref(s) for s in known), key=lambda r: r.number)
 
+    def language_mark(self, source_id: str) -> str:
+        """'(in English)' when the source is in another language than the document, else ''."""
+        source = self.pack.sources.get(source_id) or self.sheet_sources.get(source_id)
+        return _titled("", _language(source))[1] if source is not None else ""
+
     def views(self) -> list[SourceView]:
         views = []
         for source_id, number in self.numbers.items():
@@ -110,9 +115,9 @@ class SourceNumbering:
             else:
                 t = self.sheet_sources[source_id]
                 title, mark = _titled(t.title, _language(t))
+                kind = _(KIND_TEXT[t.kind]) if t.kind in KIND_TEXT else t.kind
                 views.append(SourceView(number=number, id=t.id, title=title, own_title=t.title, language_mark=mark,
-                                        citation=t.citation, kind=_(KIND_TEXT[t.kind]) if t.kind in KIND_TEXT else t.kind,
-                                        commercial=False, url=t.url, note=""))
+                                        citation=t.citation, kind=kind, commercial=False, url=t.url, note=""))
         return views
 
 

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict
 
 from ..pack.catalogue import Drug, DrugCatalogue
 from ..pack.vocabulary import FactValue
+from ..plumbing.i18n import N_, _, word_list
 from ..profile.model import Profile
 
 Topic = Literal["pregnancy", "breastfeeding", "before_pregnancy", "when_active", "while_on_it"]
 #: what each topic is called where the label is missing
-_TOPIC_WORDS = {"pregnancy": "pregnancy", "breastfeeding": "breastfeeding",
-                "before_pregnancy": "the wait before trying for a baby", "when_active": "what to check now"}
+_TOPIC_WORDS = {"pregnancy": N_("pregnancy"), "breastfeeding": N_("breastfeeding"),
+                "before_pregnancy": N_("the wait before trying for a baby"), "when_active": N_("what to check now")}
 
 
 class _Frozen(BaseModel):
@@ -66,9 +67,12 @@ def current_drug_notes(profile: Profile, facts: dict[str, FactValue], catalogue:
     topics = _topics(profile, facts)
     label = drug.label
     if label is None:
-        asked = [_TOPIC_WORDS[t] for t in topics if t in _TOPIC_WORDS]
-        notes = [DrugNote(topic=t, text=f"We have not yet put the label of {drug.generic} into this sheet. Ask your "
-                          f"team about {_join(asked)} with {drug.generic}.") for t in topics[:1] if asked]
+        asked = [_(_TOPIC_WORDS[t]) for t in topics if t in _TOPIC_WORDS]
+        # TRANSLATORS: {topics} lists what to ask about: pregnancy, breastfeeding, the wait before a baby, checks
+        missing = _("We have not yet put the label of {drug} into this sheet. Ask your team about {topics} with "
+                    "{drug}.")
+        notes = [DrugNote(topic=t, text=missing.format(drug=drug.generic, topics=word_list(asked)))
+                 for t in topics[:1] if asked]
         return CurrentDrug(id=drug.id, name=drug.generic, notes=notes, for_ms_team=[], sources=list(drug.sources))
     notes = [DrugNote(topic=t, text=text) for t in topics if (text := getattr(label, t))]
     team = []
@@ -108,7 +112,3 @@ def _topics(profile: Profile, facts: dict[str, FactValue]) -> list[Topic]:
         topics.append("when_active")
     topics.append("while_on_it")
     return topics
-
-
-def _join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import Assessment, OptionResult
 from ..pack.models import RulePack
+from ..plumbing.i18n import N_, _
 from ..profile.model import PROFILE_FIELDS, Profile
 from .drug import OwnDrugView, own_drug_view
 from .grid import Grid, build_grids
@@ -23,10 +24,12 @@ from .text import SheetText
 from .words import first_sentence
 
 QUOTE_CHECK = {
-    "contradicted": "Published studies say otherwise",
-    "partly_consistent": "Only partly right",
-    "unverified": "We could not confirm this",
+    "contradicted": N_("Published studies say otherwise"),
+    "partly_consistent": N_("Only partly right"),
+    "unverified": N_("We could not confirm this"),
 }
+#: the two kinds of statement the values table asks the reader to weigh
+VALUE_KINDS = (N_("Benefit"), N_("Harm"))
 LARGE_PRINT_COLUMNS = 2  # options per grid table in large print, so 16 pt text fits the page width
 
 
@@ -48,7 +51,10 @@ class QuestionGroup(_Frozen):
 
 class CorrectionView(_Frozen):
     option: str
-    quote: str
+    quote: str  # word for word, in the seed's own language
+    #: in a document in another language than the seed's: the quote's language ("(in English)") and its translation
+    language_mark: str = ""
+    translation: str = ""
     source: RefView
     check: str
     comment: str
@@ -98,9 +104,9 @@ def build_booklet(results: list[OptionResult], assessment: Assessment, pack: Rul
     booklet = Booklet(
         options=options,
         values_help=text.values_help,
-        values=[ValueItem(option=o.short_title, kind=kind, text=first_sentence(statements[0].text))
+        values=[ValueItem(option=o.short_title, kind=_(kind), text=first_sentence(statements[0].text))
                 for o in options if o.status != "research_only"
-                for kind, statements in (("Benefit", o.benefits), ("Harm", o.risks)) if statements],
+                for kind, statements in zip(VALUE_KINDS, (o.benefits, o.risks)) if statements],
         values_own=text.values_own,
         readiness=(text.readiness.question, list(text.readiness.choices)),
         roles=(text.roles.question, list(text.roles.choices)),
@@ -124,7 +130,7 @@ def _questions(options: list[OptionView], results: list[OptionResult], missing: 
         general.append(text.missing_question)
     if profile.considering_clinic_abroad == "yes":
         general.append(text.abroad_question)
-    groups = [QuestionGroup(heading="Questions about any option", questions=general,
+    groups = [QuestionGroup(heading=_("Questions about any option"), questions=general,
                             refs=numbering.refs(text.general_questions_sources))]
     for option, result in zip(options, results):
         asked = list(result.questions)
@@ -132,7 +138,9 @@ def _questions(options: list[OptionView], results: list[OptionResult], missing: 
         if template:
             asked.insert(0, template.format(option=option.in_sentence))
         if asked:
-            groups.append(QuestionGroup(heading=f"About {option.short_title}", questions=asked, refs=[]))
+            # TRANSLATORS: the heading of the questions about one option, named by its short title
+            groups.append(QuestionGroup(heading=_("About {option}").format(option=option.short_title),
+                                        questions=asked, refs=[]))
     return groups
 
 
@@ -145,8 +153,11 @@ def _corrections(pack: RulePack, options: list[OptionView], numbering: SourceNum
         for quote in (q for item in items for q in item.quotes):
             if quote.assessment == "consistent":
                 continue
-            out.append(CorrectionView(option=view.short_title, quote=quote.text, source=numbering.refs([quote.source])[0],
-                                      check=QUOTE_CHECK[quote.assessment], comment=quote.comment,
+            mark = numbering.language_mark(quote.source)
+            out.append(CorrectionView(option=view.short_title, quote=quote.text, language_mark=mark,
+                                      translation=quote.translation if mark else "",
+                                      source=numbering.refs([quote.source])[0],
+                                      check=_(QUOTE_CHECK[quote.assessment]), comment=quote.comment,
                                       refs=numbering.refs(quote.better_sources)))
     return out
 

@@ -9,21 +9,22 @@ from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import CriterionResult, OptionResult
 from ..pack.models import Condition, RulePack
+from ..plumbing.i18n import N_, _, ngettext, number, word_list
 from ..profile.model import Profile
 from .sources import RefView, SourceNumbering
-from .weigh import CONDITION_WORDS, SEX_WORDS, STOP_WORDS, WALKING_WORDS, cautions, leaves, patient_words, sides
-from .words import join_words, lower_first
+from .weigh import CONDITION_WORDS, STOP_WORDS, WALKING_WORDS, cautions, leaves, patient_words, sides
+from .words import lower_first
 
 STATUS_WORDS = {
-    "discuss": "fits the published criteria",
-    "discuss_with_caution": "fits, with cautions",
-    "trial_only": "trial only",
-    "unlikely_to_fit": "unlikely to fit",
-    "research_only": "laboratory research only",
-    "needs_information": "needs information",
+    "discuss": N_("fits the published criteria"),
+    "discuss_with_caution": N_("fits, with cautions"),
+    "trial_only": N_("trial only"),
+    "unlikely_to_fit": N_("unlikely to fit"),
+    "research_only": N_("laboratory research only"),
+    "needs_information": N_("needs information"),
 }
 #: how a criterion weighs, in a symbol and a word (never a bare "met" or "not met")
-SIDE_MARK = {"for": ("\u2713", "For"), "against": ("\u2717", "Against"), "unknown": ("?", "Not known")}
+SIDE_MARK = {"for": ("\u2713", N_("For")), "against": ("\u2717", N_("Against")), "unknown": ("?", N_("Not known"))}
 #: sources cited per criterion line on page 3 (its key ones, listed first in the rules); the booklet cites all
 KEY_SOURCES = 2
 #: earlier drugs named in the profile line; the rest are counted (the booklet lists them all)
@@ -33,6 +34,29 @@ NAMED_PRIOR = 6
 GROUPED = 3
 #: health reasons named per option under "Contraindications present"
 NAMED_HEALTH = 4
+#: the patient in the profile line's first words, by sex (anyone else: a person)
+AGED = {"female": N_("{age}-year-old woman"), "male": N_("{age}-year-old man")}
+AGED_PERSON = N_("{age}-year-old person")
+#: the types of MS as a clinician abbreviates them (the abbreviations differ by language)
+MS_TYPE_WORDS = {"CIS": N_("CIS"), "RRMS": N_("RRMS"), "SPMS": N_("SPMS"), "PPMS": N_("PPMS")}
+DISABILITY_WORDS = {"yes": N_("disability worse"), "no": N_("disability not worse")}
+ACTIVE_ON_DRUG = {"yes": N_("{treatment}, active after 6 months on it"),
+                  "no": N_("{treatment}, not active after 6 months on it")}
+JCV_WORDS = {"positive": N_("JC virus antibody positive"), "negative": N_("JC virus antibody negative"),
+             "unknown": N_("JC virus antibody unknown")}
+ANSWER_WORDS = {"yes": N_("yes"), "no": N_("no"), "unsure": N_("unsure"), None: N_("not known")}
+#: the profile's yes/no questions, as page 3 lists them
+QUESTION_WORDS = {
+    "pregnant_or_breastfeeding": N_("pregnant or breastfeeding (older question)"),
+    "pregnant": N_("pregnant"),
+    "breastfeeding": N_("breastfeeding"),
+    "plans_children": N_("plans children"),
+    "open_to_clinical_trials": N_("open to trials"),
+    "considering_clinic_abroad": N_("considering a clinic abroad"),
+}
+#: the safety facts a profile may leave out, as "Not known: ..." names them
+UNKNOWN_SAFETY_WORDS = {"comorbidities": N_("other health conditions"), "plans_children": N_("plans for children"),
+                        "pregnant": N_("pregnancy"), "breastfeeding": N_("breastfeeding")}
 
 
 class _Frozen(BaseModel):
@@ -54,29 +78,52 @@ class ClinicalOption(_Frozen):
 
 
 def clinical_profile(profile: Profile, pack: RulePack) -> str:
-    """'34-year-old woman. RRMS, 6 years, EDSS 3.5, walks unaided; 2 relapses and 4 new T2 / 2 Gd+ lesions
-    in 12 months; natalizumab 18 months; dimethyl fumarate 20 months, stopped: not effective.'"""
-    who = f"{profile.age}-year-old {SEX_WORDS.get(profile.sex or '', 'person') if profile.sex in ('female', 'male') else 'person'}"
-    disease: list[str] = [profile.ms_type if profile.ms_type != "unknown" else "MS type not known"]
+    """'34-year-old woman. RRMS, 6 years since first symptoms, EDSS 3.5, walks unaided. 2 relapses and
+    4 new T2 / 2 Gd+ lesions in 12 months; disability worse. Natalizumab 18 months; dimethyl fumarate
+    20 months, stopped: not effective. ...'"""
+    who = _(AGED.get(profile.sex or "", AGED_PERSON)).format(age=number(profile.age))
+    disease: list[str] = [_(MS_TYPE_WORDS[profile.ms_type]) if profile.ms_type in MS_TYPE_WORDS
+                          else _("MS type not known")]
     years = profile.years_since_first_symptoms
-    disease.append(f"{years:g} years since first symptoms" if years is not None else "duration not known")
-    disease.append(f"EDSS {profile.edss:g}" if profile.edss is not None else "EDSS not known")
+    disease.append(ngettext("{years} year since first symptoms", "{years} years since first symptoms",
+                            _plural_count(years)).format(years=number(years))
+                   if years is not None else _("duration not known"))
+    disease.append(_("EDSS {score}").format(score=number(profile.edss)) if profile.edss is not None
+                   else _("EDSS not known"))
     if profile.walking:
-        disease.append(WALKING_WORDS[profile.walking])
-    activity = []
-    r12 = profile.relapses_last_12_months
-    activity.append(f"{r12} relapse{'s' if r12 != 1 else ''}" if r12 is not None else "relapses not known")
-    if profile.relapses_last_24_months is not None:
-        activity[-1] += f" ({profile.relapses_last_24_months} in 24 months)"
-    mri = profile.mri_last_12_months
-    t2 = "?" if mri is None or mri.new_or_enlarging_t2_lesions is None else str(mri.new_or_enlarging_t2_lesions)
-    gd = "?" if mri is None or mri.gadolinium_enhancing_lesions is None else str(mri.gadolinium_enhancing_lesions)
-    activity.append(f"{t2} new T2 / {gd} Gd+ lesions in 12 months" if mri else "MRI not known")
-    worse = {"yes": "disability worse", "no": "disability not worse"}.get(profile.disability_worsening_last_12_months or "",
-                                                                           "disability change not known")
-    parts = [who, ", ".join(disease), " and ".join(activity) + f"; {worse}", _treatment(profile, pack)]
-    parts.append(_others(profile))
+        disease.append(_(WALKING_WORDS[profile.walking]))
+    parts = [who, ", ".join(disease), _activity(profile), _treatment(profile, pack), _others(profile)]
     return ". ".join(p[0].upper() + p[1:] for p in parts if p) + "."
+
+
+def _plural_count(value: float) -> int:
+    """The count that picks a plural form: a fraction takes the plural in the shipped languages (1.5 years)."""
+    return int(value) if value == int(value) else 2
+
+
+def _activity(profile: Profile) -> str:
+    """'2 relapses (3 in 24 months) and 4 new T2 / 2 Gd+ lesions in 12 months; disability worse'."""
+    r12, r24 = profile.relapses_last_12_months, profile.relapses_last_24_months
+    if r12 is None:
+        relapses = (_("relapses not known ({count_24} in 24 months)").format(count_24=number(r24)) if r24 is not None
+                    else _("relapses not known"))
+    elif r24 is not None:
+        relapses = ngettext("{count} relapse ({count_24} in 24 months)", "{count} relapses ({count_24} in 24 months)",
+                            r12).format(count=number(r12), count_24=number(r24))
+    else:
+        relapses = ngettext("{count} relapse", "{count} relapses", r12).format(count=number(r12))
+    mri = profile.mri_last_12_months
+    if mri:
+        t2, gd = mri.new_or_enlarging_t2_lesions, mri.gadolinium_enhancing_lesions
+        # TRANSLATORS: MRI lesion counts; a count not given is "?"
+        lesions = _("{t2} new T2 / {gd} Gd+ lesions in 12 months").format(
+            t2="?" if t2 is None else number(t2), gd="?" if gd is None else number(gd))
+    else:
+        lesions = _("MRI not known")
+    disability = profile.disability_worsening_last_12_months or ""
+    worse = _(DISABILITY_WORDS[disability]) if disability in DISABILITY_WORDS else _("disability change not known")
+    # TRANSLATORS: relapses, MRI lesions and disability change, on the MS team's page
+    return _("{relapses} and {lesions}; {disability}").format(relapses=relapses, lesions=lesions, disability=worse)
 
 
 def _generic(name: str, pack: RulePack) -> str:
@@ -84,58 +131,73 @@ def _generic(name: str, pack: RulePack) -> str:
     return drug.generic if drug else name
 
 
+def _months_on(drug: str, months: int | None) -> str:
+    """'natalizumab 18 months', or the drug alone when the months are not given."""
+    if months is None:
+        return drug
+    # TRANSLATORS: a drug and how long the patient took it
+    return ngettext("{drug} {count} month", "{drug} {count} months", months).format(drug=drug, count=number(months))
+
+
 def _treatment(profile: Profile, pack: RulePack) -> str:
     items: list[str] = []
     if profile.current_dmt is None:
-        items.append("current DMT not known")
+        items.append(_("current DMT not known"))
     elif profile.current_dmt.strip().lower() == "none":
-        items.append("no current DMT")
+        items.append(_("no current DMT"))
     else:
-        months = f" {profile.current_dmt_months} months" if profile.current_dmt_months is not None else ", months not known"
-        active = {"yes": ", active after 6 months on it", "no": ", not active after 6 months on it"}.get(
-            profile.activity_on_current_dmt or "", "")
-        items.append(f"{_generic(profile.current_dmt, pack)}{months}{active}")
+        drug = _generic(profile.current_dmt, pack)
+        treatment = (_months_on(drug, profile.current_dmt_months) if profile.current_dmt_months is not None
+                     else _("{drug}, months not known").format(drug=drug))
+        active = profile.activity_on_current_dmt or ""
+        items.append(_(ACTIVE_ON_DRUG[active]).format(treatment=treatment) if active in ACTIVE_ON_DRUG else treatment)
     if profile.prior_dmts is None:
-        items.append("earlier DMTs not known")
+        items.append(_("earlier DMTs not known"))
     priors = profile.prior_dmts or []
     for prior in priors[:NAMED_PRIOR]:
-        months = f" {prior.months} months" if prior.months is not None else ""
-        why = STOP_WORDS[prior.stopped_because] if prior.stopped_because else "reason not known"
-        items.append(f"{_generic(prior.drug, pack)}{months}, stopped: {why}")
+        why = _(STOP_WORDS[prior.stopped_because]) if prior.stopped_because else _("reason not known")
+        # TRANSLATORS: an earlier drug (with how long it was taken) and why it was stopped
+        items.append(_("{treatment}, stopped: {reason}").format(
+            treatment=_months_on(_generic(prior.drug, pack), prior.months), reason=why))
     if len(priors) > NAMED_PRIOR:
-        items.append(f"and {len(priors) - NAMED_PRIOR} earlier drugs, listed in the booklet")
+        more = len(priors) - NAMED_PRIOR
+        items.append(ngettext("and {count} earlier drug, listed in the booklet",
+                              "and {count} earlier drugs, listed in the booklet", more).format(count=number(more)))
     if profile.prior_dmts == []:
-        items.append("no earlier DMTs")
+        items.append(_("no earlier DMTs"))
     return "; ".join(items)
 
 
 def _others(profile: Profile) -> str:
     items = []
     if profile.comorbidities is None:
-        items.append("comorbidities not known")
+        items.append(_("comorbidities not known"))
+    elif profile.comorbidities:
+        items.append(_("comorbidities: {conditions}").format(
+            conditions=word_list([_condition(c) for c in profile.comorbidities])))
     else:
-        items.append("comorbidities: " + (join_words([_condition(c) for c in profile.comorbidities])
-                                          if profile.comorbidities else "none"))
+        items.append(_("comorbidities: none"))
     pregnancy: tuple[tuple[str, str | None], ...] = (
-        (("pregnant or breastfeeding (older question)", profile.pregnant_or_breastfeeding),)
+        (("pregnant_or_breastfeeding", profile.pregnant_or_breastfeeding),)
         if profile.pregnant_or_breastfeeding is not None
         else () if profile.sex == "male" and profile.pregnant is None and profile.breastfeeding is None
         else (("pregnant", profile.pregnant), ("breastfeeding", profile.breastfeeding)))
     if profile.jcv_antibody:
-        items.append(f"JC virus antibody {profile.jcv_antibody}")
+        items.append(_(JCV_WORDS[profile.jcv_antibody]))
     if profile.jcv_index is not None:
-        items.append(f"JC virus index {profile.jcv_index:g}")
-    answers = {"yes": "yes", "no": "no", "unsure": "unsure", None: "not known"}
-    for label, value in (*pregnancy,
-                         ("plans children", profile.plans_children), ("open to trials", profile.open_to_clinical_trials),
-                         ("considering a clinic abroad", profile.considering_clinic_abroad)):
-        if value is not None or profile.sex != "male" or label not in ("pregnant", "breastfeeding"):
-            items.append(f"{label}: {answers[value]}")
+        items.append(_("JC virus index {index}").format(index=number(profile.jcv_index)))
+    for question, value in (*pregnancy, ("plans_children", profile.plans_children),
+                            ("open_to_clinical_trials", profile.open_to_clinical_trials),
+                            ("considering_clinic_abroad", profile.considering_clinic_abroad)):
+        if value is not None or profile.sex != "male" or question not in ("pregnant", "breastfeeding"):
+            # TRANSLATORS: a question of the profile and its answer (yes, no, unsure, not known)
+            items.append(_("{question}: {answer}").format(question=_(QUESTION_WORDS[question]),
+                                                          answer=_(ANSWER_WORDS[value])))
     return "; ".join(items)
 
 
 def _condition(name: str) -> str:
-    return CONDITION_WORDS.get(name, name.replace("_", " "))
+    return _(CONDITION_WORDS[name]) if name in CONDITION_WORDS else name.replace("_", " ")
 
 
 def clinical_options(results: list[OptionResult], pack: RulePack, profile: Profile, names: dict[str, str],
@@ -153,9 +215,9 @@ def clinical_options(results: list[OptionResult], pack: RulePack, profile: Profi
         unknown = [c for c in shown if weighed[c.id] == "unknown"]
         if unknown:  # one line: their names say what is missing, and "Missing facts" names the answers
             mark, word = SIDE_MARK["unknown"]
-            lines.append(CriterionLine(mark=mark, side=word, text="; ".join(lower_first(c.label) for c in unknown),
+            lines.append(CriterionLine(mark=mark, side=_(word), text="; ".join(lower_first(c.label) for c in unknown),
                                        value="", refs=numbering.refs(list(dict.fromkeys(c.sources[0] for c in unknown)))))
-        out.append(ClinicalOption(name=names[result.id], status=STATUS_WORDS[result.status], criteria=lines))
+        out.append(ClinicalOption(name=names[result.id], status=_(STATUS_WORDS[result.status]), criteria=lines))
     return out
 
 
@@ -166,11 +228,11 @@ def _line(criterion: CriterionResult, side: str, pack: RulePack, profile: Profil
     grouped = len(leaves(condition)) > GROUPED
     value = "" if side == "unknown" else patient_words(criterion, pack, profile)
     if grouped and not value:
-        value = "none of them" if criterion.state == "not_met" else ""
+        value = _("none of them") if criterion.state == "not_met" else ""
     text = criterion.label if grouped or not criterion.threshold else criterion.threshold
     if value and value.lower() == lower_first(text).lower():
         value = ""
-    return CriterionLine(mark=mark, side=word, text=text, value=value,
+    return CriterionLine(mark=mark, side=_(word), text=text, value=value,
                          refs=numbering.refs(criterion.sources[:KEY_SOURCES]))
 
 
@@ -196,20 +258,29 @@ def safety_view(profile: Profile, results: list[OptionResult], pack: RulePack, n
         health = [patient_words(c, pack, profile) for c in result.criteria if weighed.get(c.id) == "against"
                   and {leaf.field for leaf in leaves(_condition_of(c.id, pack))} & SAFETY_FIELDS]
         if health := [w for w in dict.fromkeys(health) if w]:
-            contra.append(f"{names[result.id]}: {join_words(_few(health))}.")
-    caution_lines = [f"{names[r.id]}: {join_words(words)}." for r in results if (words := cautions(r, pack, profile))]
-    unknown = [what for what, value in (("other health conditions", profile.comorbidities),
-                                        ("plans for children", profile.plans_children)) if value is None]
+            contra.append(_option_reasons(names[result.id], _few(health)))
+    caution_lines = [_option_reasons(names[r.id], words) for r in results if (words := cautions(r, pack, profile))]
+    unknown = [what for what, value in (("comorbidities", profile.comorbidities),
+                                        ("plans_children", profile.plans_children)) if value is None]
     if profile.pregnant_or_breastfeeding is None and profile.sex != "male":  # the questions do not apply to a man
-        unknown[:0] = [what for what, value in (("pregnancy", profile.pregnant), ("breastfeeding", profile.breastfeeding))
+        unknown[:0] = [what for what, value in (("pregnant", profile.pregnant), ("breastfeeding", profile.breastfeeding))
                        if value is None]
     return SafetyView(contraindications=contra, cautions=caution_lines,
-                      not_known=f"Not known: {join_words(unknown)}." if unknown else "")
+                      not_known=_("Not known: {facts}.").format(
+                          facts=word_list([_(UNKNOWN_SAFETY_WORDS[what]) for what in unknown])) if unknown else "")
+
+
+def _option_reasons(option: str, reasons: list[str]) -> str:
+    # TRANSLATORS: an option's name, then the patient's health facts that count against it or call for caution
+    return _("{option}: {reasons}.").format(option=option, reasons=word_list(reasons))
 
 
 def _few(words: list[str]) -> list[str]:
     """At most NAMED_HEALTH reasons named; the profile line above lists them all."""
-    return words if len(words) <= NAMED_HEALTH else [*words[:NAMED_HEALTH], f"{len(words) - NAMED_HEALTH} more"]
+    if len(words) <= NAMED_HEALTH:
+        return words
+    # TRANSLATORS: how many more health reasons count against an option, after the first ones named
+    return [*words[:NAMED_HEALTH], _("{count} more").format(count=number(len(words) - NAMED_HEALTH))]
 
 
 def _condition_of(criterion_id: str, pack: RulePack) -> Condition:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import Assessment
+from ..plumbing.i18n import _
 from .sources import RefView, SourceNumbering
 
 #: sources cited per line (the label first): the visit sheet must keep to its three pages
@@ -41,9 +42,11 @@ def own_drug_view(assessment: Assessment, numbering: SourceNumbering, short: boo
     drug = assessment.current_drug
     notes = [] if drug is None else [DrugLine(text=n.text, refs=numbering.refs(drug.sources[:KEY_SOURCES]))
                                      for n in drug.notes if not (short and n.topic in BOOKLET_ONLY)]
-    team = [DrugLine(text=f"{drug.name}: {n.text}", refs=numbering.refs(drug.sources[:TEAM_SOURCES]))
+    # TRANSLATORS: the patient's drug, then what its label says for the MS team
+    team = [DrugLine(text=_("{drug}: {text}").format(drug=drug.name, text=n.text),
+                     refs=numbering.refs(drug.sources[:TEAM_SOURCES]))
             for n in (drug.for_ms_team if drug else []) if not (short and n.topic not in TEAM_TOPICS)]
-    team += [DrugLine(text=f"Continuing a strong drug in pregnancy, {c.drug}: {c.text}",
+    team += [DrugLine(text=_("Continuing a strong drug in pregnancy, {drug}: {text}").format(drug=c.drug, text=c.text),
                       refs=numbering.refs(c.sources[:1] + [s for s in c.sources if "PREGNANCY" in s]))
              for c in assessment.continue_in_pregnancy]
     if not notes and not team:

@@ -19,6 +19,7 @@ from ..plumbing.i18n import PACK, SOURCE_LANGUAGE, Language, catalogue_date
 from .. import __version__
 from ..evaluation.assess import Assessment
 from ..pack.models import RulePack
+from ..plumbing.i18n import _, ngettext, number, word_list
 from ..profile.model import Profile
 from .booklet import Booklet, build_booklet
 from .fields import missing_text
@@ -150,16 +151,21 @@ def _condition(profile: Profile, text: SheetText) -> list[str]:
     facts = []
     if profile.relapses_last_12_months is not None:
         n = profile.relapses_last_12_months
-        facts.append(f"{n} relapse{'s' if n != 1 else ''} in the last 12 months")
+        facts.append(ngettext("{count} relapse in the last 12 months", "{count} relapses in the last 12 months",
+                              n).format(count=number(n)))
     mri = profile.mri_last_12_months
     if mri is not None and mri.new_or_enlarging_t2_lesions is not None:
         n = mri.new_or_enlarging_t2_lesions
-        facts.append(f"{n} new or larger MRI lesion{'s' if n != 1 else ''} in that time")
+        # TRANSLATORS: follows "relapses in the last 12 months" in "You told us you had ..."
+        facts.append(ngettext("{count} new or larger MRI lesion in that time",
+                              "{count} new or larger MRI lesions in that time", n).format(count=number(n)))
     if facts:
-        lines.append("You told us you had " + " and ".join(facts) + ".")
+        # TRANSLATORS: {facts} is the relapses, the new MRI lesions, or both
+        lines.append(_("You told us you had {facts}.").format(facts=word_list(facts)))
     if profile.current_dmt is not None:
         drug = profile.current_dmt
-        lines.append("You take no MS drug now." if drug.strip().lower() == "none" else f"Your MS drug now is {drug}.")
+        lines.append(_("You take no MS drug now.") if drug.strip().lower() == "none"
+                     else _("Your MS drug now is {drug}.").format(drug=drug))
     return lines
 
 

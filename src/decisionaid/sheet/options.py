@@ -7,35 +7,36 @@ from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import NumberResult, OptionResult, StatementResult
 from ..pack.models import RulePack
+from ..plumbing.i18n import N_, _, ngettext, number
 from .fit import counted_in
 from .icons import IconArray, icon_array
 from .sources import RefView, SourceNumbering
 from .text import SheetText
-from .words import natural_frequency, sentence
+from .words import sentence
 
 STATUS_TEXT = {
-    "discuss": "Worth discussing: fits the published criteria",
-    "discuss_with_caution": "Worth discussing, with cautions",
-    "trial_only": "Only inside a clinical trial",
-    "unlikely_to_fit": "Unlikely to fit you now",
-    "research_only": "Laboratory research only: not a treatment yet",
-    "needs_information": "We need more information",
+    "discuss": N_("Worth discussing: fits the published criteria"),
+    "discuss_with_caution": N_("Worth discussing, with cautions"),
+    "trial_only": N_("Only inside a clinical trial"),
+    "unlikely_to_fit": N_("Unlikely to fit you now"),
+    "research_only": N_("Laboratory research only: not a treatment yet"),
+    "needs_information": N_("We need more information"),
 }
 # How options are grouped and ordered on the sheet: by fit with the published criteria, shown as such.
 GROUP_ORDER = ["discuss", "discuss_with_caution", "needs_information", "trial_only", "unlikely_to_fit", "research_only"]
 CERTAINTY_TEXT = {
-    "high": "High: we are very sure",
-    "moderate": "Moderate: we are fairly sure",
-    "low": "Low: we are not very sure",
-    "very_low": "Very low: we are not sure at all",
-    "none": "None: no studies in people",
+    "high": N_("High: we are very sure"),
+    "moderate": N_("Moderate: we are fairly sure"),
+    "low": N_("Low: we are not very sure"),
+    "very_low": N_("Very low: we are not sure at all"),
+    "none": N_("None: no studies in people"),
 }
-STATE_TEXT = {"met": "yes", "not_met": "no", "unknown": "not known"}
+STATE_TEXT = {"met": N_("yes"), "not_met": N_("no"), "unknown": N_("not known")}
 CELL_THERAPIES = ("ahsct", "msc", "msc_np", "nsc", "ipsc")
-LIKE_YOU = {"yes": "These people were like you in the ways the study chose them.",
-            "no": "These people were not like you: the number may not hold for you.",
+LIKE_YOU = {"yes": N_("These people were like you in the ways the study chose them."),
+            "no": N_("These people were not like you: the number may not hold for you."),
             "unknown": ""}
-NOT_CONFIRMED = "We could not confirm this number in the study itself."
+NOT_CONFIRMED = N_("We could not confirm this number in the study itself.")
 
 
 class _Frozen(BaseModel):
@@ -114,10 +115,10 @@ class OptionView(_Frozen):
 def option_view(result: OptionResult, pack: RulePack, numbering: SourceNumbering, text: SheetText,
                 large_print: bool) -> OptionView:
     option = pack.options[result.id]
-    certainty = CERTAINTY_TEXT[result.evidence.certainty]
+    certainty = _(CERTAINTY_TEXT[result.evidence.certainty])
     refs = numbering.refs(option.evidence.sources)
     reasons = [
-        ReasonView(state=c.state, state_text=STATE_TEXT[c.state], label=c.label, text=c.text, threshold=c.threshold,
+        ReasonView(state=c.state, state_text=_(STATE_TEXT[c.state]), label=c.label, text=c.text, threshold=c.threshold,
                    deciding=c.id in result.deciding_criteria, refs=numbering.refs(c.sources))
         for c in result.criteria
     ]
@@ -128,7 +129,7 @@ def option_view(result: OptionResult, pack: RulePack, numbering: SourceNumbering
         short_title=option.short_title,
         in_sentence=option.name_in_sentence,
         status=result.status,
-        status_text=STATUS_TEXT[result.status],
+        status_text=_(STATUS_TEXT[result.status]),
         status_short=text.status_short[result.status],
         reason=result.reason,
         summary=option.summary,
@@ -138,7 +139,7 @@ def option_view(result: OptionResult, pack: RulePack, numbering: SourceNumbering
         certainty=certainty,
         maturity=result.evidence.maturity,
         evidence_summary=option.evidence.summary,
-        key_studies=[StudyView(name=s.name, design=s.design, size=f"{s.size:,} people" if s.size else "",
+        key_studies=[StudyView(name=s.name, design=s.design, size=_people(s.size) if s.size else "",
                                follow_up=s.follow_up, result=s.result, refs=numbering.refs(s.sources))
                      for s in option.evidence.key_studies],
         deciding=[r for r in reasons if r.deciding],
@@ -159,7 +160,7 @@ def _not_shown(count: int, text: SheetText) -> str:
 
 def _statement_view(statement: StatementResult, option_certainty: str, numbering: SourceNumbering,
                     large_print: bool) -> StatementView:
-    certainty = CERTAINTY_TEXT[statement.certainty] if statement.certainty else option_certainty
+    certainty = _(CERTAINTY_TEXT[statement.certainty]) if statement.certainty else option_certainty
     return StatementView(
         text=statement.text,
         numbers=[_number_view(n, numbering, large_print) for n in statement.numbers],
@@ -168,25 +169,34 @@ def _statement_view(statement: StatementResult, option_certainty: str, numbering
     )
 
 
-def _number_view(number: NumberResult, numbering: SourceNumbering, large_print: bool) -> NumberView:
-    rest = number.denominator - number.count
-    alt = (f"Picture of {number.denominator:,} people as squares. {number.count:,} filled squares are people who "
-           f"{number.outcome}. {rest:,} empty squares are people who did not.")
+def _number_view(number_: NumberResult, numbering: SourceNumbering, large_print: bool) -> NumberView:
+    count, denominator, outcome = number_.count, number_.denominator, number_.outcome
+    rest = denominator - count
+    # TRANSLATORS: the text read out for an icon array; {outcome} is what happened to people ("had a relapse")
+    alt = _("Picture of {denominator} people as squares. {count} filled squares are people who {outcome}. "
+            "{rest} empty squares are people who did not.").format(
+        denominator=number(denominator), count=number(count), outcome=outcome, rest=number(rest))
+    # "About 2 in 1,000", but a plain "0 in 1,000": there is nothing approximate about none
+    had = (_("About {count} in {denominator} people {outcome}.") if count
+           else _("{count} in {denominator} people {outcome}.")).format(
+        count=number(count), denominator=number(denominator), outcome=outcome)
+    did_not = (_("About {count} in {denominator} people did not.") if rest
+               else _("{count} in {denominator} people did not.")).format(
+        count=number(rest), denominator=number(denominator))
     return NumberView(
-        count=number.count,
-        denominator=number.denominator,
-        outcome=number.outcome,
-        had=f"{_about(number.count)}{natural_frequency(number.count, number.denominator)} people {number.outcome}.",
-        did_not=f"{_about(rest)}{natural_frequency(rest, number.denominator)} people did not.",
-        who=sentence(number.population),
-        when=sentence(number.time_frame),
-        counted=" ".join(filter(None, [counted_in(number, number.denominator), LIKE_YOU[number.applies_to_you],
-                                       "" if number.confirmed else NOT_CONFIRMED])),
-        refs=numbering.refs(number.sources),
-        icons=icon_array(number.count, number.denominator, alt=alt, large_print=large_print),
+        count=count,
+        denominator=denominator,
+        outcome=outcome,
+        had=had,
+        did_not=did_not,
+        who=sentence(number_.population),
+        when=sentence(number_.time_frame),
+        counted=" ".join(filter(None, [counted_in(number_, denominator), _(LIKE_YOU[number_.applies_to_you]),
+                                       "" if number_.confirmed else _(NOT_CONFIRMED)])),
+        refs=numbering.refs(number_.sources),
+        icons=icon_array(count, denominator, alt=alt, large_print=large_print),
     )
 
 
-def _about(count: int) -> str:
-    """'About 2 in 1,000', but a plain '0 in 1,000': there is nothing approximate about none."""
-    return "About " if count else ""
+def _people(size: int) -> str:
+    return ngettext("{count} person", "{count} people", size).format(count=number(size))

@@ -102,6 +102,7 @@ class SheetText(_Strict):
     order_help: Text
     glossary: list[tuple[Text, Text]]
     hospital: dict[str, Text]
+    trial_result: dict[str, Text]  # by measure: relapses_a_year, people
     visit_title: Text
     booklet_title: Text
     status_questions: dict[str, Text]

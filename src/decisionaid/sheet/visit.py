@@ -171,8 +171,16 @@ def _own_cells(results: list[OptionResult], pack: RulePack, profile: Profile, nu
             cells["children", r.id] = (GridCell(lead="", text=first_sentence(said[0].text), refs=numbering.refs(said[0].sources))
                                        if said else GridCell(lead="", text="Nothing known to change it.", refs=[]))
     drug = pack.catalogue.resolve(profile.current_dmt) if profile.current_dmt else None
-    if drug is not None:
-        # the drug's own trial result where the catalogue has one, else what its efficacy tier did in trials
+    trial = drug.trial_result(profile.ms_type) if drug is not None else None
+    if drug is not None and trial is not None:  # its pivotal trial, in relapses (or people) per 100
+        span = {key: " to ".join(str(n) for n in values)
+                for key, values in (("on_drug", trial.on_drug), ("on_comparator", trial.on_comparator))}
+        cells["works", "no_change"] = GridCell(
+            lead=f"Your drug, {drug.generic}:", refs=numbering.refs(trial.sources),
+            text=text.trial_result[trial.measure].format(trials=trial.trials, drug=drug.generic, outcome=trial.outcome,
+                                                         over=trial.over, comparator=trial.comparator, **span))
+    elif drug is not None:
+        # the drug's own result against placebo where its note has one, else what its efficacy tier did in trials
         how_well = drug.note if re.search(r"relapse|%", drug.note) else pack.catalogue.tiers[drug.tier]
         how_well = how_well.split(", but ")[0]  # what it does; its safety is in the risks row
         cells["works", "no_change"] = GridCell(lead=f"Your drug, {drug.generic}:", text=sentence(how_well),

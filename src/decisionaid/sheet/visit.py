@@ -165,7 +165,8 @@ def _own_cells(results: list[OptionResult], pack: RulePack, profile: Profile, nu
         named = cautions_text(cautions(r, pack, profile))
         cells["fit", r.id] = GridCell(lead=text.status_short[r.status] + ".",
                                       text=" ".join(filter(None, [named, missing_cell(r)])), refs=[])
-        cells["hospital", r.id] = GridCell(lead="", text=text.hospital[r.id], refs=[])
+        cells["hospital", r.id] = GridCell(lead="", text=text.hospital[r.id],
+                                           refs=numbering.refs(pack.options[r.id].what_it_is_like_sources))
         if profile.plans_children in ("yes", "unsure"):
             said = r.having_children[:1]
             cells["children", r.id] = (GridCell(lead="", text=first_sentence(said[0].text), refs=numbering.refs(said[0].sources))

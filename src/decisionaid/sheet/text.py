@@ -7,7 +7,7 @@ condition and the decision. Rule content (criteria, benefits, risks, option ques
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Literal, Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,6 +71,9 @@ class VisitText(_Strict):
     values: dict[str, Text]
     fields: dict[str, FieldWords]
     conditions: dict[str, Text]
+    derived_facts: dict[str, dict[Literal["yes", "no", "value"], Text]]
+    derived_unknown: Text
+    fact_values: dict[str, Text]  # a derived fact's value where it is not plain words ('anti_cd20')
 
 
 class About(_Strict):

@@ -17,7 +17,10 @@ from typing import Literal
 from ..evaluation.assess import CriterionResult, OptionResult
 from ..evaluation.status import decide
 from ..pack.models import AllOf, AnyOf, Condition, DecisionRow, Leaf, NotOf, RulePack
+from ..pack.vocabulary import FIELDS, FactValue
+from ..profile.facts import profile_facts
 from ..profile.model import Profile
+from .text import sheet_text
 from .words import join_words, lower_first
 
 Side = Literal["for", "against", "unknown"]
@@ -134,20 +137,40 @@ def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) 
     the comparisons that hold when it is met, those that fail when it is not; for a derived fact (such as
     activity on a strong drug) its name, or 'not' and its name."""
     condition = _criterion_condition(criterion.id, pack)
-    derived = lower_first(criterion.label) if criterion.state == "met" else "not: " + lower_first(criterion.label)
+    met = criterion.state == "met"
+    derived = lower_first(criterion.label) if met else f"{lower_first(criterion.label)}: no"
+    facts: dict[str, FactValue] | None = None
     words: list[str] = []
     for leaf in leaves(condition) if condition is not None else []:
         holds = leaf_holds(leaf, profile)
-        if holds is not None and holds != (criterion.state == "met"):
+        if holds is not None and holds != met:
             continue
         word = field_words(leaf, profile)
-        if word is None:
+        if word is None and met:
             return derived
+        if word is None:  # a derived fact that did not hold: what it is for this patient
+            facts = facts if facts is not None else profile_facts(profile, pack.catalogue)
+            word = derived_words(leaf.field, facts.get(leaf.field))
         words.append(word)
     words = list(dict.fromkeys(w for w in words if w))
     if len(words) > NAMED_CONDITIONS + 1:  # a grouped list: the first few the patient has, the rest counted
         words = [*words[:NAMED_CONDITIONS], f"{len(words) - NAMED_CONDITIONS} more"]
     return join_words(words) if words else derived
+
+
+def derived_words(fact: str, value: FactValue | None) -> str:
+    """A derived fact's value for this patient in clinical words ('no breakthrough on a high-efficacy drug',
+    'high-efficacy drugs that failed: 0'); 'not known: ...' when the profile does not tell."""
+    words = sheet_text().visit
+    if value is None:
+        return words.derived_unknown.format(fact=FIELDS[fact].description)
+    forms = words.derived_facts[fact]
+    if isinstance(value, bool):
+        return forms["yes" if value else "no"]
+    items = sorted(value) if isinstance(value, frozenset) else [value]
+    names = [words.fact_values.get(str(v), str(v)) for v in items]
+    shown = join_words(names) if names else words.fact_values["none"]
+    return forms["value"].format(value=shown)
 
 
 def leaf_holds(leaf: Leaf, profile: Profile) -> bool | None:

@@ -135,7 +135,7 @@ def cautions_text(words: list[str]) -> str:
 def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) -> str:
     """The patient's own values behind a criterion, in clinical words ('age 48', 'EDSS 6.5', 'heart disease'):
     the comparisons that hold when it is met, those that fail when it is not; for a derived fact (such as
-    activity on a strong drug) its name, or 'not' and its name."""
+    activity on a strong drug) its name when met, and its value for this patient when not."""
     condition = _criterion_condition(criterion.id, pack)
     met = criterion.state == "met"
     derived = lower_first(criterion.label) if met else f"{lower_first(criterion.label)}: no"

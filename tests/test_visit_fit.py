@@ -107,6 +107,19 @@ def test_every_generated_profile_keeps_to_three_pages_and_ten_in_large_print_wit
     check()
 
 
+def test_generated_profiles_in_large_print_have_no_near_empty_page(pack):
+    """A few more large-print sheets than the mixed test above draws (it draws about 4 in 12): large print is
+    where a page can end near-empty, when a block does not fit the space left and moves on."""
+
+    @settings(max_examples=4, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(profiles(pack.catalogue))
+    def check(data):
+        _check_pdf(_pdf(pack, data, True), True)
+
+    check()
+
+
 # ----------------------------------------------------------------------------- the examples, as printed
 from . import sheets  # noqa: E402
 

@@ -15,7 +15,7 @@ options=(--no-wrap --sort-by-file --project=decisionaid --copyright-holder="deci
 
 "$pybabel" -q extract -F rules/locale/babel.cfg -o rules/locale/pack.pot "${options[@]}" rules
 "$pybabel" -q extract -F templates/locale/babel.cfg -o templates/locale/messages.pot "${options[@]}" \
-  -k N_ -k ngettext:1,2 -k pgettext:1c,2 --add-comments=TRANSLATORS: .
+  -k N_ -k ngettext:1,2 -k pgettext:1c,2 -k _field:3 --add-comments=TRANSLATORS: .
 
 for language in "${languages[@]}"; do
   for pair in "rules/locale pack" "templates/locale messages"; do

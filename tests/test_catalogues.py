@@ -127,3 +127,10 @@ def _write(po: Path, catalogue) -> None:
     compiled = io.BytesIO()
     write_mo(compiled, catalogue)
     po.with_suffix(".mo").write_bytes(compiled.getvalue())
+
+
+def test_the_field_descriptions_say_the_full_course_as_the_facts_count_it():
+    from decisionaid.pack.vocabulary import FIELDS, FULL_COURSE_MONTHS
+
+    said = [spec.description for spec in FIELDS.values() if "months or more" in spec.description or "after the first" in spec.description]
+    assert said and all(f"{FULL_COURSE_MONTHS} months" in d for d in said)

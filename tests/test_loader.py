@@ -83,7 +83,7 @@ def test_missing_catch_all_and_unknown_criterion(pack_copy):
 
 def test_unknown_source_and_duplicate_key(pack_copy):
     edit(pack_copy / "options/nsc.yaml", "sources: [GENCHI2023, SEED004]", "sources: [GENCHI2032, SEED004]")
-    edit(pack_copy / "pack.yaml", "version: 0.3.0", "version: 0.3.0\nversion: 0.3.1")
+    edit(pack_copy / "pack.yaml", "version: 0.3.1", "version: 0.3.1\nversion: 0.3.2")
     lines = errors_of(pack_copy)
     assert any("unknown source 'GENCHI2032' (did you mean 'GENCHI2023'?)" in e for e in lines)
     assert any("pack.yaml:5:1: error: duplicate key 'version'" in e for e in lines)

@@ -49,6 +49,29 @@ class DrugLabel(_Strict):
     sources: Annotated[list[str], Field(min_length=1)]
 
 
+class TrialResult(_Strict):
+    """How well the drug worked in its pivotal trial, against the trial's comparator, as natural frequencies
+    per 100 people: relapses a year (`relapses_a_year`), or people who had an outcome (`people`). One value,
+    or the lowest and highest where two trials of one design differ."""
+
+    trials: Annotated[str, Field(min_length=1, description="The trial named in a sentence: 'the AFFIRM trial'.")]
+    measure: Literal["relapses_a_year", "people"]
+    outcome: Annotated[str, Field(description="For `people`: what happened to them, e.g. 'had a relapse'.")] = ""
+    over: Annotated[str, Field(description="For `people`: the time, e.g. 'over 2 years'.")] = ""
+    on_drug: Annotated[list[int], Field(min_length=1, max_length=2)]
+    comparator: Annotated[str, Field(min_length=1, description="What the drug was compared with, e.g. 'placebo'.")]
+    on_comparator: Annotated[list[int], Field(min_length=1, max_length=2)]
+    ms_types: Annotated[list[Literal["CIS", "RRMS", "SPMS", "PPMS", "unknown"]], Field(description=(
+        "The MS types this result is shown for; empty: every type that no other result of the drug names."))] = []
+    sources: Annotated[list[str], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _people_need_outcome(self) -> TrialResult:
+        if self.measure == "people" and not (self.outcome and self.over):
+            raise ValueError("a 'people' trial result needs its outcome and over")
+        return self
+
+
 class Drug(_Strict):
     said: ClassVar[tuple[str, ...]] = ("generic", "note")  # translated (pack/said.py)
     id: Id
@@ -63,8 +86,15 @@ class Drug(_Strict):
     label: Annotated[DrugLabel | None, Field(description=(
         "Pregnancy, breastfeeding, the wait before trying for a baby and the checks, from the current "
         "labels; without it the sheet says the label is not encoded."))] = None
+    trial_results: Annotated[list[TrialResult], Field(description=(
+        "The pivotal trials' results that 'Keep your current plan' shows; without them it shows the tier's sentence."))] = []
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    def trial_result(self, ms_type: str) -> TrialResult | None:
+        """The pivotal trial result for a patient with this MS type: the one naming the type, else a general one."""
+        named = [r for r in self.trial_results if ms_type in r.ms_types]
+        return (named or [r for r in self.trial_results if not r.ms_types] or [None])[0]
 
 
 class DrugCatalogue(_Strict):

@@ -193,7 +193,7 @@ class Loading:
         """Every source id named in a file's data (as written: the model has checked its shape)."""
         for at, value in _walk(data, ()):
             if at and at[-1] in ("source",) and isinstance(value, str) or (
-                len(at) >= 2 and at[-2] in ("sources", "better_sources") and isinstance(value, str)
+                len(at) >= 2 and at[-2] in ("sources", "better_sources", "what_it_is_like_sources") and isinstance(value, str)
             ):
                 if value not in known:
                     hint = difflib.get_close_matches(value, sorted(known), n=1)

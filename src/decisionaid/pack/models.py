@@ -260,6 +260,8 @@ class Option(_Strict):
                                       "'neural stem cell treatment' (default: the short title).")] = ""
     summary: Text
     what_it_is_like: Annotated[list[Text], Field(min_length=1)]
+    what_it_is_like_sources: Annotated[Sources, Field(description=(
+        "Sources of 'what it is like' and of the visit sheet's row on time in hospital and recovery."))] = []
     availability: Text
     evidence: Evidence
     criteria: list[Criterion] = []

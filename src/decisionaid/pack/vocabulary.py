@@ -66,6 +66,8 @@ _ACTIVITY_INPUTS = (
 )
 _DMT_INPUTS = ("current_dmt", "current_dmt_months", "activity_on_current_dmt", "prior_dmts", *_ACTIVITY_INPUTS)
 
+# The descriptions are literal (the catalogue extracts `_field`'s third argument: scripts/catalogues.sh) and read
+# in words by the sheets; "6 months" is FULL_COURSE_MONTHS (tests/test_catalogues.py checks).
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in [
@@ -89,8 +91,7 @@ FIELDS: dict[str, FieldSpec] = {
         _field("open_to_clinical_trials", "enum", "open to joining a clinical trial", ("yes", "no", "unsure")),
         _field("considering_clinic_abroad", "enum", "considering a clinic abroad", ("yes", "no")),
         _field("activity_on_current_dmt", "enum",
-               f"a relapse or new MRI lesions in the last 12 months, after the first {FULL_COURSE_MONTHS} months on "
-               "the current drug", ("yes", "no")),
+               "a relapse or new MRI lesions in the last 12 months, after the first 6 months on the current drug", ("yes", "no")),
         _field("jcv_antibody", "enum", "JC virus antibody test result", ("positive", "negative")),
         _field("jcv_index", "number", "JC virus antibody index"),
         _field("active_last_12_months", "bool", "any relapse or new MRI activity in the last 12 months", inputs=_ACTIVITY_INPUTS),
@@ -102,9 +103,9 @@ FIELDS: dict[str, FieldSpec] = {
         _field("treatment_naive", "bool", "has never taken a DMT", inputs=("current_dmt", "prior_dmts")),
         _field("ever_high_efficacy_dmt", "bool", "has ever taken a high-efficacy DMT", inputs=("current_dmt", "prior_dmts")),
         _field("high_efficacy_breakthrough", "bool",
-               f"MS stayed active despite a high-efficacy DMT taken for {FULL_COURSE_MONTHS} months or more", inputs=_DMT_INPUTS),
+               "MS stayed active despite a high-efficacy DMT taken for 6 months or more", inputs=_DMT_INPUTS),
         _field("lower_efficacy_breakthrough", "bool",
-               f"MS stayed active despite a low- or moderate-efficacy DMT taken for {FULL_COURSE_MONTHS} months or more",
+               "MS stayed active despite a low- or moderate-efficacy DMT taken for 6 months or more",
                inputs=_DMT_INPUTS),
         _field("failed_dmts_low", "int", "low-efficacy DMTs that did not control MS", inputs=_DMT_INPUTS),
         _field("failed_dmts_moderate", "int", "moderate-efficacy DMTs that did not control MS", inputs=_DMT_INPUTS),

@@ -45,4 +45,5 @@ def missing_text(field: str) -> str:
             return _("Earlier MS drug {number}: how many months you took it").format(number=int(index) + 1)
         return _("Earlier MS drug {number}: why you stopped it").format(number=int(index) + 1)
     spec = FIELDS.get(field)
-    return spec.description[0].upper() + spec.description[1:] if spec else field
+    said = _(spec.description) if spec else field
+    return said[0].upper() + said[1:] if spec else field

@@ -161,7 +161,8 @@ def _cell(key: str, result: OptionResult, pack: RulePack, numbering: SourceNumbe
         return GridCell(lead=_("None listed."), text="", refs=[])
     if key == "like":
         like = option.what_it_is_like[0]
-        return GridCell(lead="", text=like if evidence == "stage" else first_sentence(like), refs=[])
+        return GridCell(lead="", text=like if evidence == "stage" else first_sentence(like),
+                        refs=numbering.refs(option.what_it_is_like_sources))
     if key == "where":
         return GridCell(lead="", text=first_sentence(option.availability), refs=[])
     stage = first_sentence(result.evidence.maturity, clause=True) if evidence == "stage" else ""

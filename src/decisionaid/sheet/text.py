@@ -7,7 +7,7 @@ condition and the decision. Rule content (criteria, benefits, risks, option ques
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,7 +69,8 @@ class FieldWords(_Strict):
 
 class VisitText(_Strict):
     said: ClassVar[tuple[str, ...]] = ("booklet_note", "booklet_note_short", "numbers_help", "grid_help", "decision", "values_help", "abroad",
-                                        "sure_scoring", "values", "conditions")
+                                        "sure_scoring", "values", "conditions", "derived_facts", "derived_unknown",
+                                        "fact_values")
     booklet_note: Text
     booklet_note_short: Text  # when page 1 must be shortened to fit
     numbers_help: Text
@@ -81,6 +82,9 @@ class VisitText(_Strict):
     values: dict[str, Text]
     fields: dict[str, FieldWords]
     conditions: dict[str, Text]
+    derived_facts: dict[str, dict[Literal["yes", "no", "value"], Text]]
+    derived_unknown: Text
+    fact_values: dict[str, Text]  # a derived fact's value where it is not plain words ('anti_cd20')
 
 
 class About(_Strict):
@@ -102,7 +106,7 @@ class SheetText(_Strict):
         "description", "condition", "decision", "not_advice", "grid_help", "numbers_help", "grid_numbers", "status_short",
         "grid_names", "grid_name_on_strong_drug", "option_groups", "order_help", "glossary", "hospital", "visit_title",
         "booklet_title", "status_questions", "general_questions", "missing_question", "abroad_question", "values_help",
-        "values_own", "more_criteria", "support", "next_steps")
+        "values_own", "more_criteria", "support", "next_steps", "trial_result")
     description: Text
     condition: dict[str, Text]
     condition_sources: list[str]
@@ -118,6 +122,7 @@ class SheetText(_Strict):
     order_help: Text
     glossary: list[tuple[Text, Text]]
     hospital: dict[str, Text]
+    trial_result: dict[str, Text]  # by measure: relapses_a_year, people
     visit_title: Text
     booklet_title: Text
     status_questions: dict[str, Text]

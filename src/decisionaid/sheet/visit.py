@@ -166,14 +166,25 @@ def _own_cells(results: list[OptionResult], pack: RulePack, profile: Profile, nu
         named = cautions_text(caution_values(r, pack, profile))
         cells["fit", r.id] = GridCell(lead=text.status_short[r.status] + ".",
                                       text=" ".join(filter(None, [named, missing_cell(r)])), refs=[])
-        cells["hospital", r.id] = GridCell(lead="", text=text.hospital[r.id], refs=[])
+        cells["hospital", r.id] = GridCell(lead="", text=text.hospital[r.id],
+                                           refs=numbering.refs(pack.options[r.id].what_it_is_like_sources))
         if profile.plans_children in ("yes", "unsure"):
             said = r.having_children[:1]
             cells["children", r.id] = (GridCell(lead="", text=first_sentence(said[0].text), refs=numbering.refs(said[0].sources))
                                        if said else GridCell(lead="", text=_("Nothing known to change it."), refs=[]))
     drug = pack.catalogue.resolve(profile.current_dmt) if profile.current_dmt else None
-    if drug is not None:
-        # the drug's own trial result where the catalogue has one (a note that gives a percentage, which every
+    trial = drug.trial_result(profile.ms_type) if drug is not None else None
+    if drug is not None and trial is not None:  # its pivotal trial, in relapses (or people) per 100
+        # TRANSLATORS: a range of two numbers, as in "10 to 11 relapses"
+        span = {key: pgettext("range", "{low} to {high}").format(low=number(values[0]), high=number(values[-1]))
+                if len(values) > 1 else number(values[0])
+                for key, values in (("on_drug", trial.on_drug), ("on_comparator", trial.on_comparator))}
+        cells["works", "no_change"] = GridCell(
+            lead=_("Your drug, {drug}:").format(drug=drug.generic), refs=numbering.refs(trial.sources),
+            text=text.trial_result[trial.measure].format(trials=trial.trials, drug=drug.generic, outcome=trial.outcome,
+                                                         over=trial.over, comparator=trial.comparator, **span))
+    elif drug is not None:
+        # the drug's own result against placebo where its note has one (a note that gives a percentage, which every
         # language writes with the same sign), else what its efficacy tier did in trials
         how_well = drug.note if "%" in drug.note else pack.catalogue.tiers[drug.tier]
         # TRANSLATORS: where a drug's description turns from what it does to its safety ("..., but their side

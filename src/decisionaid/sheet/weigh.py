@@ -17,8 +17,11 @@ from typing import Literal
 from ..evaluation.assess import CriterionResult, OptionResult
 from ..evaluation.status import decide
 from ..pack.models import AllOf, AnyOf, Condition, DecisionRow, Leaf, NotOf, RulePack
+from ..pack.vocabulary import FIELDS, FactValue
 from ..plumbing.i18n import N_, _, ngettext, number, word_list
+from ..profile.facts import profile_facts
 from ..profile.model import Profile
+from .text import sheet_text
 from .words import lower_first
 
 Side = Literal["for", "against", "unknown"]
@@ -179,24 +182,28 @@ def _group_phrase(names: tuple[str, ...], more: int) -> str:
 def patient_words(criterion: CriterionResult, pack: RulePack, profile: Profile) -> str:
     """The patient's own values behind a criterion, in clinical words ('age 48', 'EDSS 6.5', 'heart disease'):
     the comparisons that hold when it is met, those that fail when it is not; for a derived fact (such as
-    activity on a strong drug) its name, or 'not' and its name."""
+    activity on a strong drug) its name when met, and its value for this patient when not."""
     return _phrase(patient_values(criterion, pack, profile))
 
 
 def patient_values(criterion: CriterionResult, pack: RulePack, profile: Profile) -> Values:
     """`patient_words` before it is made one phrase."""
     condition = _criterion_condition(criterion.id, pack)
-    label = lower_first(criterion.label)
-    # TRANSLATORS: a derived fact that does not hold for the patient: "not: active on a strong drug"
-    derived = Values.one(label if criterion.state == "met" else _("not: {fact}").format(fact=label))
+    met = criterion.state == "met"
+    # TRANSLATORS: a criterion about a derived fact that does not hold: "breakthrough on a strong drug: no"
+    derived = Values.one(lower_first(criterion.label) if met else _("{fact}: no").format(fact=lower_first(criterion.label)))
+    facts: dict[str, FactValue] | None = None
     groups: dict[str, tuple[tuple[str, ...], int]] = {}  # by their phrase: each comparison's words once
     for leaf in leaves(condition) if condition is not None else []:
         holds = leaf_holds(leaf, profile)
-        if holds is not None and holds != (criterion.state == "met"):
+        if holds is not None and holds != met:
             continue
         found = _leaf_values(leaf, profile)
-        if found is None:
+        if found is None and met:
             return derived
+        if found is None:  # a derived fact that did not hold: what it is for this patient
+            facts = facts if facts is not None else profile_facts(profile, pack.catalogue)
+            found = ((derived_words(leaf.field, facts.get(leaf.field)),), 0)
         if phrase := _group_phrase(*found):  # words that add nothing are left out
             groups.setdefault(phrase, found)
     if not groups:
@@ -205,6 +212,21 @@ def patient_values(criterion: CriterionResult, pack: RulePack, profile: Profile)
     if len(kept) > NAMED_CONDITIONS + 1:  # a grouped list: the first few the patient has, the rest counted
         return Values(tuple(kept[:NAMED_CONDITIONS]), more=len(kept) - NAMED_CONDITIONS)
     return Values(tuple(kept))
+
+
+def derived_words(fact: str, value: FactValue | None) -> str:
+    """A derived fact's value for this patient in clinical words ('no breakthrough on a high-efficacy drug',
+    'high-efficacy drugs that failed: 0'); 'not known: ...' when the profile does not tell."""
+    words = sheet_text().visit
+    if value is None:
+        return words.derived_unknown.format(fact=_(FIELDS[fact].description))
+    forms = words.derived_facts[fact]
+    if isinstance(value, bool):
+        return forms["yes" if value else "no"]
+    items = sorted(value) if isinstance(value, frozenset) else [value]
+    names = [words.fact_values.get(str(v), str(v)) for v in items]
+    shown = word_list(names) if names else words.fact_values["none"]
+    return forms["value"].format(value=shown)
 
 
 def leaf_holds(leaf: Leaf, profile: Profile) -> bool | None:

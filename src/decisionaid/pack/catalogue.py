@@ -54,6 +54,7 @@ class TrialResult(_Strict):
     per 100 people: relapses a year (`relapses_a_year`), or people who had an outcome (`people`). One value,
     or the lowest and highest where two trials of one design differ."""
 
+    said: ClassVar[tuple[str, ...]] = ("trials", "outcome", "over", "comparator")  # translated (pack/said.py)
     trials: Annotated[str, Field(min_length=1, description="The trial named in a sentence: 'the AFFIRM trial'.")]
     measure: Literal["relapses_a_year", "people"]
     outcome: Annotated[str, Field(description="For `people`: what happened to them, e.g. 'had a relapse'.")] = ""

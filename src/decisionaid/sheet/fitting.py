@@ -18,8 +18,9 @@ from .visit import ChangeView, Visit
 
 #: pages each visit sheet may have: normal print, large print
 MAX_PAGES = {False: 3, True: 10}
-#: words on pages 1 and 2 of the normal print, for a 20-minute consultation
-MAX_WORDS = 1200
+#: words on pages 1 and 2 of the normal print, for a 20-minute consultation, per language (Spanish and
+#: German say the same in more words)
+MAX_WORDS: dict[str, int] = {"en": 1200, "es": 1450, "de": 1500}
 STEPS = 5
 NAME_CHARACTERS = 40
 NAMED_MISSING = 8

@@ -60,6 +60,8 @@ def _environment() -> Environment:
     # the current language's catalogue (plumbing/i18n.py), looked up when a template is rendered
     env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
     env.globals["language"] = i18n.current_language
+    # a date a reader reads: as the stamp writes it (YYYY-MM-DD) in English, in words in another language
+    env.filters["day"] = lambda day: day.isoformat() if i18n.current_language() == "en" else i18n.long_date(day)
     return env
 
 
@@ -113,7 +115,7 @@ def fitted(sheet: Sheet) -> tuple[Sheet, Any]:
         short = shortened(sheet, step, page3)
         document = _layout(render_html(short), names)
         pages_fit = len(document.pages) <= MAX_PAGES[sheet.large_print]
-        words_fit = sheet.large_print or _words(document.pages[:2]) <= MAX_WORDS - WORD_MARGIN
+        words_fit = sheet.large_print or _words(document.pages[:2]) <= MAX_WORDS[sheet.language] - WORD_MARGIN
         if (pages_fit and words_fit) or (step == STEPS and page3):
             return short, document
         if not pages_fit and not page3:

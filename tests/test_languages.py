@@ -145,3 +145,12 @@ def test_a_profile_may_name_its_drugs_in_any_shipped_language(make_profile):
     profile = make_profile("age: 40\nms_type: RRMS\ncurrent_dmt: teriflunomida\nprior_dmts:\n"
                            "  - {drug: Dimethylfumarat, months: 12, stopped_because: side_effects}\n")
     assert profile.current_dmt == "teriflunomida"
+
+
+def test_the_form_reads_a_decimal_comma_in_the_languages_that_write_one():
+    from decisionaid.web.form import parse_decimal
+
+    assert parse_decimal("3,5")[0] is None  # English: "3,5" may be a slip for 35 or 3.5; asked again
+    for language in TRANSLATED:
+        with speaking(language):
+            assert parse_decimal("3,5") == (3.5, None) and parse_decimal("3.5") == (3.5, None)

@@ -106,6 +106,13 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=_speaking.get())
 
 
+def writes_decimal_comma() -> bool:
+    """Whether the current language writes three and a half as 3,5 (English reads "3,5" as a mistake)."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(_speaking.get()) == ","
+
+
 def long_date(value: dt.date) -> str:
     """4 December 2026; 4 de diciembre de 2026; 4. Dezember 2026."""
     from babel.dates import format_date

@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args
 
 from ..pack.vocabulary import COMORBIDITIES
 from ..plumbing.errors import ProfileError
-from ..plumbing.i18n import N_, _
+from ..plumbing.i18n import N_, _, writes_decimal_comma
 from ..plumbing.yamlpos import Document, Path_
 from ..profile.model import Profile
 from ..profile.read import validate_profile
@@ -345,6 +345,8 @@ def parse_decimal(text: str, example: str = "3.5") -> tuple[int | float | None, 
     if _DECIMAL.match(text):
         return float(text), None
     if _DECIMAL.match(text.replace(",", ".", 1)):
+        if writes_decimal_comma():  # "3,5" is how Spanish and German write three and a half
+            return float(text.replace(",", ".", 1)), None
         return None, _("Please use a dot for part of a number, like {example}.").format(example=example)
     return None, _("Please write a number using digits, like {example}.").format(example=example)
 

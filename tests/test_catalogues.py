@@ -134,3 +134,11 @@ def test_the_field_descriptions_say_the_full_course_as_the_facts_count_it():
 
     said = [spec.description for spec in FIELDS.values() if "months or more" in spec.description or "after the first" in spec.description]
     assert said and all(f"{FULL_COURSE_MONTHS} months" in d for d in said)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_templates_code_and_sheet_text_catalogues_are_complete(language):
+    from decisionaid.plumbing.i18n import MESSAGES
+    from decisionaid.plumbing.resources import templates_dir
+
+    assert problems(templates_dir(), language, MESSAGES) == []

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from pydantic import BaseModel, ValidationError
@@ -38,11 +39,8 @@ from ..sheet.text import SheetText
 #: which model each extracted YAML file holds, by its name (options/*.yaml are options)
 MODELS: dict[str, type[BaseModel]] = {"drugs.yaml": DrugCatalogue, "safety.yaml": SafetyFile, "pack.yaml": PackMeta,
                                       "sources.yaml": SourcesFile, "sheet-text.yaml": SheetText}
-#: what Babel extracts for each domain, relative to the folder the domain's catalogues serve
-METHODS: dict[str, list[tuple[str, str]]] = {
-    PACK: [("options/*.yaml", "decisionaid_yaml"), ("drugs.yaml", "decisionaid_yaml"), ("safety.yaml", "decisionaid_yaml"),
-           ("pack.yaml", "decisionaid_yaml"), ("sources.yaml", "decisionaid_yaml")],
-}
+#: the code's translation calls, as scripts/catalogues.sh passes them to `pybabel extract -k`
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_field": (3,)}
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}|%\([a-z_]+\)[sd]|%[sd]")
 
 
@@ -63,10 +61,14 @@ def extract_said(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: 
 
 
 def extracted(folder: Path, domain: str = PACK) -> Catalog:
-    """The English messages of `folder` as Babel extracts them now, with where each stands."""
+    """The English messages of the domain whose catalogues are in `folder`/locale, as Babel extracts them now
+    with its mapping (`folder`/locale/babel.cfg), each with where it stands."""
+    root = folder if domain == PACK else folder.parent  # the pack's mapping reads the rules folder, the rest the checkout
+    with (folder / "locale" / "babel.cfg").open(encoding="utf-8") as mapping:
+        methods, options = parse_mapping_cfg(mapping)
     catalog = Catalog(fuzzy=False)
-    for file, line, message, comments, context in extract_from_dir(
-            str(folder), METHODS[domain], {pattern: {} for pattern, _ in METHODS[domain]}):
+    for file, line, message, comments, context in extract_from_dir(str(root), methods, options, keywords=KEYWORDS,
+                                                                   comment_tags=("TRANSLATORS:",)):
         catalog.add(message, None, [(file, line)], auto_comments=comments, context=context)
     return catalog
 
@@ -85,26 +87,28 @@ def problems(folder: Path, language: str, domain: str = PACK, english: Catalog |
     for message in english:
         if not message.id:
             continue
-        entry = translated.get(message.id, message.context)
+        entry = translated.get(message.id, message.context)  # a plural's id is its (singular, plural)
         where = message.locations[0] if message.locations else ("", None)
-        if entry is None or not entry.string:
-            found.append(Diagnostic(_shown(folder / where[0], folder), where[1], None,
-                                    f"no {language} translation: {_short(message.id)}", "translation-missing"))
+        if entry is None or not all(_forms(entry.string)):
+            source = folder / where[0] if domain == PACK else folder.parent / where[0]
+            found.append(Diagnostic(_shown(source, folder), where[1], None,
+                                    f"no {language} translation: {_short(_english(message.id))}", "translation-missing"))
         elif entry.fuzzy:
             found.append(Diagnostic(shown, entry.lineno, None, f"{language} translation marked fuzzy (the English "
-                                    f"changed): {_short(message.id)}", "translation-fuzzy"))
-        elif _placeholders(entry.string) != _placeholders(message.id):
+                                    f"changed): {_short(_english(message.id))}", "translation-fuzzy"))
+        elif any(_placeholders(said) != _placeholders(_english(message.id)) for said in _forms(entry.string)):
             found.append(Diagnostic(shown, entry.lineno, None, f"{language} translation has placeholders "
-                                    f"{sorted(_placeholders(entry.string))}, the English {sorted(_placeholders(message.id))}",
+                                    f"{sorted(set().union(*map(_placeholders, _forms(entry.string))))}, the English "
+                                    f"{sorted(_placeholders(_english(message.id)))}",
                                     "translation-placeholders"))
-    known = {(m.id, m.context) for m in english if m.id}
+    known = {(_key(m.id), m.context) for m in english if m.id}
     for entry in translated:
-        if entry.id and (entry.id, entry.context) not in known:
+        if entry.id and (_key(entry.id), entry.context) not in known:
             found.append(Diagnostic(shown, entry.lineno, None, f"obsolete {language} entry (no longer in the "
-                                    f"English): {_short(entry.id)}", "translation-obsolete"))
+                                    f"English): {_short(_english(entry.id))}", "translation-obsolete"))
     for entry in translated.obsolete.values():
         found.append(Diagnostic(shown, entry.lineno, None, f"obsolete {language} entry (no longer in the English): "
-                                f"{_short(entry.id)}", "translation-obsolete"))
+                                f"{_short(_english(entry.id))}", "translation-obsolete"))
     found.extend(_stale_mo(po, translated, shown))
     return found
 
@@ -129,6 +133,18 @@ def _stale_mo(po: Path, translated: Catalog, shown: str) -> list[Diagnostic]:
         return [Diagnostic(shown, None, None, f"{mo.name} is not compiled from this .po (run scripts/catalogues.sh)",
                            "catalogue-stale")]
     return []
+
+
+def _key(message_id: str | tuple[str, ...]) -> str:
+    return message_id[0] if isinstance(message_id, tuple) else message_id
+
+
+def _forms(said: str | tuple[str, ...]) -> tuple[str, ...]:
+    return said if isinstance(said, tuple) else (said,)
+
+
+def _english(message_id: str | tuple[str, ...]) -> str:
+    return message_id[-1] if isinstance(message_id, tuple) else message_id  # a plural: its plural form
 
 
 def _placeholders(text: str) -> set[str]:

@@ -5,6 +5,8 @@ apart from the cautions."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from ..evaluation.assess import CriterionResult, OptionResult
@@ -65,7 +67,8 @@ class _Frozen(BaseModel):
 
 class CriterionLine(_Frozen):
     mark: str  # a symbol: for, against, not known
-    side: str  # the same in a word
+    side: str  # the same in a word, in the document's language
+    weighs: Literal["for", "against", "unknown"]  # the same as data, whatever the language
     text: str  # the threshold and who sets it, or the criterion's name when it has no threshold
     value: str  # the patient's own value behind it ("age 48"), or "" when it adds nothing
     refs: list[RefView]
@@ -215,7 +218,7 @@ def clinical_options(results: list[OptionResult], pack: RulePack, profile: Profi
         unknown = [c for c in shown if weighed[c.id] == "unknown"]
         if unknown:  # one line: their names say what is missing, and "Missing facts" names the answers
             mark, word = SIDE_MARK["unknown"]
-            lines.append(CriterionLine(mark=mark, side=_(word), text="; ".join(lower_first(c.label) for c in unknown),
+            lines.append(CriterionLine(mark=mark, side=_(word), weighs="unknown", text="; ".join(lower_first(c.label) for c in unknown),
                                        value="", refs=numbering.refs(list(dict.fromkeys(c.sources[0] for c in unknown)))))
         out.append(ClinicalOption(name=names[result.id], status=_(STATUS_WORDS[result.status]), criteria=lines))
     return out
@@ -232,7 +235,7 @@ def _line(criterion: CriterionResult, side: str, pack: RulePack, profile: Profil
     text = criterion.label if grouped or not criterion.threshold else criterion.threshold
     if value and value.lower() == lower_first(text).lower():
         value = ""
-    return CriterionLine(mark=mark, side=_(word), text=text, value=value,
+    return CriterionLine(mark=mark, side=_(word), weighs=side, text=text, value=value,  # type: ignore[arg-type]
                          refs=numbering.refs(criterion.sources[:KEY_SOURCES]))
 
 

@@ -50,8 +50,8 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
     if step >= 3:  # page 1: the short note about the booklet
         update["booklet_note"] = visit.booklet_note_short
     if step >= 3 and page3:  # page 3: the criteria for each option are counted, the ones against it kept
-        dropped = sum(1 for o in options for c in o.criteria if c.side == "For")
-        options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.side != "For"]}) for o in options]
+        dropped = sum(1 for o in options for c in o.criteria if c.weighs == "for")
+        options = [o.model_copy(update={"criteria": [c for c in o.criteria if c.weighs != "for"]}) for o in options]
         if dropped:
             omitted.append(ngettext("The criteria that count for each option ({count} line) are listed in the booklet.",
                                     "The criteria that count for each option ({count} lines) are listed in the booklet.",
@@ -72,6 +72,7 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
     update["omitted"] = [*visit.omitted, *omitted]
     if page3:
         update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2
+        update["inline_sources"] = step >= 5  # one paragraph, not a line each
     sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
     # page 1: the type of MS in its first sentence (then alone: page 3 has the rest), and each answer
     # about children in its first clause
@@ -125,12 +126,12 @@ def _cited(data: object) -> set[int]:
 
 def _merged(option: ClinicalOption) -> ClinicalOption:
     """The criteria that count for the option on one line (the ones against it and the unknown ones stay apart)."""
-    for_it = [c for c in option.criteria if c.side == "For"]
+    for_it = [c for c in option.criteria if c.weighs == "for"]
     if len(for_it) < 2:
         return option
-    line = CriterionLine(mark=for_it[0].mark, side="For", text="; ".join(dict.fromkeys(c.value or c.text for c in for_it)), value="",
+    line = CriterionLine(mark=for_it[0].mark, side=for_it[0].side, weighs="for", text="; ".join(dict.fromkeys(c.value or c.text for c in for_it)), value="",
                          refs=list({r.number: r for c in for_it for r in c.refs}.values()))
-    return option.model_copy(update={"criteria": [c for c in option.criteria if c.side != "For"] + [line]})
+    return option.model_copy(update={"criteria": [c for c in option.criteria if c.weighs != "for"] + [line]})
 
 
 def _fewer_answers(change: ChangeView, page3: bool) -> ChangeView:

@@ -103,6 +103,7 @@ class Visit(_Frozen):
     compact: bool = False  # the last step: page 1 set tighter (the same type size, less space between lines)
     #: page 3 lists each source in at most this many characters (0: in full; the booklet has them in full)
     compact_sources: int = 0
+    inline_sources: bool = False  # page 3's sources run on as one paragraph (the last shortening step)
 
 
 def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,

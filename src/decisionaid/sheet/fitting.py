@@ -10,8 +10,11 @@ they never change a status, a number or a font size.
 
 from __future__ import annotations
 
+import re
+
 from ..plumbing.i18n import _, ngettext, number
 from .clinical import ClinicalOption, CriterionLine
+from .grid import Grid
 from .model import Sheet
 from .sources import BRIEF
 from .visit import ChangeView, Visit
@@ -21,7 +24,7 @@ MAX_PAGES = {False: 3, True: 10}
 #: words on pages 1 and 2 of the normal print, for a 20-minute consultation, per language (Spanish and
 #: German say the same in more words)
 MAX_WORDS: dict[str, int] = {"en": 1200, "es": 1450, "de": 1500}
-STEPS = 5
+STEPS = 6
 NAME_CHARACTERS = 40
 NAMED_MISSING = 8
 CHECKLIST_ITEMS = 2
@@ -70,8 +73,13 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
                              for c in visit.changes]
     update["clinical_options"] = options
     update["omitted"] = [*visit.omitted, *omitted]
+    if step >= 6:  # page 1: the answers to check are listed on page 3 only
+        update["answer_checks_on_page3"] = True
+    if step >= 6 and page3:  # page 3: the patient's value behind each criterion; the booklet gives the rules
+        update["values_only"] = True
+        omitted.append(_("The rule behind each criterion is in the booklet."))
     if page3:
-        update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2
+        update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2 if step < 6 else BRIEF // 3
         update["inline_sources"] = step >= 5  # one paragraph, not a line each
     sheet_update: dict[str, object] = {"visit": Visit.model_validate({**visit.model_dump(), **update})}
     # page 1: the type of MS in its first sentence (then alone: page 3 has the rest), and each answer
@@ -91,12 +99,24 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
         rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": cut[r.key](c.text)}) for c in r.cells]})
                 if r.key in cut else r for r in grid.rows]
         sheet_update["grids"] = [grid.model_copy(update={"rows": rows}), *sheet.grids[1:]]
+    if step >= 6:  # page 1, last (longer languages): the numbers' cells in two sentences; the booklet has the rest
+        sheet_update["grids"] = [_numbers_in_brief(g) for g in sheet_update["grids"]]  # type: ignore[attr-defined]
     data = sheet.model_copy(update=sheet_update).model_dump()
     # a source no line cites any more leaves the list, and the rest are numbered again in citation order
     cited = _cited(data)
     numbers = {s.number: new for new, s in enumerate((s for s in sheet.sources if s.number in cited), start=1)}
     data["sources"] = [s for s in data["sources"] if s["number"] in cited]
     return Sheet.model_validate(_renumbered(data, numbers))
+
+
+def _numbers_in_brief(grid: Grid) -> Grid:
+    rows = [r.model_copy(update={"cells": [c.model_copy(update={"text": _sentences(c.text, 2)}) for c in r.cells]})
+            if r.key in ("works", "risks") else r for r in grid.rows]
+    return grid.model_copy(update={"rows": rows})
+
+
+def _sentences(text: str, count: int) -> str:
+    return " ".join(re.split(r"(?<=[.!?])\s+", text.strip())[:count])
 
 
 def _renumbered(data: object, numbers: dict[int, int]) -> object:

@@ -103,7 +103,9 @@ class Visit(_Frozen):
     compact: bool = False  # the last step: page 1 set tighter (the same type size, less space between lines)
     #: page 3 lists each source in at most this many characters (0: in full; the booklet has them in full)
     compact_sources: int = 0
-    inline_sources: bool = False  # page 3's sources run on as one paragraph (the last shortening step)
+    answer_checks_on_page3: bool = False  # page 1 points to page 3's list of answers to check (the last step)
+    inline_sources: bool = False
+    values_only: bool = False  # page 3 gives each criterion's value for this patient, not its rule (the last step)  # page 3's sources run on as one paragraph (the last shortening step)
 
 
 def build_visit(results: list[OptionResult], assessment: Assessment, pack: RulePack, profile: Profile,

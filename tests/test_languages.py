@@ -168,3 +168,34 @@ def test_the_form_reads_a_decimal_comma_in_the_languages_that_write_one():
     for language in TRANSLATED:
         with speaking(language):
             assert parse_decimal("3,5") == (3.5, None) and parse_decimal("3.5") == (3.5, None)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_documents_read_easily_by_their_languages_own_formula(language, pack):
+    """Fernández-Huerta for Spanish (60 or more is easy), the Wiener Sachtextformel for German (a school grade,
+    8 or lower), with textstat; the sheet prints the score it was measured with."""
+    import textstat
+
+    from decisionaid.plumbing.i18n import decimal
+    from decisionaid.plumbing.readability import SCALES, sheet_grade
+    from decisionaid.profile.read import load_profile
+    from decisionaid.sheet import render_html
+
+    profile = load_profile(str(ROOT / "examples" / "spms-active.yaml"), pack.catalogue)
+    for document in ("visit", "booklet"):
+        html = render_html(make_sheet(profile, sheet_date=DAY, document=document, rules_dir=RULES, language=language))
+        with speaking(language):
+            score = sheet_grade(html.replace(re.search(r'<span class="reading-grade">[^<]*</span>', html).group(0),
+                                             '<span class="reading-grade">?</span>'))
+            assert f'<span class="reading-grade">{decimal(score)}</span>' in html
+        assert SCALES[language].meets(score), (document, score)
+    sample = "Sie haben eine schubförmige MS. Schübe kommen und gehen." if language == "de" else \
+        "Usted tiene EM remitente-recurrente. Los brotes vienen y luego mejoran."
+    textstat.set_lang(language)
+    try:
+        expected = textstat.wiener_sachtextformel(sample, 1) if language == "de" else textstat.fernandez_huerta(sample)
+    finally:
+        textstat.set_lang("en_US")  # textstat's language is global: other tests read English
+    from decisionaid.plumbing.readability import reading_score
+
+    assert reading_score(sample, language) == pytest.approx(expected)

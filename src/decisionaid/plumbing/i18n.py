@@ -106,6 +106,13 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=_speaking.get())
 
 
+def decimal(value: float) -> str:
+    """A number with one decimal place: 3.5 in English, 3,5 in Spanish and German."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.0", locale=_speaking.get())
+
+
 def writes_decimal_comma() -> bool:
     """Whether the current language writes three and a half as 3,5 (English reads "3,5" as a mistake)."""
     from babel.numbers import get_decimal_symbol

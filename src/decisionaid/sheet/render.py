@@ -93,7 +93,7 @@ def render_screen(sheet: Sheet, carried: Sequence[tuple[str, str]] = ()) -> str:
 
 
 def _with_grade(html: str, grade: float) -> str:
-    return html.replace(GRADE_SLOT, GRADE_SLOT.replace("?", f"{grade:.1f}"), 1)
+    return html.replace(GRADE_SLOT, GRADE_SLOT.replace("?", i18n.decimal(grade)), 1)
 
 
 @_in_its_language

@@ -33,6 +33,7 @@ def test_the_form_and_the_sheet_page_speak_the_browsers_language_and_pass_axe(
         assert tab.evaluate("document.documentElement.lang") == language
         assert violations(tab, axe) == []
         assert _english_left(tab.inner_text("main"), []) == []
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 375  # long words wrap on a phone
         tab.fill("input[name=age]", "38")
         tab.check("input[name=ms_type][value=RRMS]")
         tab.fill("input[name=current_dmt]", TERIFLUNOMIDE[language])
@@ -45,6 +46,7 @@ def test_the_form_and_the_sheet_page_speak_the_browsers_language_and_pass_axe(
         assert TERIFLUNOMIDE[language] in text
         assert _english_left(text, []) == []
         assert violations(tab, axe) == []
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 375
         tab.set_viewport_size({"width": 1280, "height": 900})
         assert violations(tab, axe) == []
     finally:

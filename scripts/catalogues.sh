@@ -22,7 +22,7 @@ for language in "${languages[@]}"; do
     set -- $pair
     po="$1/$language/LC_MESSAGES/$2.po"
     if [ -f "$po" ]; then
-      "$pybabel" -q update --no-wrap --ignore-obsolete -i "$1/$2.pot" -d "$1" -D "$2" -l "$language"
+      "$pybabel" -q update --no-wrap --ignore-pot-creation-date --ignore-obsolete -i "$1/$2.pot" -d "$1" -D "$2" -l "$language"
     else
       "$pybabel" -q init --no-wrap -i "$1/$2.pot" -d "$1" -D "$2" -l "$language"
     fi

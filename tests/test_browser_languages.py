@@ -1,7 +1,7 @@
 """The form and the sheet on screen in every shipped language, in a real headless Chromium whose
 browser language is that language: the pages declare it, pass axe-core at a phone's and a desktop's
 width, speak it (no English sentence of the catalogues left), and a drug typed with the language's
-generic name is understood."""
+generic name is understood; a misspelt drug is told in the language, and Back keeps the answers."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def test_the_form_and_the_sheet_page_speak_the_browsers_language_and_pass_axe(
         assert tab.evaluate("document.documentElement.scrollWidth") <= 375  # long words wrap on a phone
         tab.fill("input[name=age]", "38")
         tab.check("input[name=ms_type][value=RRMS]")
+        tab.fill("input[name=current_dmt]", "Tisabri")  # a misspelt drug: the error in the page's language
+        tab.locator("button.main").click()
+        with speaking(language):  # type: ignore[arg-type]
+            error = translate("unknown drug '{drug}' (did you mean {hint}?)").format(drug="Tisabri", hint="'Tysabri'")
+        assert error[1:] in tab.inner_text("main") and tab.input_value("input[name=age]") == "38"
         tab.fill("input[name=current_dmt]", TERIFLUNOMIDE[language])
         tab.locator("button.main").click()
         tab.locator("section.page3").wait_for()
@@ -49,5 +54,9 @@ def test_the_form_and_the_sheet_page_speak_the_browsers_language_and_pass_axe(
         assert tab.evaluate("document.documentElement.scrollWidth") <= 375
         tab.set_viewport_size({"width": 1280, "height": 900})
         assert violations(tab, axe) == []
+        tab.go_back()  # Back: the form, in the language, with the answers
+        tab.locator("input[name=age]").wait_for()
+        assert tab.evaluate("document.documentElement.lang") == language
+        assert tab.input_value("input[name=current_dmt]") == TERIFLUNOMIDE[language]
     finally:
         context.close()

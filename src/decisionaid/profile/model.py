@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.functional_validators import AfterValidator
 
 from ..pack.vocabulary import COMORBIDITIES, Comorbidity
+from ..plumbing.i18n import _
 
 YesNo = Literal["yes", "no"]
 YesNoUnsure = Literal["yes", "no", "unsure"]
@@ -59,7 +60,9 @@ def _check_drug(value: str, info: ValidationInfo, allow_none: bool) -> str:
         return value
     if catalogue.resolve(value) is None:
         hint = catalogue.suggest(value)
-        raise ValueError(f"unknown drug '{value}'" + (f" (did you mean {hint}?)" if hint else ""))
+        # the form shows this in the page's language (the command line's is English)
+        raise ValueError(_("unknown drug '{drug}' (did you mean {hint}?)").format(drug=value, hint=hint) if hint
+                         else _("unknown drug '{drug}'").format(drug=value))
     return value
 
 
@@ -120,7 +123,7 @@ class Profile(_Strict):
     @classmethod
     def _half_steps(cls, value: float | None) -> float | None:
         if value is not None and (value * 2) != int(value * 2):
-            raise ValueError("EDSS goes in steps of 0.5 (for example 3.5 or 4.0)")
+            raise ValueError(_("EDSS goes in steps of 0.5 (for example 3.5 or 4.0)"))
         return value
 
     @field_validator("years_since_first_symptoms", "edss", "jcv_index")

@@ -199,3 +199,13 @@ def test_the_documents_read_easily_by_their_languages_own_formula(language, pack
     from decisionaid.plumbing.readability import reading_score
 
     assert reading_score(sample, language) == pytest.approx(expected)
+
+
+def test_batch_makes_every_sheet_in_the_chosen_language(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "a.yaml").write_text((ROOT / "examples" / "spms-active.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    done = run_cli("batch", str(folder), "-o", str(tmp_path / "out"), "--lang", "de", "-j", "1", "--date", "2026-12-04")
+    assert done.returncode == 0, done.stderr
+    with pikepdf.open(tmp_path / "out" / "a.pdf") as pdf:
+        assert str(pdf.Root.Lang) == "de" and len(pdf.pages) == 3

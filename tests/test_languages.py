@@ -209,3 +209,16 @@ def test_batch_makes_every_sheet_in_the_chosen_language(tmp_path):
     assert done.returncode == 0, done.stderr
     with pikepdf.open(tmp_path / "out" / "a.pdf") as pdf:
         assert str(pdf.Root.Lang) == "de" and len(pdf.pages) == 3
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_page_3_without_its_rules_says_where_they_are(language, pack):
+    from decisionaid.sheet.fitting import STEPS, shortened
+    from decisionaid.sheet.render import render_html
+
+    profile = Profile.model_validate(_extremes(pack)[0], context={"catalogue": pack.catalogue})
+    made = make_sheet(profile, sheet_date=DAY, rules_dir=RULES, language=language)
+    with speaking(language):  # as render.fitted shortens it: in the sheet's language
+        sheet = shortened(made, STEPS)
+        note = translate("The rule behind each criterion is in the booklet.")
+    assert sheet.visit.values_only and note in render_html(sheet)

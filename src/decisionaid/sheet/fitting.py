@@ -71,13 +71,13 @@ def shortened(sheet: Sheet, step: int, page3: bool = True) -> Sheet:
         update["changes"] = [c.model_copy(update={"answers": [], "ask": [],
                                                   "clinical": c.clinical[:1] if page3 else c.clinical})
                              for c in visit.changes]
-    update["clinical_options"] = options
-    update["omitted"] = [*visit.omitted, *omitted]
     if step >= 6:  # page 1: the answers to check are listed on page 3 only
         update["answer_checks_on_page3"] = True
     if step >= 6 and page3:  # page 3: the patient's value behind each criterion; the booklet gives the rules
         update["values_only"] = True
         omitted.append(_("The rule behind each criterion is in the booklet."))
+    update["clinical_options"] = options
+    update["omitted"] = [*visit.omitted, *omitted]
     if page3:
         update["compact_sources"] = BRIEF if step < 5 else BRIEF // 2 if step < 6 else BRIEF // 3
         update["inline_sources"] = step >= 5  # one paragraph, not a line each

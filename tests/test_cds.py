@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fhir.resources.R4B.documentreference import DocumentReference
 
 from .conftest import ROOT
+from .helpers import LocalServer
 from .web_server import Server, free_port, running_server
 
 ISSUER = "https://ehr.test"
@@ -40,24 +42,12 @@ class FakeFhirServer:
         self.record = record
         self.calls: list[tuple[str, str | None]] = []
         self.raw: dict[str, bytes] = {}  # path -> the exact answer (pages, hostile answers)
-        fake = self
+        self.server = LocalServer(self._respond)
+        self.url = self.server.address + "/fhir"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.calls.append((self.path, self.headers.get("authorization")))
-                body = fake.raw.get(self.path) or json.dumps(fake.answer(self.path)).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/fhir+json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/fhir"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _respond(self, path: str, headers: Message) -> tuple[int, str, bytes]:
+        self.calls.append((path, headers.get("authorization")))
+        return 200, "application/fhir+json", self.raw.get(path) or json.dumps(self.answer(path)).encode()
 
     def answer(self, path: str) -> dict[str, Any]:
         kind = path.split("/fhir/", 1)[-1].split("?")[0].split("/")[0]
@@ -129,8 +119,7 @@ def fhir_server() -> Iterator[FakeFhirServer]:
     conflicting["entry"].append({"resource": spms})
     server = FakeFhirServer(prefetch_of(conflicting))
     yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    server.server.close()
 
 
 @pytest.fixture(scope="module")
@@ -373,24 +362,24 @@ def test_pages_stop_at_the_cap_or_at_another_server_and_the_card_says_so(cds_ser
     (b'{"resourceType": "Bundle", "type": "searchset", "entry": ' + b"1" * 1_000_001 + b"}", "larger than 1 MB"),
 ])
 def test_a_hostile_fhir_server_answer_gets_412_with_a_reason(answer, reason, cds_server, ehr, fhir_server):
-    fhir_server.raw["/fhir/Condition?patient=p1"] = answer
-    try:
-        parts = {k: v for k, v in prefetch_of(RECORD).items() if k != "conditions"}
-        response = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
-    finally:
-        del fhir_server.raw["/fhir/Condition?patient=p1"]
+    response = _conditions_fetched_as(answer, cds_server, ehr, fhir_server)
     assert response.status_code == 412, response.text
     assert reason in response.json()["error"] and "conditions" in response.json()["error"]
 
 
-def test_a_fetched_record_past_the_resource_cap_is_cut_not_refused(cds_server, ehr, fhir_server):
-    many = [{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}}}] * 5001
-    fhir_server.raw["/fhir/Condition?patient=p1"] = json.dumps(_bundle(many)).encode()
+def _conditions_fetched_as(answer: bytes, cds_server: Server, ehr: Ehr, fhir_server: FakeFhirServer) -> httpx.Response:
+    """A call whose conditions are not in the prefetch: the FHIR server answers their search with `answer`."""
+    fhir_server.raw["/fhir/Condition?patient=p1"] = answer
     try:
         parts = {k: v for k, v in prefetch_of(RECORD).items() if k != "conditions"}
-        response = call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
+        return call(cds_server, ehr, hook(prefetch=parts, fhirServer=fhir_server.url, fhirAuthorization=AUTH))
     finally:
         del fhir_server.raw["/fhir/Condition?patient=p1"]
+
+
+def test_a_fetched_record_past_the_resource_cap_is_cut_not_refused(cds_server, ehr, fhir_server):
+    many = [{"resource": {"resourceType": "Condition", "subject": {"reference": "Patient/p1"}}}] * 5001
+    response = _conditions_fetched_as(json.dumps(_bundle(many)).encode(), cds_server, ehr, fhir_server)
     assert response.status_code == 200, response.text
     warning = response.json()["cards"][0]
     assert "record was cut" in warning["summary"] and "reached 5000 resources" in warning["detail"]

@@ -9,11 +9,10 @@ The EHR's tokens are signed with joserfc, a second JOSE library, as Epic signs t
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from joserfc.jwk import RSAKey
 
 from decisionaid.cli import main
 
+from .helpers import LocalServer
 from .test_cds import RECORD, SERVICE, hook, logged, prefetch_of
 from .web_server import Server, running_server
 
@@ -53,28 +53,15 @@ class KeyServer:
         self.keys: list[dict[str, Any]] = []
         self.requests: list[str] = []
         self.broken = False
-        server = self
+        self.server = LocalServer(self._respond)
+        self.url = self.server.address
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                body = json.dumps({"keys": server.keys}).encode()
-                self.send_response(500 if server.broken else 200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def _respond(self, path: str, headers: Message) -> tuple[int, str, bytes]:
+        self.requests.append(path)
+        return 500 if self.broken else 200, "application/json", json.dumps({"keys": self.keys}).encode()
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()
 
 
 class EpicEhr:

@@ -287,16 +287,19 @@ class _Worker:
         self.process.join(5)
         if self.task is not None:
             _remove_temporary(self.task[1])
-        self.conn.close()
-        remove_folder(self.folder)
+        self.release()
 
     def close(self) -> None:
         with suppress(OSError):
             self.conn.send(None)
         self.process.join(10)
         if self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
+            self.kill()
+        else:
+            self.release()
+
+    def release(self) -> None:
+        """The pipe and the scratch folder of a worker that has ended."""
         self.conn.close()
         remove_folder(self.folder)
 
@@ -314,12 +317,9 @@ def _stop(workers: list[_Worker], grace: float = 10.0) -> None:
     for worker in workers:
         worker.process.join(max(0.0, deadline - time.monotonic()))
         if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join(5)
-            if worker.task is not None:
-                _remove_temporary(worker.task[1])
-        worker.conn.close()
-        remove_folder(worker.folder)
+            worker.kill()  # and the temporary file of the sheet it was writing
+        else:
+            worker.release()
 
 
 def _remove_temporary(target: str) -> None:

@@ -9,7 +9,7 @@ field: a verbatim quote keeps its words and gains a translation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,11 +36,8 @@ def texts(value: Any, at: Path_ = ()) -> Iterator[tuple[Path_, str]]:
         for name, field in type(value).model_fields.items():
             child, where = getattr(value, name), at + (field.alias or name,)
             yield from (_strings(child, where) if name in said else texts(child, where))
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from texts(item, at + (index,))
-    elif isinstance(value, dict):
-        for key, item in value.items():
+    else:
+        for key, item in _items(value):
             yield from texts(item, at + (key,))
 
 
@@ -48,12 +45,16 @@ def _strings(value: Any, at: Path_) -> Iterator[tuple[Path_, str]]:
     if isinstance(value, str):
         if value:
             yield at, value
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from _strings(item, at + (index,))
-    elif isinstance(value, dict):
-        for key, item in value.items():
+    else:
+        for key, item in _items(value):
             yield from _strings(item, at + (key,))
+
+
+def _items(value: Any) -> Iterable[tuple[int | str, Any]]:
+    """A list's or a dict's children with their index or key; nothing for anything else."""
+    if isinstance(value, (list, tuple)):
+        return enumerate(value)
+    return value.items() if isinstance(value, dict) else ()
 
 
 def translated(value: Any, gettext: Callable[[str], str]) -> Any:
